@@ -17,6 +17,10 @@ gs_test_init(int *argc, char ***argv)
 	g_autoptr(GError) error = NULL;
 
 	g_log_writer_default_set_use_stderr(TRUE);
+	/* isolated dirs have no GSettings schemas, which GIO's desktop proxy resolver needs;
+	 * tests only ever talk to 127.0.0.1 */
+	g_setenv("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+	g_setenv("GSETTINGS_BACKEND", "memory", TRUE);
 	g_test_init(argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	if (!gs_crypto_init(&error))
 		g_error("%s", error->message);
