@@ -50,9 +50,8 @@ static const gchar gs_http_default_page[] =
 static void
 gs_http_set_text(SoupServerMessage *msg, guint status, const gchar *type, const gchar *body)
 {
-	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-				     "Connection",
-				     "close");
+	soup_message_headers_replace(
+		soup_server_message_get_response_headers(msg), "Connection", "close");
 	soup_server_message_set_status(msg, status, NULL);
 	soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, body, strlen(body));
 }
