@@ -1,0 +1,1016 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "GsRelay"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gs-enums-types.h"
+#include "gs-error.h"
+#include "gs-filter.h"
+#include "gs-message.h"
+#include "gs-relay-connection.h"
+
+/* one REQ subscription; the REQ text is kept for the one retry after NIP-42 AUTH */
+typedef struct {
+	gchar *id;
+	gchar *req;
+	GsRelayEventFunc event_func;
+	GsRelayStateFunc state_func;
+	gpointer user_data;
+	gboolean eose_seen;
+	gboolean auth_retried;
+} GsRelaySub;
+
+typedef struct {
+	GsRelayNegFunc func;
+	gpointer user_data;
+} GsRelayNeg;
+
+typedef struct {
+	GsRelayOkFunc func;
+	gpointer user_data;
+} GsRelayOk;
+
+struct _GsRelayConnection {
+	GObject parent_instance;
+	gchar *url;
+	GsConnectionStatus status;
+	GsRelayConnectionOptions opts;
+	guint8 seckey[32];
+	gboolean has_seckey;
+	SoupSession *session;
+	SoupWebsocketConnection *ws;
+	GCancellable *connect_cancellable;
+	guint connect_timeout_id;
+	gboolean connect_timed_out;
+	guint watchdog_id;
+	gint64 last_activity; /* monotonic, us */
+	gchar *close_reason;
+	GHashTable *subs;	  /* id -> GsRelaySub */
+	GHashTable *negs;	  /* id -> GsRelayNeg */
+	GHashTable *pending_ok;	  /* event id -> GsRelayOk */
+	GHashTable *auth_waiting; /* AUTH event id -> GPtrArray of sub ids to re-send */
+	gchar *auth_challenge;
+	guint64 next_sub;
+	guint64 protocol_errors;
+	guint protocol_errors_this_connection;
+	gint64 last_connected;	/* wall clock, s; 0 = never */
+	gint64 disconnected_at; /* wall clock, s; 0 = never */
+	gint64 last_notice_log; /* monotonic, us */
+};
+
+enum { PROP_0, PROP_URL, PROP_STATUS, N_PROPS };
+static GParamSpec *props[N_PROPS] = {NULL};
+
+enum { SIGNAL_OPENED, SIGNAL_CONNECT_FAILED, SIGNAL_DISCONNECTED, SIGNAL_NOTICE, N_SIGNALS };
+static guint signals[N_SIGNALS] = {0};
+
+G_DEFINE_FINAL_TYPE(GsRelayConnection, gs_relay_connection, G_TYPE_OBJECT)
+
+/* NOTICE lines are logged at most this often per relay, so a chatty relay cannot flood logs */
+#define GS_RELAY_NOTICE_LOG_INTERVAL_US (10 * G_USEC_PER_SEC)
+
+static void
+gs_relay_sub_free(GsRelaySub *sub)
+{
+	g_free(sub->id);
+	g_free(sub->req);
+	g_free(sub);
+}
+
+void
+gs_relay_connection_options_init(GsRelayConnectionOptions *options)
+{
+	memset(options, 0, sizeof(*options));
+	options->connect_timeout_ms = 5000;
+	options->read_timeout_ms = 60000;
+	options->keepalive_ms = 20000;
+	options->max_incoming_bytes = 8 * 1024 * 1024;
+	options->max_subscriptions = 70;
+	options->max_protocol_errors = 20;
+	options->neg_timeout_ms = 10000;
+	options->user_agent = "grasp-syncd/" PACKAGE_VERSION;
+}
+
+static void
+gs_relay_connection_log(GsRelayConnection *self, GLogLevelFlags level, const gchar *message)
+{
+	g_log_structured(G_LOG_DOMAIN,
+			 level,
+			 "GS_RELAY_URL",
+			 self->url,
+			 "MESSAGE",
+			 "%s: %s",
+			 self->url,
+			 message);
+}
+
+const gchar *
+gs_relay_connection_get_url(GsRelayConnection *self)
+{
+	return self->url;
+}
+
+GsConnectionStatus
+gs_relay_connection_get_status(GsRelayConnection *self)
+{
+	return self->status;
+}
+
+/* notify::status fires exactly once per real change */
+void
+gs_relay_connection_set_status(GsRelayConnection *self, GsConnectionStatus status)
+{
+	g_autoptr(GEnumClass) klass = NULL;
+	g_autofree gchar *msg = NULL;
+
+	if (self->status == status)
+		return;
+	klass = g_type_class_ref(GS_TYPE_CONNECTION_STATUS);
+	msg = g_strdup_printf("status %s -> %s",
+			      g_enum_get_value(klass, self->status)->value_nick,
+			      g_enum_get_value(klass, status)->value_nick);
+	gs_relay_connection_log(self, G_LOG_LEVEL_DEBUG, msg);
+	self->status = status;
+	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATUS]);
+}
+
+gboolean
+gs_relay_connection_is_open(GsRelayConnection *self)
+{
+	return self->ws != NULL &&
+	       soup_websocket_connection_get_state(self->ws) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+guint64
+gs_relay_connection_get_protocol_errors(GsRelayConnection *self)
+{
+	return self->protocol_errors;
+}
+
+gint64
+gs_relay_connection_get_last_connected(GsRelayConnection *self)
+{
+	return self->last_connected;
+}
+
+gint64
+gs_relay_connection_get_disconnected_at(GsRelayConnection *self)
+{
+	return self->disconnected_at;
+}
+
+guint
+gs_relay_connection_get_n_subscriptions(GsRelayConnection *self)
+{
+	return g_hash_table_size(self->subs) + g_hash_table_size(self->negs);
+}
+
+gboolean
+gs_relay_connection_send_raw(GsRelayConnection *self, const gchar *text, GError **error)
+{
+	if (!gs_relay_connection_is_open(self)) {
+		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
+		return FALSE;
+	}
+	soup_websocket_connection_send_text(self->ws, text);
+	return TRUE;
+}
+
+/* ends every subscription, NEG session and pending OK with "aborted"; callbacks may re-enter */
+static void
+gs_relay_connection_abort_all(GsRelayConnection *self, const gchar *reason)
+{
+	g_autoptr(GHashTable) subs = g_steal_pointer(&self->subs);
+	g_autoptr(GHashTable) negs = g_steal_pointer(&self->negs);
+	g_autoptr(GHashTable) oks = g_steal_pointer(&self->pending_ok);
+	g_autoptr(GError) error = NULL;
+	GHashTableIter iter;
+	gpointer key, value;
+
+	self->subs = g_hash_table_new_full(
+		g_str_hash, g_str_equal, NULL, (GDestroyNotify)gs_relay_sub_free);
+	self->negs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->pending_ok = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_hash_table_remove_all(self->auth_waiting);
+
+	g_hash_table_iter_init(&iter, subs);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		GsRelaySub *sub = value;
+		if (sub->state_func != NULL)
+			sub->state_func(self,
+					sub->id,
+					GS_RELAY_SUBSCRIPTION_ABORTED,
+					NULL,
+					reason,
+					sub->user_data);
+	}
+	error = g_error_new(GS_ERROR, GS_ERROR_PROTOCOL, "connection lost: %s", reason);
+	g_hash_table_iter_init(&iter, negs);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		GsRelayNeg *neg = value;
+		neg->func(self, key, NULL, error, neg->user_data);
+	}
+	g_hash_table_iter_init(&iter, oks);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		GsRelayOk *ok = value;
+		if (ok->func != NULL)
+			ok->func(self, key, FALSE, "aborted: connection closed", ok->user_data);
+	}
+}
+
+static void
+gs_relay_connection_clear_ws(GsRelayConnection *self)
+{
+	if (self->ws == NULL)
+		return;
+	g_signal_handlers_disconnect_by_data(self->ws, self);
+	if (soup_websocket_connection_get_state(self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+		soup_websocket_connection_close(self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+	g_clear_object(&self->ws);
+}
+
+/* the one way a connection ends, whatever the cause; status moves to disconnected once */
+static void
+gs_relay_connection_teardown(GsRelayConnection *self, const gchar *reason)
+{
+	gboolean was_open = self->ws != NULL;
+	g_autofree gchar *why = g_strdup(reason);
+
+	g_object_ref(self);
+	g_clear_handle_id(&self->watchdog_id, g_source_remove);
+	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
+	if (self->connect_cancellable != NULL) {
+		g_cancellable_cancel(self->connect_cancellable);
+		g_clear_object(&self->connect_cancellable);
+	}
+	gs_relay_connection_clear_ws(self);
+	g_clear_pointer(&self->auth_challenge, g_free);
+	if (was_open) {
+		g_autofree gchar *msg = g_strdup_printf("disconnected: %s", why);
+		self->disconnected_at = g_get_real_time() / G_USEC_PER_SEC;
+		gs_relay_connection_log(self, G_LOG_LEVEL_INFO, msg);
+	}
+	gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_DISCONNECTED);
+	gs_relay_connection_abort_all(self, why);
+	if (was_open)
+		g_signal_emit(self, signals[SIGNAL_DISCONNECTED], 0, why);
+	g_object_unref(self);
+}
+
+void
+gs_relay_connection_disconnect(GsRelayConnection *self, const gchar *reason)
+{
+	if (self->ws == NULL && self->connect_cancellable == NULL)
+		return;
+	gs_relay_connection_teardown(self, reason != NULL ? reason : "disconnected by us");
+}
+
+static void
+gs_relay_connection_protocol_error(GsRelayConnection *self, const gchar *what)
+{
+	g_autofree gchar *msg = g_strdup_printf("protocol error: %s", what);
+
+	self->protocol_errors++;
+	self->protocol_errors_this_connection++;
+	gs_relay_connection_log(self, G_LOG_LEVEL_DEBUG, msg);
+	if (self->opts.max_protocol_errors > 0 &&
+	    self->protocol_errors_this_connection > self->opts.max_protocol_errors)
+		gs_relay_connection_teardown(self, "too many protocol errors");
+}
+
+static void
+gs_relay_connection_dispatch_event(GsRelayConnection *self,
+				   const gchar *sub_id,
+				   const gchar *json,
+				   gsize len)
+{
+	GsRelaySub *sub = g_hash_table_lookup(self->subs, sub_id);
+
+	/* relays may still send for a subscription we closed: not an error */
+	if (sub == NULL || sub->event_func == NULL)
+		return;
+	sub->event_func(self, sub_id, json, len, sub->user_data);
+}
+
+static void
+gs_relay_connection_handle_eose(GsRelayConnection *self, const gchar *sub_id)
+{
+	GsRelaySub *sub = g_hash_table_lookup(self->subs, sub_id);
+	if (sub == NULL || sub->eose_seen)
+		return;
+	sub->eose_seen = TRUE;
+	if (sub->state_func != NULL)
+		sub->state_func(
+			self, sub_id, GS_RELAY_SUBSCRIPTION_EOSE, NULL, NULL, sub->user_data);
+}
+
+/* NIP-42: signs a kind 22242 event for the last challenge and sends it; returns its id */
+static gchar *
+gs_relay_connection_send_auth(GsRelayConnection *self)
+{
+	g_autoptr(GPtrArray) tags = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	g_autoptr(GsEvent) ev = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+	const gchar *relay_tag[] = {"relay", self->url, NULL};
+	const gchar *challenge_tag[] = {"challenge", self->auth_challenge, NULL};
+
+	if (!self->has_seckey || self->auth_challenge == NULL)
+		return NULL;
+	g_ptr_array_add(tags, g_strdupv((gchar **)relay_tag));
+	g_ptr_array_add(tags, g_strdupv((gchar **)challenge_tag));
+	ev = gs_event_new_signed(
+		self->seckey, g_get_real_time() / G_USEC_PER_SEC, 22242, tags, "", &error);
+	if (ev == NULL) {
+		gs_relay_connection_log(self, G_LOG_LEVEL_WARNING, error->message);
+		return NULL;
+	}
+	text = gs_message_build_auth(ev);
+	soup_websocket_connection_send_text(self->ws, text);
+	return g_strdup(gs_event_get_id(ev));
+}
+
+/* CLOSED auth-required: authenticate once and re-send the REQ when the relay says OK */
+static gboolean
+gs_relay_connection_try_auth(GsRelayConnection *self, GsRelaySub *sub)
+{
+	g_autofree gchar *auth_id = NULL;
+	GPtrArray *waiting;
+
+	if (sub->auth_retried)
+		return FALSE;
+	auth_id = gs_relay_connection_send_auth(self);
+	if (auth_id == NULL)
+		return FALSE;
+	sub->auth_retried = TRUE;
+	waiting = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(waiting, g_strdup(sub->id));
+	g_hash_table_insert(self->auth_waiting, g_steal_pointer(&auth_id), waiting);
+	return TRUE;
+}
+
+static void
+gs_relay_connection_handle_closed(GsRelayConnection *self, GsMessage *msg)
+{
+	GsRelaySub *sub = g_hash_table_lookup(self->subs, msg->sub_id);
+	const gchar *rest = NULL;
+	g_autofree gchar *prefix = gs_message_split_prefix(msg->text, &rest);
+
+	if (sub == NULL)
+		return;
+	if (g_strcmp0(prefix, "auth-required") == 0 && gs_relay_connection_try_auth(self, sub))
+		return;
+	g_hash_table_steal(self->subs, msg->sub_id);
+	if (sub->state_func != NULL)
+		sub->state_func(self,
+				sub->id,
+				GS_RELAY_SUBSCRIPTION_CLOSED,
+				prefix,
+				msg->text,
+				sub->user_data);
+	gs_relay_sub_free(sub);
+}
+
+static void
+gs_relay_connection_handle_ok(GsRelayConnection *self, GsMessage *msg)
+{
+	GPtrArray *waiting = g_hash_table_lookup(self->auth_waiting, msg->event_id);
+	GsRelayOk *ok = NULL;
+	gpointer key = NULL;
+
+	if (waiting != NULL) {
+		for (guint i = 0; msg->ok && i < waiting->len; i++) {
+			GsRelaySub *sub = g_hash_table_lookup(self->subs, waiting->pdata[i]);
+			if (sub != NULL)
+				soup_websocket_connection_send_text(self->ws, sub->req);
+		}
+		if (!msg->ok)
+			gs_relay_connection_log(self, G_LOG_LEVEL_INFO, "AUTH refused");
+		g_hash_table_remove(self->auth_waiting, msg->event_id);
+		return;
+	}
+	if (!g_hash_table_steal_extended(self->pending_ok, msg->event_id, &key, (gpointer *)&ok))
+		return;
+	if (ok->func != NULL)
+		ok->func(self, msg->event_id, msg->ok, msg->text, ok->user_data);
+	g_free(key);
+	g_free(ok);
+}
+
+/* strfry and others say "no NIP-77" in a NOTICE without a subscription id */
+static gboolean
+gs_relay_connection_notice_is_no_negentropy(const gchar *text)
+{
+	g_autofree gchar *lower = g_ascii_strdown(text, -1);
+	return strstr(text, "NEG-") != NULL || strstr(lower, "negentropy") != NULL ||
+	       strstr(lower, "envelope") != NULL;
+}
+
+static void
+gs_relay_connection_fail_negs(GsRelayConnection *self, GsError code, const gchar *text)
+{
+	g_autoptr(GHashTable) negs = g_steal_pointer(&self->negs);
+	g_autoptr(GError) error = g_error_new(GS_ERROR, code, "%s", text);
+	GHashTableIter iter;
+	gpointer key, value;
+
+	self->negs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_hash_table_iter_init(&iter, negs);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		GsRelayNeg *neg = value;
+		neg->func(self, key, NULL, error, neg->user_data);
+	}
+}
+
+static void
+gs_relay_connection_handle_notice(GsRelayConnection *self, const gchar *text)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (now - self->last_notice_log >= GS_RELAY_NOTICE_LOG_INTERVAL_US) {
+		g_autofree gchar *msg = g_strdup_printf("NOTICE: %.200s", text);
+		self->last_notice_log = now;
+		gs_relay_connection_log(self, G_LOG_LEVEL_INFO, msg);
+	}
+	if (g_hash_table_size(self->negs) > 0 && gs_relay_connection_notice_is_no_negentropy(text))
+		gs_relay_connection_fail_negs(self, GS_ERROR_UNSUPPORTED, text);
+	g_signal_emit(self, signals[SIGNAL_NOTICE], 0, text);
+}
+
+static void
+gs_relay_connection_handle_neg(GsRelayConnection *self, GsMessage *msg)
+{
+	GsRelayNeg *neg = g_hash_table_lookup(self->negs, msg->sub_id);
+	g_autoptr(GError) error = NULL;
+
+	if (neg == NULL)
+		return;
+	if (msg->type == GS_MESSAGE_NEG_MSG) {
+		neg->func(self, msg->sub_id, msg->text, NULL, neg->user_data);
+		return;
+	}
+	/* NEG-ERR ends the session on the relay side */
+	error = g_error_new(GS_ERROR, GS_ERROR_PROTOCOL, "%s", msg->text);
+	{
+		GsRelayNeg copy = *neg;
+		g_autofree gchar *id = g_strdup(msg->sub_id);
+		g_hash_table_remove(self->negs, msg->sub_id);
+		copy.func(self, id, NULL, error, copy.user_data);
+	}
+}
+
+static void
+gs_relay_connection_handle_parsed(GsRelayConnection *self, GsMessage *msg)
+{
+	switch (msg->type) {
+	case GS_MESSAGE_EVENT: {
+		g_autofree gchar *json = json_to_string(msg->event, FALSE);
+		gs_relay_connection_dispatch_event(self, msg->sub_id, json, strlen(json));
+		break;
+	}
+	case GS_MESSAGE_EOSE:
+		gs_relay_connection_handle_eose(self, msg->sub_id);
+		break;
+	case GS_MESSAGE_CLOSED:
+		gs_relay_connection_handle_closed(self, msg);
+		break;
+	case GS_MESSAGE_NOTICE:
+		gs_relay_connection_handle_notice(self, msg->text);
+		break;
+	case GS_MESSAGE_OK:
+		gs_relay_connection_handle_ok(self, msg);
+		break;
+	case GS_MESSAGE_AUTH:
+		g_free(self->auth_challenge);
+		self->auth_challenge = g_strdup(msg->text);
+		break;
+	case GS_MESSAGE_NEG_MSG:
+	case GS_MESSAGE_NEG_ERR:
+		gs_relay_connection_handle_neg(self, msg);
+		break;
+	default:
+		/* COUNT replies are not asked for; ignore */
+		break;
+	}
+}
+
+static void
+gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
+			       gint type,
+			       GBytes *message,
+			       gpointer user_data)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
+	gsize len = 0;
+	const gchar *data = g_bytes_get_data(message, &len);
+	g_autofree gchar *sub_id = NULL;
+	g_autoptr(GsMessage) msg = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize off = 0, evlen = 0;
+
+	self->last_activity = g_get_monotonic_time();
+	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+		gs_relay_connection_protocol_error(self, "binary frame");
+		return;
+	}
+	g_object_ref(self);
+	if (gs_message_peek_event(data, len, GS_MESSAGE_FROM_RELAY, &sub_id, &off, &evlen)) {
+		gs_relay_connection_dispatch_event(self, sub_id, data + off, evlen);
+	} else {
+		msg = gs_message_parse(data, len, GS_MESSAGE_FROM_RELAY, &error);
+		if (msg == NULL)
+			gs_relay_connection_protocol_error(self, error->message);
+		else
+			gs_relay_connection_handle_parsed(self, msg);
+	}
+	g_object_unref(self);
+}
+
+static void
+gs_relay_connection_pong_cb(SoupWebsocketConnection *ws, GBytes *message, gpointer user_data)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
+	self->last_activity = g_get_monotonic_time();
+}
+
+static void
+gs_relay_connection_error_cb(SoupWebsocketConnection *ws, GError *error, gpointer user_data)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
+	g_free(self->close_reason);
+	self->close_reason = g_strdup(error->message);
+}
+
+static void
+gs_relay_connection_closed_cb(SoupWebsocketConnection *ws, gpointer user_data)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
+	g_autofree gchar *reason = NULL;
+	gushort code = soup_websocket_connection_get_close_code(ws);
+
+	if (self->close_reason != NULL)
+		reason = g_steal_pointer(&self->close_reason);
+	else if (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG)
+		reason = g_strdup("frame too large");
+	else
+		reason = g_strdup_printf("closed by peer (code %u)", code);
+	gs_relay_connection_teardown(self, reason);
+}
+
+/* dead-peer detection: libsoup pings, but has no pong timeout of its own */
+static gboolean
+gs_relay_connection_watchdog_cb(gpointer user_data)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
+	gint64 idle_ms = (g_get_monotonic_time() - self->last_activity) / 1000;
+
+	if (idle_ms >= (gint64)self->opts.read_timeout_ms) {
+		self->watchdog_id = 0;
+		gs_relay_connection_teardown(self, "read timeout: the relay stopped answering");
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+gs_relay_connection_opened(GsRelayConnection *self, SoupWebsocketConnection *ws)
+{
+	guint interval = MAX(self->opts.read_timeout_ms / 4, 10);
+
+	self->ws = ws;
+	self->protocol_errors_this_connection = 0;
+	soup_websocket_connection_set_max_incoming_payload_size(ws, self->opts.max_incoming_bytes);
+	soup_websocket_connection_set_keepalive_interval(ws,
+							 MAX(self->opts.keepalive_ms / 1000, 1));
+	g_signal_connect(ws, "message", G_CALLBACK(gs_relay_connection_message_cb), self);
+	g_signal_connect(ws, "pong", G_CALLBACK(gs_relay_connection_pong_cb), self);
+	g_signal_connect(ws, "error", G_CALLBACK(gs_relay_connection_error_cb), self);
+	g_signal_connect(ws, "closed", G_CALLBACK(gs_relay_connection_closed_cb), self);
+	self->last_activity = g_get_monotonic_time();
+	self->watchdog_id = g_timeout_add(interval, gs_relay_connection_watchdog_cb, self);
+	self->last_connected = g_get_real_time() / G_USEC_PER_SEC;
+	gs_relay_connection_log(self, G_LOG_LEVEL_INFO, "connected");
+	gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_SYNCING);
+	g_signal_emit(self, signals[SIGNAL_OPENED], 0);
+}
+
+static void
+gs_relay_connection_connect_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GsRelayConnection) self = GS_RELAY_CONNECTION(user_data);
+	g_autoptr(GError) error = NULL;
+	SoupWebsocketConnection *ws;
+
+	ws = soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &error);
+	if (self->connect_cancellable == NULL) {
+		/* disconnected or disposed while connecting */
+		g_clear_object(&ws);
+		return;
+	}
+	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
+	g_clear_object(&self->connect_cancellable);
+	if (ws == NULL) {
+		if (self->connect_timed_out) {
+			g_clear_error(&error);
+			g_set_error(
+				&error, GS_ERROR, GS_ERROR_TIMEOUT, "connection attempt timed out");
+		}
+		gs_relay_connection_log(self, G_LOG_LEVEL_INFO, error->message);
+		gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_DISCONNECTED);
+		g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, error);
+		return;
+	}
+	gs_relay_connection_opened(self, ws);
+}
+
+static gboolean
+gs_relay_connection_connect_timeout_cb(gpointer user_data)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
+	self->connect_timeout_id = 0;
+	self->connect_timed_out = TRUE;
+	g_cancellable_cancel(self->connect_cancellable);
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * gs_relay_connection_connect:
+ *
+ * Starts a connection attempt unless one is open or in progress. The result arrives as
+ * `opened` (status syncing) or `connect-failed` (status disconnected).
+ */
+void
+gs_relay_connection_connect(GsRelayConnection *self)
+{
+	g_autoptr(SoupMessage) msg = NULL;
+
+	if (self->ws != NULL || self->connect_cancellable != NULL)
+		return;
+	msg = soup_message_new(SOUP_METHOD_GET, self->url);
+	self->connect_timed_out = FALSE;
+	gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_CONNECTING);
+	if (msg == NULL) {
+		g_autoptr(GError) error =
+			g_error_new(GS_ERROR, GS_ERROR_INVALID_ARGUMENT, "invalid relay URL");
+		gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_DISCONNECTED);
+		g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, error);
+		return;
+	}
+	self->connect_cancellable = g_cancellable_new();
+	self->connect_timeout_id = g_timeout_add(
+		self->opts.connect_timeout_ms, gs_relay_connection_connect_timeout_cb, self);
+	soup_session_websocket_connect_async(self->session,
+					     msg,
+					     NULL,
+					     NULL,
+					     G_PRIORITY_DEFAULT,
+					     self->connect_cancellable,
+					     gs_relay_connection_connect_cb,
+					     g_object_ref(self));
+}
+
+static gboolean
+gs_relay_connection_check_budget(GsRelayConnection *self, GError **error)
+{
+	if (!gs_relay_connection_is_open(self)) {
+		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
+		return FALSE;
+	}
+	if (self->opts.max_subscriptions > 0 &&
+	    gs_relay_connection_get_n_subscriptions(self) >= self->opts.max_subscriptions) {
+		g_set_error(error,
+			    GS_ERROR,
+			    GS_ERROR_BUSY,
+			    "%s: subscription budget of %u reached",
+			    self->url,
+			    self->opts.max_subscriptions);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gchar *
+gs_relay_connection_new_sub_id(GsRelayConnection *self, const gchar *prefix)
+{
+	return g_strdup_printf("%s%" G_GUINT64_FORMAT, prefix, ++self->next_sub);
+}
+
+/**
+ * gs_relay_connection_subscribe:
+ * @filters: (element-type GsFilter): the REQ's filters
+ *
+ * Registers the subscription, then sends the REQ (tracking exists before the relay can
+ * answer). Fails with %GS_ERROR_BUSY when not connected or over the subscription budget.
+ *
+ * Returns: (transfer full): the subscription id
+ */
+gchar *
+gs_relay_connection_subscribe(GsRelayConnection *self,
+			      GPtrArray *filters,
+			      GsRelayEventFunc event_func,
+			      GsRelayStateFunc state_func,
+			      gpointer user_data,
+			      GError **error)
+{
+	g_autoptr(GPtrArray) nodes =
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	GsRelaySub *sub;
+
+	if (!gs_relay_connection_check_budget(self, error))
+		return NULL;
+	for (guint i = 0; i < filters->len; i++)
+		g_ptr_array_add(nodes, gs_filter_to_node(g_ptr_array_index(filters, i)));
+	sub = g_new0(GsRelaySub, 1);
+	sub->id = gs_relay_connection_new_sub_id(self, "gs");
+	sub->req = gs_message_build_req(sub->id, nodes);
+	sub->event_func = event_func;
+	sub->state_func = state_func;
+	sub->user_data = user_data;
+	g_hash_table_insert(self->subs, sub->id, sub);
+	soup_websocket_connection_send_text(self->ws, sub->req);
+	return g_strdup(sub->id);
+}
+
+/* sends CLOSE; no further callback comes for @sub_id */
+void
+gs_relay_connection_unsubscribe(GsRelayConnection *self, const gchar *sub_id)
+{
+	g_autofree gchar *text = NULL;
+
+	if (!g_hash_table_remove(self->subs, sub_id))
+		return;
+	if (gs_relay_connection_is_open(self)) {
+		text = gs_message_build_close(sub_id);
+		soup_websocket_connection_send_text(self->ws, text);
+	}
+}
+
+/**
+ * gs_relay_connection_publish:
+ * @ok_func: (nullable): called with the relay's OK, or with accepted %FALSE and
+ *   "aborted: ..." when the connection drops first
+ */
+gboolean
+gs_relay_connection_publish(GsRelayConnection *self,
+			    GsEvent *event,
+			    GsRelayOkFunc ok_func,
+			    gpointer user_data,
+			    GError **error)
+{
+	g_autofree gchar *text = NULL;
+	GsRelayOk *ok;
+
+	if (!gs_relay_connection_is_open(self)) {
+		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
+		return FALSE;
+	}
+	ok = g_new0(GsRelayOk, 1);
+	ok->func = ok_func;
+	ok->user_data = user_data;
+	g_hash_table_replace(self->pending_ok, g_strdup(gs_event_get_id(event)), ok);
+	text = gs_message_build_client_event(event);
+	soup_websocket_connection_send_text(self->ws, text);
+	return TRUE;
+}
+
+/**
+ * gs_relay_connection_neg_open:
+ * @filter_json: the one filter object of the NEG-OPEN
+ * @initial_hex: the initiator's first message
+ * @func: receives every NEG-MSG and the end of the session
+ *
+ * Returns: (transfer full): the NEG subscription id, or %NULL (%GS_ERROR_BUSY)
+ */
+gchar *
+gs_relay_connection_neg_open(GsRelayConnection *self,
+			     const gchar *filter_json,
+			     const gchar *initial_hex,
+			     GsRelayNegFunc func,
+			     gpointer user_data,
+			     GError **error)
+{
+	g_autofree gchar *id = NULL;
+	g_autofree gchar *text = NULL;
+	GsRelayNeg *neg;
+	GString *out;
+
+	if (!gs_relay_connection_check_budget(self, error))
+		return NULL;
+	id = gs_relay_connection_new_sub_id(self, "neg");
+	neg = g_new0(GsRelayNeg, 1);
+	neg->func = func;
+	neg->user_data = user_data;
+	g_hash_table_insert(self->negs, g_strdup(id), neg);
+	out = g_string_new("[\"NEG-OPEN\",\"");
+	g_string_append_printf(out, "%s\",%s,\"%s\"]", id, filter_json, initial_hex);
+	text = g_string_free(out, FALSE);
+	soup_websocket_connection_send_text(self->ws, text);
+	return g_steal_pointer(&id);
+}
+
+gboolean
+gs_relay_connection_neg_send(GsRelayConnection *self,
+			     const gchar *sub_id,
+			     const gchar *hex,
+			     GError **error)
+{
+	g_autofree gchar *text = NULL;
+
+	if (!g_hash_table_contains(self->negs, sub_id)) {
+		g_set_error(error, GS_ERROR, GS_ERROR_NOT_FOUND, "no NEG session %s", sub_id);
+		return FALSE;
+	}
+	text = g_strdup_printf("[\"NEG-MSG\",\"%s\",\"%s\"]", sub_id, hex);
+	return gs_relay_connection_send_raw(self, text, error);
+}
+
+/* sends NEG-CLOSE; no further callback comes for @sub_id */
+void
+gs_relay_connection_neg_close(GsRelayConnection *self, const gchar *sub_id)
+{
+	g_autofree gchar *text = NULL;
+
+	if (!g_hash_table_remove(self->negs, sub_id))
+		return;
+	if (gs_relay_connection_is_open(self)) {
+		text = g_strdup_printf("[\"NEG-CLOSE\",\"%s\"]", sub_id);
+		soup_websocket_connection_send_text(self->ws, text);
+	}
+}
+
+static void
+gs_relay_connection_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(object);
+	switch (prop_id) {
+	case PROP_URL:
+		g_value_set_string(value, self->url);
+		break;
+	case PROP_STATUS:
+		g_value_set_enum(value, self->status);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+		break;
+	}
+}
+
+static void
+gs_relay_connection_set_property(GObject *object,
+				 guint prop_id,
+				 const GValue *value,
+				 GParamSpec *pspec)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(object);
+	switch (prop_id) {
+	case PROP_URL:
+		self->url = g_value_dup_string(value);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+		break;
+	}
+}
+
+static void
+gs_relay_connection_dispose(GObject *object)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(object);
+
+	g_clear_handle_id(&self->watchdog_id, g_source_remove);
+	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
+	if (self->connect_cancellable != NULL) {
+		g_cancellable_cancel(self->connect_cancellable);
+		g_clear_object(&self->connect_cancellable);
+	}
+	gs_relay_connection_clear_ws(self);
+	if (self->session != NULL)
+		soup_session_abort(self->session);
+	g_clear_object(&self->session);
+	G_OBJECT_CLASS(gs_relay_connection_parent_class)->dispose(object);
+}
+
+static void
+gs_relay_connection_finalize(GObject *object)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(object);
+
+	g_hash_table_unref(self->subs);
+	g_hash_table_unref(self->negs);
+	g_hash_table_unref(self->pending_ok);
+	g_hash_table_unref(self->auth_waiting);
+	g_free(self->auth_challenge);
+	g_free(self->close_reason);
+	g_free(self->url);
+	memset(self->seckey, 0, sizeof(self->seckey));
+	G_OBJECT_CLASS(gs_relay_connection_parent_class)->finalize(object);
+}
+
+static void
+gs_relay_connection_class_init(GsRelayConnectionClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->get_property = gs_relay_connection_get_property;
+	object_class->set_property = gs_relay_connection_set_property;
+	object_class->dispose = gs_relay_connection_dispose;
+	object_class->finalize = gs_relay_connection_finalize;
+
+	props[PROP_URL] = g_param_spec_string("url",
+					      NULL,
+					      NULL,
+					      NULL,
+					      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+						      G_PARAM_STATIC_STRINGS);
+	props[PROP_STATUS] = g_param_spec_enum("status",
+					       NULL,
+					       NULL,
+					       GS_TYPE_CONNECTION_STATUS,
+					       GS_CONNECTION_STATUS_DISCONNECTED,
+					       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+						       G_PARAM_STATIC_STRINGS);
+	g_object_class_install_properties(object_class, N_PROPS, props);
+
+	signals[SIGNAL_OPENED] = g_signal_new("opened",
+					      G_TYPE_FROM_CLASS(klass),
+					      G_SIGNAL_RUN_LAST,
+					      0,
+					      NULL,
+					      NULL,
+					      NULL,
+					      G_TYPE_NONE,
+					      0);
+	signals[SIGNAL_CONNECT_FAILED] = g_signal_new("connect-failed",
+						      G_TYPE_FROM_CLASS(klass),
+						      G_SIGNAL_RUN_LAST,
+						      0,
+						      NULL,
+						      NULL,
+						      NULL,
+						      G_TYPE_NONE,
+						      1,
+						      G_TYPE_ERROR);
+	signals[SIGNAL_DISCONNECTED] = g_signal_new("disconnected",
+						    G_TYPE_FROM_CLASS(klass),
+						    G_SIGNAL_RUN_LAST,
+						    0,
+						    NULL,
+						    NULL,
+						    NULL,
+						    G_TYPE_NONE,
+						    1,
+						    G_TYPE_STRING);
+	signals[SIGNAL_NOTICE] = g_signal_new("notice",
+					      G_TYPE_FROM_CLASS(klass),
+					      G_SIGNAL_RUN_LAST,
+					      0,
+					      NULL,
+					      NULL,
+					      NULL,
+					      G_TYPE_NONE,
+					      1,
+					      G_TYPE_STRING);
+}
+
+static void
+gs_relay_connection_init(GsRelayConnection *self)
+{
+	self->status = GS_CONNECTION_STATUS_DISCONNECTED;
+	self->subs = g_hash_table_new_full(
+		g_str_hash, g_str_equal, NULL, (GDestroyNotify)gs_relay_sub_free);
+	self->negs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->pending_ok = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->auth_waiting = g_hash_table_new_full(
+		g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+}
+
+/**
+ * gs_relay_connection_new:
+ * @url: a normalised relay URL (see gs-relay-url)
+ * @options: (nullable): connection options, copied; %NULL for the defaults
+ */
+GsRelayConnection *
+gs_relay_connection_new(const gchar *url, const GsRelayConnectionOptions *options)
+{
+	GsRelayConnection *self = g_object_new(GS_TYPE_RELAY_CONNECTION, "url", url, NULL);
+
+	if (options != NULL)
+		self->opts = *options;
+	else
+		gs_relay_connection_options_init(&self->opts);
+	if (self->opts.seckey != NULL) {
+		memcpy(self->seckey, self->opts.seckey, 32);
+		self->has_seckey = TRUE;
+	}
+	self->opts.seckey = NULL;
+	self->session = soup_session_new_with_options(
+		"user-agent", self->opts.user_agent, "timeout", 0, NULL);
+	self->opts.user_agent = NULL; /* the caller's string; the session has its copy */
+	return self;
+}
