@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "gs-error.h"
@@ -52,11 +51,13 @@ gs_json_check_depth(const gchar *data, gsize len, guint max_depth, GError **erro
 /*
  * json-glib reads JSON with GScanner, which is lenient where Nostr peers are not: it accepts
  * single-quoted strings, hex and octal numbers (0x10, 0777), C comments, unknown escapes ("\x"
- * becomes "x"), data after the document, and it reads integers past 2^63 as negative numbers.
- * "\u0000" silently ends the string and lone surrogates come out as invalid UTF-8. Every such input
- * could make us read an event differently from every other implementation, so one linear pass
- * refuses it with RFC 8259's token grammar before json-glib sees it. The grammar of arrays and
- * objects is left to json-glib, which is strict there.
+ * becomes "x") and data after the document. "\u0000" silently ends the string and lone
+ * surrogates come out as invalid UTF-8. Every such input could make us read an event differently
+ * from every other implementation, so one linear pass refuses it with RFC 8259's token grammar
+ * before json-glib sees it. The grammar of arrays and objects is left to json-glib, which is
+ * strict there, and so are number ranges: json-glib reads an integer past 2^63 as a negative
+ * number (saturating at -1), never as a wrong positive one, so the field validators, which all
+ * refuse negatives, say which field is out of range.
  */
 static gboolean
 gs_json_lex_error(GError **error, gsize pos, const gchar *what)
@@ -182,35 +183,21 @@ gs_json_is_delimiter(const gchar *data, gsize len, gsize j)
 	}
 }
 
-/* integers must fit a gint64; json-glib would wrap them */
-static gboolean
-gs_json_integer_fits(const gchar *digits, gsize n, gboolean negative)
-{
-	const gchar *limit = negative ? "9223372036854775808" : "9223372036854775807";
-	if (n != 19)
-		return n < 19;
-	return memcmp(digits, limit, 19) <= 0;
-}
-
 /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? followed by a delimiter */
 static gboolean
 gs_json_scan_number(const gchar *data, gsize len, gsize *i, GError **error)
 {
 	gsize j = *i + (data[*i] == '-' ? 1 : 0);
-	gsize int_start = j;
-	gboolean is_int = TRUE;
 
 	if (j >= len || !g_ascii_isdigit(data[j]))
 		return gs_json_lex_error(error, *i, "invalid number");
 	j = data[j] == '0' ? j + 1 : gs_json_skip_digits(data, len, j);
 	if (j < len && data[j] == '.') {
-		is_int = FALSE;
 		if (j + 1 >= len || !g_ascii_isdigit(data[j + 1]))
 			return gs_json_lex_error(error, *i, "invalid number");
 		j = gs_json_skip_digits(data, len, j + 1);
 	}
 	if (j < len && (data[j] == 'e' || data[j] == 'E')) {
-		is_int = FALSE;
 		j++;
 		if (j < len && (data[j] == '+' || data[j] == '-'))
 			j++;
@@ -220,13 +207,6 @@ gs_json_scan_number(const gchar *data, gsize len, gsize *i, GError **error)
 	}
 	if (!gs_json_is_delimiter(data, len, j))
 		return gs_json_lex_error(error, *i, "invalid number");
-	if (is_int && !gs_json_integer_fits(data + int_start, j - int_start, data[*i] == '-'))
-		return gs_json_lex_error(error, *i, "integer out of range");
-	if (!is_int) {
-		g_autofree gchar *tok = g_strndup(data + *i, j - *i);
-		if (!isfinite(g_ascii_strtod(tok, NULL)))
-			return gs_json_lex_error(error, *i, "number out of range");
-	}
 	*i = j;
 	return TRUE;
 }
