@@ -27,6 +27,7 @@ struct _GsConfig {
 	gchar *state_dir;
 	gchar *filename;
 	gboolean file_optional;
+	gboolean file_loaded;
 	GsConfigValue *layers[GS_CONFIG_SOURCE_LAST];
 };
 
@@ -404,12 +405,13 @@ gs_config_read_keyfile(GKeyFile *kf, const gchar *origin, GsConfigValue *layer, 
 
 /* a new file layer; a missing optional file, or no file at all, gives an empty layer */
 static GsConfigValue *
-gs_config_read_file(const gchar *filename, gboolean optional, GError **error)
+gs_config_read_file(const gchar *filename, gboolean optional, gboolean *loaded, GError **error)
 {
 	g_autoptr(GsConfigValue) layer = gs_config_layer_new();
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) error_local = NULL;
 
+	*loaded = FALSE;
 	if (filename == NULL)
 		return g_steal_pointer(&layer);
 	if (!g_key_file_load_from_file(kf, filename, G_KEY_FILE_NONE, &error_local)) {
@@ -423,6 +425,7 @@ gs_config_read_file(const gchar *filename, gboolean optional, GError **error)
 		return NULL;
 	if (!gs_config_read_keyfile(kf, filename, layer, error))
 		return NULL;
+	*loaded = TRUE;
 	return g_steal_pointer(&layer);
 }
 
@@ -553,6 +556,14 @@ gs_config_get_filename(GsConfig *self)
 	return self->filename;
 }
 
+/* whether the file of gs_config_load_file() exists and was read */
+gboolean
+gs_config_get_file_loaded(GsConfig *self)
+{
+	g_return_val_if_fail(GS_IS_CONFIG(self), FALSE);
+	return self->file_loaded;
+}
+
 /**
  * gs_config_load_file:
  * @filename: (nullable): the key file; NULL drops the file layer
@@ -566,11 +577,13 @@ gboolean
 gs_config_load_file(GsConfig *self, const gchar *filename, gboolean optional, GError **error)
 {
 	GsConfigValue *layer;
+	gboolean loaded = FALSE;
 
 	g_return_val_if_fail(GS_IS_CONFIG(self), FALSE);
-	layer = gs_config_read_file(filename, optional, error);
+	layer = gs_config_read_file(filename, optional, &loaded, error);
 	if (layer == NULL)
 		return FALSE;
+	self->file_loaded = loaded;
 	gs_config_layer_free(self->layers[GS_CONFIG_SOURCE_FILE]);
 	self->layers[GS_CONFIG_SOURCE_FILE] = layer;
 	g_free(self->filename);
@@ -766,10 +779,11 @@ gs_config_reload(GsConfig *self, guint *n_changed, GError **error)
 	g_autoptr(GsConfigValue) layer = NULL;
 	g_autoptr(GPtrArray) before = NULL;
 	g_autoptr(GPtrArray) after = NULL;
+	gboolean loaded = FALSE;
 	guint count = 0;
 
 	g_return_val_if_fail(GS_IS_CONFIG(self), FALSE);
-	layer = gs_config_read_file(self->filename, self->file_optional, error);
+	layer = gs_config_read_file(self->filename, self->file_optional, &loaded, error);
 	if (layer == NULL)
 		return FALSE;
 	before = gs_config_snapshot(self);
@@ -778,6 +792,7 @@ gs_config_reload(GsConfig *self, guint *n_changed, GError **error)
 		gs_config_layer_swap(&self->layers[GS_CONFIG_SOURCE_FILE], &layer);
 		return FALSE;
 	}
+	self->file_loaded = loaded;
 	after = gs_config_snapshot(self);
 	for (guint i = 0; i < GS_CONFIG_N_KEYS; i++) {
 		if (g_strcmp0(g_ptr_array_index(before, i), g_ptr_array_index(after, i)) == 0)
@@ -907,9 +922,10 @@ gs_config_dump(GsConfig *self)
 
 	g_return_val_if_fail(GS_IS_CONFIG(self), NULL);
 	g_string_append_printf(out,
-			       "# state directory: %s\n# configuration file: %s\n",
+			       "# state directory: %s\n# configuration file: %s%s\n",
 			       self->state_dir != NULL ? self->state_dir : "(none)",
-			       self->filename != NULL ? self->filename : "(none)");
+			       self->filename != NULL ? self->filename : "(none)",
+			       self->file_loaded ? "" : " (not present)");
 	for (guint i = 0; i < GS_CONFIG_N_KEYS; i++) {
 		const GsConfigKey *k = &gs_config_keys[i];
 		GsConfigSource source;

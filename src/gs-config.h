@@ -106,6 +106,8 @@ const gchar *
 gs_config_get_state_dir(GsConfig *self);
 const gchar *
 gs_config_get_filename(GsConfig *self);
+gboolean
+gs_config_get_file_loaded(GsConfig *self);
 
 gboolean
 gs_config_load_file(GsConfig *self, const gchar *filename, gboolean optional, GError **error);

@@ -168,6 +168,7 @@ gs_config_file_test(Fixture *f, gconstpointer data)
 	g_assert_true(g_str_has_prefix(store, f->tmpdir));
 	g_assert_true(g_str_has_suffix(store, "/events"));
 	g_assert_cmpstr(gs_config_get_filename(f->config), ==, f->filename);
+	g_assert_true(gs_config_get_file_loaded(f->config));
 }
 
 static void
@@ -177,6 +178,7 @@ gs_config_missing_file_test(Fixture *f, gconstpointer data)
 
 	g_assert_true(gs_config_load_file(f->config, f->filename, TRUE, &error));
 	g_assert_no_error(error);
+	g_assert_false(gs_config_get_file_loaded(f->config));
 	g_assert_false(gs_config_load_file(f->config, f->filename, FALSE, &error));
 	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 	g_assert_nonnull(strstr(error->message, f->filename));
