@@ -50,7 +50,7 @@ static const GsConfigKey gs_config_keys[] = {
 	GS_LIST("sync", "service-urls", "NGIT_DOMAIN", gs_config_check_relay_url,
 		GS_CONFIG_KEY_FLAG_ENV_BELOW_FILE,
 		"Relay URLs of this GRASP service; a repository is ours when its announcement "
-		"lists one of them. NGIT_DOMAIN gives wss://NGIT_DOMAIN when the file sets none"),
+		"lists one of them. NGIT_DOMAIN counts only when no file or option sets the key"),
 	GS_LIST("sync", "bootstrap-relays", "NGIT_SYNC_BOOTSTRAP_RELAY_URL",
 		gs_config_check_relay_url, GS_CONFIG_KEY_FLAG_NONE,
 		"Relays always followed and never dropped; discovery starts from them"),
