@@ -22,13 +22,16 @@ typedef struct {
 	gint64 num;    /* booleans and integers */
 } GsConfigValue;
 
+/* one source: an array of GS_CONFIG_N_KEYS values, in table order */
+typedef GsConfigValue GsConfigLayer;
+
 struct _GsConfig {
 	GObject parent_instance;
 	gchar *state_dir;
 	gchar *filename;
 	gboolean file_optional;
 	gboolean file_loaded;
-	GsConfigValue *layers[GS_CONFIG_SOURCE_LAST];
+	GsConfigLayer *layers[GS_CONFIG_SOURCE_LAST];
 };
 
 enum { SIGNAL_CHANGED, SIGNAL_LAST };
@@ -244,14 +247,14 @@ gs_config_value_move(GsConfigValue *dst, GsConfigValue *src)
 	memset(src, 0, sizeof(*src));
 }
 
-static GsConfigValue *
+static GsConfigLayer *
 gs_config_layer_new(void)
 {
 	return g_new0(GsConfigValue, GS_CONFIG_N_KEYS);
 }
 
 static void
-gs_config_layer_free(GsConfigValue *layer)
+gs_config_layer_free(GsConfigLayer *layer)
 {
 	if (layer == NULL)
 		return;
@@ -260,12 +263,12 @@ gs_config_layer_free(GsConfigValue *layer)
 	g_free(layer);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GsConfigValue, gs_config_layer_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GsConfigLayer, gs_config_layer_free)
 
 static void
-gs_config_layer_swap(GsConfigValue **a, GsConfigValue **b)
+gs_config_layer_swap(GsConfigLayer **a, GsConfigLayer **b)
 {
-	GsConfigValue *tmp = *a;
+	GsConfigLayer *tmp = *a;
 	*a = *b;
 	*b = tmp;
 }
@@ -379,7 +382,7 @@ gs_config_check_unknown(GKeyFile *kf, const gchar *origin, GError **error)
 
 /* fills @layer from @kf; @origin (NULL for the built-in defaults) names it in errors */
 static gboolean
-gs_config_read_keyfile(GKeyFile *kf, const gchar *origin, GsConfigValue *layer, GError **error)
+gs_config_read_keyfile(GKeyFile *kf, const gchar *origin, GsConfigLayer *layer, GError **error)
 {
 	for (guint i = 0; i < GS_CONFIG_N_KEYS; i++) {
 		const GsConfigKey *k = &gs_config_keys[i];
@@ -404,10 +407,10 @@ gs_config_read_keyfile(GKeyFile *kf, const gchar *origin, GsConfigValue *layer, 
 }
 
 /* a new file layer; a missing optional file, or no file at all, gives an empty layer */
-static GsConfigValue *
+static GsConfigLayer *
 gs_config_read_file(const gchar *filename, gboolean optional, gboolean *loaded, GError **error)
 {
-	g_autoptr(GsConfigValue) layer = gs_config_layer_new();
+	g_autoptr(GsConfigLayer) layer = gs_config_layer_new();
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) error_local = NULL;
 
@@ -576,7 +579,7 @@ gs_config_get_file_loaded(GsConfig *self)
 gboolean
 gs_config_load_file(GsConfig *self, const gchar *filename, gboolean optional, GError **error)
 {
-	GsConfigValue *layer;
+	GsConfigLayer *layer;
 	gboolean loaded = FALSE;
 
 	g_return_val_if_fail(GS_IS_CONFIG(self), FALSE);
@@ -613,7 +616,7 @@ gboolean
 gs_config_load_environment(GsConfig *self, const gchar *const *envp, GError **error)
 {
 	g_auto(GStrv) own = NULL;
-	g_autoptr(GsConfigValue) layer = gs_config_layer_new();
+	g_autoptr(GsConfigLayer) layer = gs_config_layer_new();
 
 	g_return_val_if_fail(GS_IS_CONFIG(self), FALSE);
 	if (envp == NULL)
@@ -776,7 +779,7 @@ gs_config_snapshot(GsConfig *self)
 gboolean
 gs_config_reload(GsConfig *self, guint *n_changed, GError **error)
 {
-	g_autoptr(GsConfigValue) layer = NULL;
+	g_autoptr(GsConfigLayer) layer = NULL;
 	g_autoptr(GPtrArray) before = NULL;
 	g_autoptr(GPtrArray) after = NULL;
 	gboolean loaded = FALSE;
@@ -925,7 +928,7 @@ gs_config_dump(GsConfig *self)
 			       "# state directory: %s\n# configuration file: %s%s\n",
 			       self->state_dir != NULL ? self->state_dir : "(none)",
 			       self->filename != NULL ? self->filename : "(none)",
-			       self->file_loaded ? "" : " (not present)");
+			       self->filename == NULL || self->file_loaded ? "" : " (not present)");
 	for (guint i = 0; i < GS_CONFIG_N_KEYS; i++) {
 		const GsConfigKey *k = &gs_config_keys[i];
 		GsConfigSource source;

@@ -101,15 +101,16 @@ main(int argc, char *argv[])
 		g_print("%s", dump);
 		return EXIT_SUCCESS;
 	}
-	if (!gs_crypto_init(&error) || !gs_daemon_start(daemon, &error)) {
-		g_printerr("grasp-syncd: %s\n", error->message);
-		return EXIT_FAILURE;
-	}
 
+	/* handlers first: a signal that arrives while starting is handled once the loop runs */
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, gs_main_quit_cb, loop);
 	g_unix_signal_add(SIGTERM, gs_main_quit_cb, loop);
 	g_unix_signal_add(SIGHUP, gs_main_reload_cb, daemon);
+	if (!gs_crypto_init(&error) || !gs_daemon_start(daemon, &error)) {
+		g_printerr("grasp-syncd: %s\n", error->message);
+		return EXIT_FAILURE;
+	}
 	g_main_loop_run(loop);
 	gs_daemon_stop(daemon);
 	return EXIT_SUCCESS;
