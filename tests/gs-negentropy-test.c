@@ -417,7 +417,10 @@ static const BadInput bad_inputs[] = {
 	 "IdList count 2 exceeds"},
 	{"61 00 00 02 81ffffffffffffffff7f", "IdList count 18446744073709551615 exceeds"},
 	{"61 05 01 20 00 01 01 10 00", "bounds not ascending"},
-	{"61 00 01 20 00 01 00 00", "bounds not ascending"},
+	{"61 00 01 20 00", "bound above infinity"},
+	{"61 0a 01 20 00 01 00 00", "bounds not ascending"},
+	/* infinity with a 32-byte zero prefix, as @nostr-dev-kit/sync echoes it */
+	{"61 00 20 0000000000000000000000000000000000000000000000000000000000000000 02 00", NULL},
 	{"61 00 00 00 05", "truncated message: varint"},
 	{"61 03 00 00 0a 00 01 0011223344", "truncated message: fingerprint"},
 };
@@ -458,13 +461,18 @@ gs_negentropy_bad_input(gconstpointer user_data)
 
 		if (role == 0) {
 			reply = gs_negentropy_respond(ne, data, len, &error);
-			g_assert_null(reply);
 		} else {
 			q = gs_negentropy_initiate(ne, NULL);
-			g_assert_false(
-				gs_negentropy_reconcile(ne, data, len, &next, NULL, NULL, &error));
-			g_assert_null(next);
+			if (!gs_negentropy_reconcile(ne, data, len, &next, NULL, NULL, &error))
+				g_assert_null(next);
+			g_clear_pointer(&next, g_bytes_unref);
 		}
+		/* NULL: a well-formed edge case that must be accepted */
+		if (bad->error == NULL) {
+			g_assert_no_error(error);
+			continue;
+		}
+		g_assert_null(reply);
 		g_assert_error(error, GS_ERROR, GS_ERROR_PROTOCOL);
 		if (strstr(error->message, bad->error) == NULL)
 			g_error("'%s' gave '%s', expected '%s'",
