@@ -130,7 +130,16 @@ gs_negentropy_sum_digest(const GsNegentropySum *sum, guint64 count, guint8 *out)
 	guint8 digest[32];
 	gsize digest_len = sizeof(digest);
 	gsize len;
-	g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+	/* one hasher per thread, reset per use: fingerprints are the codec's hot path */
+	static GPrivate hasher = G_PRIVATE_INIT((GDestroyNotify)g_checksum_free);
+	GChecksum *checksum = g_private_get(&hasher);
+
+	if (checksum == NULL) {
+		checksum = g_checksum_new(G_CHECKSUM_SHA256);
+		g_private_set(&hasher, checksum);
+	} else {
+		g_checksum_reset(checksum);
+	}
 
 	for (guint i = 0; i < 4; i++) {
 		guint64 v = GUINT64_TO_LE(sum->limb[i]);
