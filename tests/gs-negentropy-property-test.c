@@ -190,10 +190,12 @@ id_cmp(const void *a, const void *b)
 static void
 assert_same_ids(GArray *got, GArray *expected, const gchar *what)
 {
-	qsort(got->data, got->len, sizeof(GsNegentropyId), id_cmp);
-	qsort(expected->data, expected->len, sizeof(GsNegentropyId), id_cmp);
 	if (got->len != expected->len)
 		g_error("%s: got %u ids, expected %u", what, got->len, expected->len);
+	if (got->len == 0)
+		return;
+	qsort(got->data, got->len, sizeof(GsNegentropyId), id_cmp);
+	qsort(expected->data, expected->len, sizeof(GsNegentropyId), id_cmp);
 	g_assert_cmpmem(got->data,
 			got->len * sizeof(GsNegentropyId),
 			expected->data,
