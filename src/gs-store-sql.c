@@ -216,31 +216,60 @@ gs_store_sql_placeholders(GString *sql, guint n)
 	g_string_append_c(sql, ')');
 }
 
-/* `prefix8 IN (...) AND column IN (...)`: the index holds the first 8 bytes, the row the rest;
- * the filter already checked the hex, so decoding cannot fail */
+/* `column IN (...)` over 32-byte blobs; the filter already checked the hex, so decoding cannot
+ * fail */
 static void
-gs_store_sql_hex_in(GString *sql,
+gs_store_sql_blob_in(GString *sql, GArray *params, const gchar *column, GPtrArray *values)
+{
+	g_string_append_printf(sql, " AND %s IN ", column);
+	gs_store_sql_placeholders(sql, values->len);
+	for (guint i = 0; i < values->len; i++) {
+		GsStoreSqlParam p = {.type = GS_STORE_SQL_BLOB32};
+		gs_hex_decode_to(g_ptr_array_index(values, i), 64, p.blob, 32);
+		g_array_append_val(params, p);
+	}
+}
+
+/* `prefix8 IN (...) AND column IN (...)`: the index holds the first 8 bytes, the row the rest */
+static void
+gs_store_sql_key_in(GString *sql,
 		    GArray *params,
 		    const gchar *prefix8,
 		    const gchar *column,
 		    GPtrArray *values)
 {
-	g_autoptr(GArray) blobs =
-		g_array_sized_new(FALSE, FALSE, sizeof(GsStoreSqlParam), values->len);
-
-	for (guint i = 0; i < values->len; i++) {
-		GsStoreSqlParam p = {.type = GS_STORE_SQL_BLOB32};
-		gs_hex_decode_to(g_ptr_array_index(values, i), 64, p.blob, 32);
-		g_array_append_val(blobs, p);
-	}
 	g_string_append_printf(sql, " AND %s IN ", prefix8);
 	gs_store_sql_placeholders(sql, values->len);
-	for (guint i = 0; i < blobs->len; i++)
-		gs_store_sql_add_int(
-			params, gs_store_sql_key8(g_array_index(blobs, GsStoreSqlParam, i).blob));
-	g_string_append_printf(sql, " AND %s IN ", column);
-	gs_store_sql_placeholders(sql, values->len);
-	g_array_append_vals(params, blobs->data, blobs->len);
+	for (guint i = 0; i < values->len; i++) {
+		GsStoreSqlParam p = {.type = GS_STORE_SQL_INT};
+		guint8 raw[32];
+		gs_hex_decode_to(g_ptr_array_index(values, i), 64, raw, 32);
+		p.num = gs_store_sql_key8(raw);
+		g_array_append_val(params, p);
+	}
+	gs_store_sql_blob_in(sql, params, column, values);
+}
+
+/* kinds, since and until over the table called @alias */
+static void
+gs_store_sql_kinds_times(GString *sql, GArray *params, GsFilter *filter, const gchar *alias)
+{
+	GArray *kinds = gs_filter_get_kinds(filter);
+
+	if (kinds != NULL) {
+		g_string_append_printf(sql, " AND %s.kind IN ", alias);
+		gs_store_sql_placeholders(sql, kinds->len);
+		for (guint i = 0; i < kinds->len; i++)
+			gs_store_sql_add_int(params, g_array_index(kinds, guint, i));
+	}
+	if (gs_filter_get_since(filter) >= 0) {
+		g_string_append_printf(sql, " AND %s.created_at >= ?", alias);
+		gs_store_sql_add_int(params, gs_filter_get_since(filter));
+	}
+	if (gs_filter_get_until(filter) >= 0) {
+		g_string_append_printf(sql, " AND %s.created_at <= ?", alias);
+		gs_store_sql_add_int(params, gs_filter_get_until(filter));
+	}
 }
 
 /* tag conditions go through the key index of the tags table; the keys are exact but for an
@@ -279,30 +308,53 @@ gs_store_sql_filter_where(GsFilter *filter,
 			  GArray *params,
 			  GError **error)
 {
-	GArray *kinds = gs_filter_get_kinds(filter);
-
 	g_return_val_if_fail(!gs_filter_is_empty_match(filter), FALSE);
 	g_string_append(sql, "1");
 	if (gs_filter_get_ids(filter) != NULL)
-		gs_store_sql_hex_in(sql, params, "e.id8", "e.id", gs_filter_get_ids(filter));
+		gs_store_sql_key_in(sql, params, "e.id8", "e.id", gs_filter_get_ids(filter));
 	if (gs_filter_get_authors(filter) != NULL)
-		gs_store_sql_hex_in(
+		gs_store_sql_key_in(
 			sql, params, "e.pk8", "e.pubkey", gs_filter_get_authors(filter));
-	if (kinds != NULL) {
-		g_string_append(sql, " AND e.kind IN ");
-		gs_store_sql_placeholders(sql, kinds->len);
-		for (guint i = 0; i < kinds->len; i++)
-			gs_store_sql_add_int(params, g_array_index(kinds, guint, i));
-	}
-	if (gs_filter_get_since(filter) >= 0) {
-		g_string_append(sql, " AND e.created_at >= ?");
-		gs_store_sql_add_int(params, gs_filter_get_since(filter));
-	}
-	if (gs_filter_get_until(filter) >= 0) {
-		g_string_append(sql, " AND e.created_at <= ?");
-		gs_store_sql_add_int(params, gs_filter_get_until(filter));
-	}
+	gs_store_sql_kinds_times(sql, params, filter, "e");
 	gs_store_sql_tags(sql, params, filter, key);
+	return TRUE;
+}
+
+/**
+ * gs_store_sql_superseded_where:
+ * @sql: gets the conditions appended, for a query over `superseded s`
+ * @params: (element-type GsStoreSqlParam): gets their parameters appended
+ *
+ * As gs_store_sql_filter_where() for the superseded table, which knows a version's id, author,
+ * kind, d and created_at but not its other tags.
+ *
+ * Returns: %FALSE (appending nothing) when @filter has a tag condition other than `#d`, which
+ *   superseded rows cannot answer
+ */
+gboolean
+gs_store_sql_superseded_where(GsFilter *filter, GString *sql, GArray *params)
+{
+	g_autofree gchar *letters = gs_filter_get_tag_letters(filter);
+	GPtrArray *d_values = gs_filter_get_tag_values(filter, 'd');
+
+	g_return_val_if_fail(!gs_filter_is_empty_match(filter), FALSE);
+	if (letters[0] != '\0' && g_strcmp0(letters, "d") != 0)
+		return FALSE;
+	g_string_append(sql, "1");
+	if (gs_filter_get_ids(filter) != NULL)
+		gs_store_sql_blob_in(sql, params, "s.id", gs_filter_get_ids(filter));
+	if (gs_filter_get_authors(filter) != NULL)
+		gs_store_sql_blob_in(sql, params, "s.pubkey", gs_filter_get_authors(filter));
+	gs_store_sql_kinds_times(sql, params, filter, "s");
+	if (d_values != NULL) {
+		g_string_append(sql, " AND s.d IN ");
+		gs_store_sql_placeholders(sql, d_values->len);
+		for (guint i = 0; i < d_values->len; i++) {
+			GsStoreSqlParam p = {.type = GS_STORE_SQL_TEXT,
+					     .text = g_ptr_array_index(d_values, i)};
+			g_array_append_val(params, p);
+		}
+	}
 	return TRUE;
 }
 
@@ -313,6 +365,9 @@ gs_store_sql_bind_param(sqlite3_stmt *stmt, gint idx, const GsStoreSqlParam *p)
 	case GS_STORE_SQL_INT:
 		sqlite3_bind_int64(stmt, idx, p->num);
 		break;
+	case GS_STORE_SQL_TEXT:
+		sqlite3_bind_text(stmt, idx, p->text, -1, SQLITE_STATIC);
+		break;
 	case GS_STORE_SQL_BLOB32:
 		gs_store_sql_bind_blob32(stmt, idx, p->blob);
 		break;
@@ -322,7 +377,7 @@ gs_store_sql_bind_param(sqlite3_stmt *stmt, gint idx, const GsStoreSqlParam *p)
 }
 
 /* prepares @sql and binds @params in order; GS_ERROR_TOO_LARGE when SQLite cannot take that
- * many parameters */
+ * many parameters. Text parameters are bound without copies: keep their owner alive. */
 sqlite3_stmt *
 gs_store_sql_prepare_params(sqlite3 *db, const gchar *sql, GArray *params, GError **error)
 {

@@ -17,13 +17,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 
 typedef enum {
 	GS_STORE_SQL_INT,
+	GS_STORE_SQL_TEXT,
 	GS_STORE_SQL_BLOB32,
 } GsStoreSqlType;
 
-/* one parameter of a generated statement */
+/* one parameter of a generated statement; text is borrowed from the filter */
 typedef struct {
 	GsStoreSqlType type;
 	gint64 num;
+	const gchar *text;
 	guint8 blob[32];
 } GsStoreSqlParam;
 
@@ -56,6 +58,8 @@ gs_store_sql_filter_where(GsFilter *filter,
 			  GString *sql,
 			  GArray *params,
 			  GError **error);
+gboolean
+gs_store_sql_superseded_where(GsFilter *filter, GString *sql, GArray *params);
 sqlite3_stmt *
 gs_store_sql_prepare_params(sqlite3 *db, const gchar *sql, GArray *params, GError **error);
 

@@ -317,8 +317,15 @@ gs_store_write_event(GsStore *self, const GsEvent *event, const gchar *d, GError
 			  SQLITE_STATIC);
 	if (!gs_store_step_done(self, stmt, error))
 		return FALSE;
-	return gs_store_write_tags(
-		self, sqlite3_last_insert_rowid(gs_store_get_db(self)), keys, error);
+	if (!gs_store_write_tags(
+		    self, sqlite3_last_insert_rowid(gs_store_get_db(self)), keys, error))
+		return FALSE;
+	if (d == NULL)
+		return TRUE;
+	/* a version that lost once and is current again (its successor was deleted) */
+	stmt = gs_store_stmt(self, GS_STORE_STMT_DELETE_SUPERSEDED);
+	gs_store_sql_bind_blob32(stmt, 1, gs_event_get_id_raw(event));
+	return gs_store_step_done(self, stmt, error);
 }
 
 /* NIP-09 -------------------------------------------------------------------------------------- */

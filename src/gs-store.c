@@ -48,6 +48,7 @@ static const gchar *const gs_store_stmt_sql[GS_STORE_STMT_LAST] = {
 	[GS_STORE_STMT_INSERT_SUPERSEDED] = "INSERT OR IGNORE INTO superseded "
 					    "(id, kind, pubkey, d, created_at) "
 					    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[GS_STORE_STMT_DELETE_SUPERSEDED] = "DELETE FROM superseded WHERE id = ?1",
 	[GS_STORE_STMT_INSERT_DELETED_ID] =
 		"INSERT OR IGNORE INTO deleted_ids (id, pubkey, deletion) VALUES (?1, ?2, ?3)",
 	[GS_STORE_STMT_UPSERT_DELETED_ADDRESS] =
