@@ -7,9 +7,6 @@
 
 #include "config.h"
 
-#include "gs-error.h"
-#include "gs-event.h"
-#include "gs-hex.h"
 #include "gs-sync-filters.h"
 
 /*
@@ -55,39 +52,15 @@ gs_sync_filters_finish(GsFilter *filter, GsSyncFiltersMode mode, gint64 since)
 	return filter;
 }
 
-/* returns: (transfer full): the identifier of a repository coordinate `30617:<pubkey>:<d>` */
-static gchar *
-gs_sync_filters_identifier(const gchar *coordinate, GError **error)
-{
-	guint kind = 0;
-	g_autofree gchar *d = NULL;
-
-	if (coordinate == NULL) {
-		g_set_error_literal(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT, "no coordinate");
-		return NULL;
-	}
-	if (!gs_coordinate_parse(coordinate, &kind, NULL, &d, error))
-		return NULL;
-	if (kind != GS_SYNC_KIND_REPO_ANNOUNCEMENT || d[0] == '\0') {
-		g_set_error(error,
-			    GS_ERROR,
-			    GS_ERROR_INVALID_ARGUMENT,
-			    "not a repository coordinate: %.80s",
-			    coordinate);
-		return NULL;
-	}
-	return g_steal_pointer(&d);
-}
-
 /* adds the values of @items (nullable) to @set, after checking each */
 static gboolean
 gs_sync_filters_collect(GHashTable *set, GPtrArray *items, gboolean as_identifiers, GError **error)
 {
 	for (guint i = 0; items != NULL && i < items->len; i++) {
 		const gchar *item = g_ptr_array_index(items, i);
-		g_autofree gchar *d = gs_sync_filters_identifier(item, error);
+		g_autofree gchar *d = NULL;
 
-		if (d == NULL)
+		if (!gs_sync_check_repo_coordinate(item, &d, error))
 			return FALSE;
 		g_hash_table_add(set, as_identifiers ? g_steal_pointer(&d) : g_strdup(item));
 	}
@@ -99,14 +72,8 @@ gs_sync_filters_collect_ids(GHashTable *set, GPtrArray *ids, GError **error)
 {
 	for (guint i = 0; ids != NULL && i < ids->len; i++) {
 		const gchar *id = g_ptr_array_index(ids, i);
-		if (!gs_hex_is_lower(id, 64)) {
-			g_set_error(error,
-				    GS_ERROR,
-				    GS_ERROR_INVALID_ARGUMENT,
-				    "not an event id: %.80s",
-				    id != NULL ? id : "(null)");
+		if (!gs_sync_check_event_id(id, error))
 			return FALSE;
-		}
 		g_hash_table_add(set, g_strdup(id));
 	}
 	return TRUE;
@@ -299,14 +266,8 @@ gs_sync_filters_ids(GPtrArray *ids, GError **error)
 
 	for (guint i = 0; ids != NULL && i < ids->len; i++) {
 		const gchar *id = g_ptr_array_index(ids, i);
-		if (!gs_hex_is_lower(id, 64)) {
-			g_set_error(error,
-				    GS_ERROR,
-				    GS_ERROR_INVALID_ARGUMENT,
-				    "not an event id: %.80s",
-				    id != NULL ? id : "(null)");
+		if (!gs_sync_check_event_id(id, error))
 			return NULL;
-		}
 		if (!g_hash_table_add(seen, (gpointer)id))
 			continue;
 		if (n % GS_SYNC_FILTERS_IDS_CHUNK == 0) {

@@ -7,6 +7,7 @@
 
 #include "gs-filter.h"
 #include "gs-sync-pager.h"
+#include "gs-sync-rules.h"
 
 G_BEGIN_DECLS
 
@@ -14,10 +15,6 @@ G_BEGIN_DECLS
 #define GS_SYNC_FILTERS_CHUNK 100
 /* ids a negentropy fetch filter names at most (specs/sync.md 4.3) */
 #define GS_SYNC_FILTERS_IDS_CHUNK 300
-
-#define GS_SYNC_KIND_REPO_ANNOUNCEMENT 30617
-#define GS_SYNC_KIND_REPO_STATE 30618
-#define GS_SYNC_KIND_USER_GRASP_LIST 10317
 
 /**
  * GsSyncFiltersMode:

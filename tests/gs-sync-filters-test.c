@@ -162,7 +162,11 @@ gs_sync_filters_bad_items(void)
 		"30617:short:x",
 	};
 	const gchar *bad_ids[] = {
-		"", "abc", "0000000000000000000000000000000000000000000000000000000000000ABC"};
+		NULL,
+
+		"",
+		"abc",
+		"0000000000000000000000000000000000000000000000000000000000000ABC"};
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad_coords); i++) {
 		g_autoptr(GPtrArray) items = g_ptr_array_new();
