@@ -1037,6 +1037,8 @@ store_kill9(Fixture *fx, gconstpointer data)
 	g_autoptr(GPtrArray) acked = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) error = NULL;
 	sqlite3_stmt *stmt = NULL;
+	g_autoptr(GsFilter) all = gs_filter_new();
+	guint64 count = 0;
 	gint fd = -1;
 	gint status = 0;
 	GPid pid;
@@ -1069,6 +1071,10 @@ store_kill9(Fixture *fx, gconstpointer data)
 		if (!gs_store_has_event(fx->store, g_ptr_array_index(acked, i), &error))
 			g_error("acknowledged event %s is missing", (gchar *)acked->pdata[i]);
 	}
+	/* batches are all or nothing: the helper writes 200 events a transaction */
+	g_assert_true(gs_store_count(fx->store, all, &count, &error));
+	g_assert_cmpuint(count, >=, acked->len);
+	g_assert_cmpuint(count % 200, ==, 0);
 	g_assert_true(gs_store_check_health(fx->store, &error));
 }
 
