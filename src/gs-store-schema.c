@@ -80,6 +80,21 @@ static const GsStoreMigration gs_store_migrations[] = {
 	 "  d TEXT NOT NULL,"
 	 "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
 	 "CREATE INDEX superseded_address ON superseded (kind, pubkey, d);"},
+	/* the home-relay outbox (GsHomeRelay): one row per event still to deliver into the GRASP
+	 * server's own relay, written in the transaction that stores the event. event is the
+	 * event's row (events.seq), so rows sort in storing order and join the event without an
+	 * index; id is kept to notice a row number reused after the event was removed. state 0:
+	 * pending, 1: refused by home (retried daily). Times are unix seconds. */
+	{2,
+	 "CREATE TABLE home_outbox ("
+	 "  event INTEGER PRIMARY KEY,"
+	 "  id BLOB NOT NULL,"
+	 "  queued_at INTEGER NOT NULL,"
+	 "  state INTEGER NOT NULL DEFAULT 0,"
+	 "  attempts INTEGER NOT NULL DEFAULT 0,"
+	 "  last_result TEXT,"
+	 "  next_retry INTEGER NOT NULL DEFAULT 0);"
+	 "CREATE INDEX home_outbox_due ON home_outbox (state, next_retry);"},
 };
 
 guint
