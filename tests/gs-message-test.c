@@ -140,6 +140,37 @@ gs_message_build_test(void)
 	g_assert_cmpstr(closed, ==, "[\"CLOSED\",\"s\",\"error: x\"]");
 }
 
+/* NIP-77 and NIP-45 builders give what the parser of the other side accepts */
+static void
+gs_message_build_neg_test(void)
+{
+	g_autoptr(JsonNode) filter = json_from_string("{\"kinds\":[30617]}", NULL);
+	g_autofree gchar *open = gs_message_build_neg_open("n\\1", filter, "6100");
+	g_autofree gchar *msg = gs_message_build_neg_msg("n1", "61");
+	g_autofree gchar *close = gs_message_build_neg_close("n1");
+	g_autofree gchar *err = gs_message_build_neg_err("n1", "blocked: too many results");
+	g_autofree gchar *count = gs_message_build_count("c", 42, FALSE);
+	g_autofree gchar *approx = gs_message_build_count("c", 7, TRUE);
+	g_autoptr(GsMessage) parsed = NULL;
+	g_autoptr(GError) error = NULL;
+
+	parsed = gs_message_parse(open, strlen(open), GS_MESSAGE_FROM_CLIENT, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(parsed->type, ==, GS_MESSAGE_NEG_OPEN);
+	g_assert_cmpstr(parsed->sub_id, ==, "n\\1");
+	g_assert_cmpstr(parsed->text, ==, "6100");
+	g_assert_true(json_node_equal(g_ptr_array_index(parsed->filters, 0), filter));
+	g_clear_pointer(&parsed, gs_message_free);
+	parsed = gs_message_parse(err, strlen(err), GS_MESSAGE_FROM_RELAY, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(parsed->type, ==, GS_MESSAGE_NEG_ERR);
+	g_assert_cmpstr(parsed->text, ==, "blocked: too many results");
+	g_assert_cmpstr(msg, ==, "[\"NEG-MSG\",\"n1\",\"61\"]");
+	g_assert_cmpstr(close, ==, "[\"NEG-CLOSE\",\"n1\"]");
+	g_assert_cmpstr(count, ==, "[\"COUNT\",\"c\",{\"count\":42}]");
+	g_assert_cmpstr(approx, ==, "[\"COUNT\",\"c\",{\"count\":7,\"approximate\":true}]");
+}
+
 static void
 gs_message_prefix_test(void)
 {
@@ -168,6 +199,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/grasp-sync/message/peek-event", gs_message_peek_event_test);
 	g_test_add_func("/grasp-sync/message/build", gs_message_build_test);
+	g_test_add_func("/grasp-sync/message/build-neg", gs_message_build_neg_test);
 	g_test_add_func("/grasp-sync/message/prefix", gs_message_prefix_test);
 	return g_test_run();
 }
