@@ -1,0 +1,268 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gs-error.h"
+#include "gs-filter.h"
+#include "gs-test-utils.h"
+
+#define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+typedef struct {
+	const gchar *json;
+	const gchar *member; /* expected in the error message */
+} GsFilterBadCase;
+
+static const GsFilterBadCase bad_cases[] = {
+	{"[]", "not a JSON object"},
+	{"42", "not a JSON object"},
+	{"\"ids\"", "not a JSON object"},
+	{"{", "invalid filter"},
+	{"{\"ids\":\"" HEX_A "\"}", "'ids'"},
+	{"{\"ids\":[42]}", "'ids'"},
+	{"{\"ids\":[\"abc\"]}", "'ids'"},
+	{"{\"ids\":[\"" HEX_A "0\"]}", "'ids'"},
+	{"{\"ids\":[\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"]}",
+	 "'ids'"},
+	{"{\"ids\":[\"gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg\"]}",
+	 "'ids'"},
+	{"{\"ids\":[null]}", "'ids'"},
+	{"{\"ids\":[[\"" HEX_A "\"]]}", "'ids'"},
+	{"{\"authors\":[\"" HEX_A "\", \"xyz\"]}", "'authors'"},
+	{"{\"authors\":{}}", "'authors'"},
+	{"{\"authors\":[\"aAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]}",
+	 "'authors'"},
+	{"{\"kinds\":1}", "'kinds'"},
+	{"{\"kinds\":[\"1\"]}", "'kinds'"},
+	{"{\"kinds\":[-1]}", "'kinds'"},
+	{"{\"kinds\":[65536]}", "'kinds'"},
+	{"{\"kinds\":[1.0]}", "'kinds'"},
+	{"{\"kinds\":[1e3]}", "'kinds'"},
+	{"{\"kinds\":[true]}", "'kinds'"},
+	{"{\"kinds\":[99999999999999999999999]}", "'kinds'"},
+	{"{\"#e\":\"" HEX_A "\"}", "'#e'"},
+	{"{\"#e\":[1]}", "'#e'"},
+	{"{\"#e\":[[\"x\"]]}", "'#e'"},
+	{"{\"#ab\":[\"x\"]}", "'#ab'"},
+	{"{\"#\":[\"x\"]}", "'#'"},
+	{"{\"#1\":[\"x\"]}", "'#1'"},
+	{"{\"#\\u00e9\":[\"x\"]}", "tag filters"},
+	{"{\"since\":-1}", "'since'"},
+	{"{\"since\":1.5}", "'since'"},
+	{"{\"since\":\"1\"}", "'since'"},
+	{"{\"since\":null}", "'since'"},
+	{"{\"until\":-5}", "'until'"},
+	{"{\"until\":[1]}", "'until'"},
+	{"{\"limit\":-1}", "'limit'"},
+	{"{\"limit\":10.0}", "'limit'"},
+	{"{\"search\":\"git\"}", "'search'"},
+	{"{\"IDS\":[]}", "'IDS'"},
+	{"{\"ids\":[],\"extra\":1}", "'extra'"},
+	{"{\"ids\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	 "nested deeper"},
+	{"{\"ids\":[[[[[[[]]]]]]]}", "'ids'"},
+};
+
+static void
+gs_filter_bad_input(gconstpointer data)
+{
+	const GsFilterBadCase *bad = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsFilter) filter = gs_filter_new_from_json(bad->json, -1, &error);
+
+	g_assert_null(filter);
+	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
+	if (strstr(error->message, bad->member) == NULL)
+		g_error("'%s': message '%s' lacks '%s'", bad->json, error->message, bad->member);
+}
+
+static void
+gs_filter_roundtrip(void)
+{
+	const gchar *json =
+		"{\"until\":20,\"#e\":[\"x\",\"y\"],\"kinds\":[1,30617],\"limit\":0,"
+		"\"#A\":[\"z\"],\"authors\":[\"" HEX_B "\"],\"since\":10,\"ids\":[\"" HEX_A "\"]}";
+	const gchar *expect = "{\"ids\":[\"" HEX_A "\"],\"authors\":[\"" HEX_B
+			      "\"],\"kinds\":[1,30617],\"#A\":[\"z\"],\"#e\":[\"x\",\"y\"],"
+			      "\"since\":10,\"until\":20,\"limit\":0}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsFilter) filter = gs_filter_new_from_json(json, -1, &error);
+	g_autoptr(GsFilter) copy = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *out2 = NULL;
+	g_autofree gchar *letters = NULL;
+
+	g_assert_no_error(error);
+	out = gs_filter_to_json(filter);
+	g_assert_cmpstr(out, ==, expect);
+	copy = gs_filter_copy(filter);
+	out2 = gs_filter_to_json(copy);
+	g_assert_cmpstr(out2, ==, expect);
+	letters = gs_filter_get_tag_letters(filter);
+	g_assert_cmpstr(letters, ==, "Ae");
+	g_assert_cmpint(gs_filter_get_since(filter), ==, 10);
+	g_assert_cmpint(gs_filter_get_until(filter), ==, 20);
+	g_assert_cmpint(gs_filter_get_limit(filter), ==, 0);
+	g_assert_cmpuint(gs_filter_get_tag_values(filter, 'e')->len, ==, 2);
+	g_assert_null(gs_filter_get_tag_values(filter, 'p'));
+	g_assert_null(gs_filter_get_tag_values(filter, '#'));
+}
+
+static void
+gs_filter_empty_object(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsFilter) filter = gs_filter_new_from_json("{}", -1, &error);
+	g_autoptr(GsEvent) ev = gs_test_event_new(1, 100, 1, NULL, "x");
+	g_autofree gchar *out = NULL;
+
+	g_assert_no_error(error);
+	out = gs_filter_to_json(filter);
+	g_assert_cmpstr(out, ==, "{}");
+	g_assert_null(gs_filter_get_ids(filter));
+	g_assert_null(gs_filter_get_kinds(filter));
+	g_assert_cmpint(gs_filter_get_limit(filter), ==, -1);
+	g_assert_true(gs_filter_matches(filter, ev));
+	g_assert_false(gs_filter_is_empty_match(filter));
+}
+
+static void
+gs_filter_builders(void)
+{
+	g_autoptr(GsFilter) filter = gs_filter_new();
+	g_autofree gchar *out = NULL;
+
+	gs_filter_add_kind(filter, 30618);
+	gs_filter_add_kind(filter, 30618);
+	gs_filter_add_tag_value(filter, 'd', "repo");
+	gs_filter_add_tag_value(filter, 'd', "repo");
+	gs_filter_add_tag_value(filter, 'd', "other");
+	gs_filter_add_id(filter, HEX_A);
+	gs_filter_add_author(filter, HEX_B);
+	gs_filter_set_limit(filter, 5);
+	out = gs_filter_to_json(filter);
+	g_assert_cmpstr(out,
+			==,
+			"{\"ids\":[\"" HEX_A "\"],\"authors\":[\"" HEX_B "\"],\"kinds\":[30618],"
+			"\"#d\":[\"repo\",\"other\"],\"limit\":5}");
+}
+
+static void
+gs_filter_match_conditions(void)
+{
+	const gchar *tags[] = {"e",
+			       "root-id",
+			       "",
+			       "marker",
+			       NULL,
+			       "p",
+			       "pk",
+			       NULL,
+			       "t",
+			       NULL,
+			       "ee",
+			       "nope",
+			       NULL,
+			       NULL};
+	g_autoptr(GsEvent) ev = gs_test_event_new(1, 1000, 1621, tags, "hi");
+	g_autoptr(GError) error = NULL;
+	struct {
+		const gchar *json;
+		gboolean match;
+	} cases[] = {
+		{"{\"kinds\":[1621]}", TRUE},
+		{"{\"kinds\":[1,2]}", FALSE},
+		{"{\"kinds\":[1,1621],\"#e\":[\"zzz\",\"root-id\"]}", TRUE},
+		{"{\"#e\":[\"nope\"]}", FALSE},
+		{"{\"#e\":[\"marker\"]}", FALSE},
+		{"{\"#E\":[\"root-id\"]}", FALSE},
+		{"{\"#p\":[\"pk\"],\"#e\":[\"root-id\"]}", TRUE},
+		{"{\"#p\":[\"pk\"],\"#e\":[\"other\"]}", FALSE},
+		{"{\"#t\":[\"\"]}", FALSE},
+		{"{\"since\":1000,\"until\":1000}", TRUE},
+		{"{\"since\":1001}", FALSE},
+		{"{\"until\":999}", FALSE},
+		{"{\"limit\":0}", TRUE},
+		{"{\"authors\":[\"" HEX_A "\"]}", FALSE},
+		{"{\"ids\":[\"" HEX_A "\"]}", FALSE},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GsFilter) f = gs_filter_new_from_json(cases[i].json, -1, &error);
+		g_assert_no_error(error);
+		if (gs_filter_matches(f, ev) != cases[i].match)
+			g_error("%s: expected match=%d", cases[i].json, cases[i].match);
+	}
+}
+
+static void
+gs_filter_match_id_author(void)
+{
+	g_autoptr(GsEvent) ev = gs_test_event_new(3, 5, 1, NULL, "");
+	g_autoptr(GsFilter) by_id = gs_filter_new();
+	g_autoptr(GsFilter) by_author = gs_filter_new();
+	g_autoptr(GsFilter) wrong = gs_filter_new();
+	g_autoptr(GPtrArray) list = g_ptr_array_new();
+
+	gs_filter_add_id(by_id, HEX_A);
+	gs_filter_add_id(by_id, gs_event_get_id(ev));
+	gs_filter_add_author(by_author, gs_event_get_pubkey(ev));
+	gs_filter_add_author(wrong, HEX_B);
+	g_assert_true(gs_filter_matches(by_id, ev));
+	g_assert_true(gs_filter_matches(by_author, ev));
+	g_assert_false(gs_filter_matches(wrong, ev));
+
+	g_assert_false(gs_filters_match(list, ev));
+	g_ptr_array_add(list, wrong);
+	g_assert_false(gs_filters_match(list, ev));
+	g_ptr_array_add(list, by_author);
+	g_assert_true(gs_filters_match(list, ev));
+}
+
+static void
+gs_filter_empty_match(void)
+{
+	const gchar *empty[] = {"{\"ids\":[]}",
+				"{\"authors\":[]}",
+				"{\"kinds\":[]}",
+				"{\"#a\":[],\"kinds\":[1]}",
+				"{\"since\":10,\"until\":9}"};
+	const gchar *nonempty[] = {"{}", "{\"limit\":0}", "{\"since\":10,\"until\":10}"};
+	g_autoptr(GsEvent) ev = gs_test_event_new(3, 10, 1, NULL, "");
+	g_autoptr(GError) error = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(empty); i++) {
+		g_autoptr(GsFilter) f = gs_filter_new_from_json(empty[i], -1, &error);
+		g_assert_no_error(error);
+		g_assert_true(gs_filter_is_empty_match(f));
+		g_assert_false(gs_filter_matches(f, ev));
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(nonempty); i++) {
+		g_autoptr(GsFilter) f = gs_filter_new_from_json(nonempty[i], -1, &error);
+		g_assert_no_error(error);
+		g_assert_false(gs_filter_is_empty_match(f));
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	gs_test_init(&argc, &argv);
+	g_test_add_func("/grasp-sync/filter/roundtrip", gs_filter_roundtrip);
+	g_test_add_func("/grasp-sync/filter/empty-object", gs_filter_empty_object);
+	g_test_add_func("/grasp-sync/filter/builders", gs_filter_builders);
+	g_test_add_func("/grasp-sync/filter/match-conditions", gs_filter_match_conditions);
+	g_test_add_func("/grasp-sync/filter/match-id-author", gs_filter_match_id_author);
+	g_test_add_func("/grasp-sync/filter/empty-match", gs_filter_empty_match);
+	for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
+		g_autofree gchar *path = g_strdup_printf("/grasp-sync/filter/bad-input/%u", i);
+		g_test_add_data_func_full(path, &bad_cases[i], gs_filter_bad_input, NULL);
+	}
+	return g_test_run();
+}
