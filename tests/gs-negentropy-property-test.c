@@ -1,0 +1,283 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Property tests: two sides built from seeded random sets reconcile, both ours, and the
+ * initiator's have/need are exactly A\B and B\A; every message stays within its sender's
+ * frame limit; every session ends.
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs-error.h"
+#include "gs-negentropy.h"
+#include "gs-test-utils.h"
+
+#define MAX_ROUNDS 100000
+
+typedef enum {
+	TS_RANDOM,   /* timestamps spread over a window smaller than the set */
+	TS_ONE,	     /* every record on one timestamp */
+	TS_LAST_BYTE /* one timestamp, ids equal but for their last byte */
+} TsKind;
+
+typedef struct {
+	const gchar *name;
+	guint n_common;
+	guint n_a;
+	guint n_b;
+	TsKind ts_kind;
+	guint seed;
+} SetCase;
+
+static const SetCase set_cases[] = {
+	{"both-empty", 0, 0, 0, TS_RANDOM, 1},
+	{"a-empty", 0, 0, 3000, TS_RANDOM, 2},
+	{"b-empty", 0, 3000, 0, TS_RANDOM, 3},
+	{"disjoint", 0, 10000, 10000, TS_RANDOM, 4},
+	{"equal", 20000, 0, 0, TS_RANDOM, 5},
+	{"superset", 5000, 2000, 0, TS_RANDOM, 6},
+	{"subset", 5000, 0, 2000, TS_RANDOM, 7},
+	{"one-timestamp", 4000, 500, 500, TS_ONE, 8},
+	{"last-byte", 128, 64, 64, TS_LAST_BYTE, 9},
+	{"one-each", 1, 1, 1, TS_RANDOM, 10},
+	{"large", 199000, 1000, 1000, TS_RANDOM, 11},
+};
+
+typedef struct {
+	gsize limit_a;
+	gsize limit_b;
+	gboolean reference_digest;
+} LimitCase;
+
+static const LimitCase limit_cases[] = {
+	{0, 0, FALSE},
+	{4096, 4096, FALSE},
+	{60000, 60000, FALSE},
+	{0, 4096, FALSE},
+	{4096, 0, FALSE},
+	{4096, 4096, TRUE},
+};
+
+typedef struct {
+	guint rounds;
+	gsize up;
+	gsize down;
+} Stats;
+
+static void
+make_id(GRand *rand, TsKind kind, guint serial, guint8 *id)
+{
+	if (kind == TS_LAST_BYTE) {
+		memset(id, 0x5a, GS_NEGENTROPY_ID_SIZE);
+		id[GS_NEGENTROPY_ID_SIZE - 1] = serial;
+		return;
+	}
+	for (guint j = 0; j < GS_NEGENTROPY_ID_SIZE; j += 4) {
+		guint32 v = g_rand_int(rand);
+		memcpy(id + j, &v, 4);
+	}
+}
+
+static guint64
+make_ts(GRand *rand, TsKind kind, guint total)
+{
+	if (kind != TS_RANDOM)
+		return 1700000000;
+	return 1600000000 + g_rand_int_range(rand, 0, MAX(1, total / 3));
+}
+
+/* builds both sides; the expected differences go to @a_only and @b_only */
+static void
+build_sets(const SetCase *c,
+	   GsNegentropyStorage **a,
+	   GsNegentropyStorage **b,
+	   GArray *a_only,
+	   GArray *b_only)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(c->seed);
+	guint total = c->n_common + c->n_a + c->n_b;
+
+	*a = gs_negentropy_storage_new(c->n_common + c->n_a);
+	*b = gs_negentropy_storage_new(c->n_common + c->n_b);
+	for (guint i = 0; i < total; i++) {
+		GsNegentropyId id;
+		guint64 ts = make_ts(rand, c->ts_kind, total);
+
+		make_id(rand, c->ts_kind, i, id.bytes);
+		if (i < c->n_common || i < c->n_common + c->n_a)
+			g_assert_true(gs_negentropy_storage_add(*a, ts, id.bytes, NULL));
+		if (i < c->n_common || i >= c->n_common + c->n_a)
+			g_assert_true(gs_negentropy_storage_add(*b, ts, id.bytes, NULL));
+		if (i >= c->n_common && i < c->n_common + c->n_a)
+			g_array_append_val(a_only, id);
+		if (i >= c->n_common + c->n_a)
+			g_array_append_val(b_only, id);
+	}
+	gs_negentropy_storage_seal(*a);
+	gs_negentropy_storage_seal(*b);
+}
+
+static void
+assert_within(GBytes *msg, gsize limit, const gchar *who)
+{
+	if (limit != 0 && g_bytes_get_size(msg) > limit)
+		g_error("%s sent %" G_GSIZE_FORMAT " bytes over its limit %" G_GSIZE_FORMAT,
+			who,
+			g_bytes_get_size(msg),
+			limit);
+}
+
+/* a full session, A initiating against B; have/need collect what A learns */
+static void
+run_session(GsNegentropyStorage *a,
+	    GsNegentropyStorage *b,
+	    const LimitCase *lc,
+	    GArray *have,
+	    GArray *need,
+	    Stats *stats)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsNegentropy) client = gs_negentropy_new(a, lc->limit_a, &error);
+	g_autoptr(GsNegentropy) server = gs_negentropy_new(b, lc->limit_b, &error);
+	g_autoptr(GBytes) q = NULL;
+
+	g_assert_no_error(error);
+	gs_negentropy_set_reference_digest(client, lc->reference_digest);
+	gs_negentropy_set_reference_digest(server, lc->reference_digest);
+	q = gs_negentropy_initiate(client, &error);
+	g_assert_no_error(error);
+	memset(stats, 0, sizeof(*stats));
+	while (q != NULL) {
+		g_autoptr(GBytes) r = NULL;
+		GBytes *next = NULL;
+
+		g_assert_cmpuint(stats->rounds, <, MAX_ROUNDS);
+		if (stats->rounds > 0)
+			assert_within(q, lc->limit_a, "initiator");
+		stats->up += g_bytes_get_size(q);
+		r = gs_negentropy_respond(
+			server, g_bytes_get_data(q, NULL), g_bytes_get_size(q), &error);
+		g_assert_no_error(error);
+		assert_within(r, lc->limit_b, "responder");
+		stats->down += g_bytes_get_size(r);
+		stats->rounds++;
+		g_assert_true(gs_negentropy_reconcile(client,
+						      g_bytes_get_data(r, NULL),
+						      g_bytes_get_size(r),
+						      &next,
+						      have,
+						      need,
+						      &error));
+		g_assert_no_error(error);
+		g_bytes_unref(q);
+		q = next;
+	}
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, GS_NEGENTROPY_ID_SIZE);
+}
+
+/* exact set equality; the codec promises each id once, so no duplicates either */
+static void
+assert_same_ids(GArray *got, GArray *expected, const gchar *what)
+{
+	qsort(got->data, got->len, sizeof(GsNegentropyId), id_cmp);
+	qsort(expected->data, expected->len, sizeof(GsNegentropyId), id_cmp);
+	if (got->len != expected->len)
+		g_error("%s: got %u ids, expected %u", what, got->len, expected->len);
+	g_assert_cmpmem(got->data,
+			got->len * sizeof(GsNegentropyId),
+			expected->data,
+			expected->len * sizeof(GsNegentropyId));
+}
+
+static void
+gs_negentropy_property_case(gconstpointer user_data)
+{
+	const SetCase *c = user_data;
+	g_autoptr(GsNegentropyStorage) a = NULL;
+	g_autoptr(GsNegentropyStorage) b = NULL;
+	g_autoptr(GArray) a_only = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
+	g_autoptr(GArray) b_only = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
+
+	build_sets(c, &a, &b, a_only, b_only);
+	g_assert_cmpuint(gs_negentropy_storage_get_size(a), ==, c->n_common + c->n_a);
+	g_assert_cmpuint(gs_negentropy_storage_get_size(b), ==, c->n_common + c->n_b);
+	for (guint i = 0; i < G_N_ELEMENTS(limit_cases); i++) {
+		g_autoptr(GArray) have = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
+		g_autoptr(GArray) need = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
+		Stats st;
+
+		run_session(a, b, &limit_cases[i], have, need, &st);
+		g_test_message("%s limits %" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT
+			       "%s: %u rounds, %" G_GSIZE_FORMAT " up, %" G_GSIZE_FORMAT " down",
+			       c->name,
+			       limit_cases[i].limit_a,
+			       limit_cases[i].limit_b,
+			       limit_cases[i].reference_digest ? " (reference digest)" : "",
+			       st.rounds,
+			       st.up,
+			       st.down);
+		assert_same_ids(have, a_only, "have");
+		assert_same_ids(need, b_only, "need");
+		/* identical sets of 32 or more records: one round, a bare reply */
+		if (c->n_a == 0 && c->n_b == 0 && c->n_common >= 32) {
+			g_assert_cmpuint(st.rounds, ==, 1);
+			g_assert_cmpuint(st.down, ==, 1);
+		}
+	}
+}
+
+/* many small random pairs with random limits */
+static void
+gs_negentropy_property_random(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(424242);
+	const gsize limits[] = {0, 4096, 5000, 60000};
+
+	for (guint iter = 0; iter < 60; iter++) {
+		SetCase c = {"random",
+			     g_rand_int_range(rand, 0, 3000),
+			     g_rand_int_range(rand, 0, 400),
+			     g_rand_int_range(rand, 0, 400),
+			     g_rand_int_range(rand, 0, 4) == 0 ? TS_ONE : TS_RANDOM,
+			     g_rand_int(rand)};
+		LimitCase lc = {limits[g_rand_int_range(rand, 0, 4)],
+				limits[g_rand_int_range(rand, 0, 4)],
+				g_rand_boolean(rand)};
+		g_autoptr(GsNegentropyStorage) a = NULL;
+		g_autoptr(GsNegentropyStorage) b = NULL;
+		g_autoptr(GArray) a_only = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
+		g_autoptr(GArray) b_only = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
+		g_autoptr(GArray) have = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
+		g_autoptr(GArray) need = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
+		Stats st;
+
+		build_sets(&c, &a, &b, a_only, b_only);
+		run_session(a, b, &lc, have, need, &st);
+		assert_same_ids(have, a_only, "have");
+		assert_same_ids(need, b_only, "need");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	gs_test_init(&argc, &argv);
+	for (guint i = 0; i < G_N_ELEMENTS(set_cases); i++) {
+		g_autofree gchar *path =
+			g_strdup_printf("/grasp-sync/negentropy/property/%s", set_cases[i].name);
+		g_test_add_data_func(path, &set_cases[i], gs_negentropy_property_case);
+	}
+	g_test_add_func("/grasp-sync/negentropy/property/random", gs_negentropy_property_random);
+	return g_test_run();
+}
