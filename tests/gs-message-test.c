@@ -55,6 +55,8 @@ static const GsMessageCase cases[] = {
 	 GS_MESSAGE_NEG_OPEN,
 	 TRUE},
 	{"[\"NEG-OPEN\",\"n\",{},32,\"6100000200\"]", GS_MESSAGE_FROM_CLIENT, 0, FALSE},
+	/* a filter that is not an object */
+	{"[\"NEG-OPEN\",\"n\",[],\"61\"]", GS_MESSAGE_FROM_CLIENT, 0, FALSE},
 	{"[\"NEG-MSG\",\"n\",\"61\"]", GS_MESSAGE_FROM_RELAY, GS_MESSAGE_NEG_MSG, TRUE},
 	{"[\"NEG-ERR\",\"n\",\"blocked: too many\",500]",
 	 GS_MESSAGE_FROM_RELAY,
