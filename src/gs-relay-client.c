@@ -19,29 +19,34 @@
 #include "gs-message.h"
 #include "gs-relay-client.h"
 #include "gs-relay-neg.h"
+#include "gs-relay-replay.h"
 #include "gs-relay-server-private.h"
 
 /* a replay sends at most this much before it lets the main loop run other work */
 #define GS_RELAY_CLIENT_SLICE_BYTES (256 * 1024)
-/* how often a congested connection is looked at again */
-#define GS_RELAY_CLIENT_DRAIN_POLL_MS 5
+/* a congested connection is looked at again after 1 ms, backing off to 64 ms while the peer
+ * acknowledges nothing: fast readers are served at once, stalled ones cost little */
+#define GS_RELAY_CLIENT_DRAIN_POLL_MIN_MS 1
+#define GS_RELAY_CLIENT_DRAIN_POLL_MAX_MS 64
 /* how long a closing handshake may take before the connection is dropped: a slow reader
  * reads its close frame late or never */
 #define GS_RELAY_CLIENT_CLOSE_GRACE_MS 3000
 
 /*
- * A REQ subscription. WAITING (queued behind another replay, not yet queried: events stored
- * meanwhile will be in its query), REPLAYING (queried: the snapshot is being sent, live
- * matches wait in @live), LIVE (EOSE sent: matches go out at once).
+ * A REQ subscription. WAITING (queued behind another replay: nothing read yet), REPLAYING
+ * (stored events are read page by page and sent; events stored meanwhile wait in @live and
+ * are skipped by the replay), LIVE (EOSE sent: matches go out at once). Every event is sent
+ * once: one stored before the replay started comes from the replay, one stored after it from
+ * @live.
  */
 typedef struct {
 	gchar *id;
-	GPtrArray *filters; /* GsFilter */
-	GPtrArray *replay;  /* GsEvent, the query's result; NULL before the query and after EOSE */
-	guint replay_pos;
-	GPtrArray *live; /* GsEvent stored during the replay */
+	GPtrArray *filters;    /* GsFilter */
+	GsRelayReplay *replay; /* while REPLAYING */
+	GPtrArray *live;       /* GsEvent stored during the replay */
+	GHashTable *live_ids;  /* their hex ids, which the replay skips */
 	guint64 live_bytes;
-	gboolean queried;
+	gboolean started;
 	gboolean eose_sent;
 	gboolean dropped;
 } GsRelaySub;
@@ -59,7 +64,9 @@ struct _GsRelayClient {
 	guint64 queued;
 	guint64 acked;
 	guint64 acked_base;
-	gint64 progress_at; /* monotonic time acked last moved, or when data was first queued */
+	gint64 progress_at;   /* monotonic time acked last moved, or when data was first queued */
+	guint64 polled_acked; /* acked at the last drain poll */
+	guint poll_ms;
 	guint64 live_bytes; /* held in the live queues of replaying subscriptions */
 	/* subscriptions */
 	GHashTable *subs;    /* id -> GsRelaySub (a GRcBox reference) */
@@ -87,8 +94,9 @@ gs_relay_sub_clear(GsRelaySub *sub)
 {
 	g_free(sub->id);
 	g_ptr_array_unref(sub->filters);
-	g_clear_pointer(&sub->replay, g_ptr_array_unref);
+	g_clear_pointer(&sub->replay, gs_relay_replay_free);
 	g_clear_pointer(&sub->live, g_ptr_array_unref);
+	g_clear_pointer(&sub->live_ids, g_hash_table_unref);
 }
 
 static void
@@ -274,35 +282,40 @@ gs_relay_client_schedule_pump(GsRelayClient *self, gboolean congested)
 {
 	if (self->pump_id != 0 || self->closing)
 		return;
-	if (congested)
-		self->pump_id =
-			g_timeout_add(GS_RELAY_CLIENT_DRAIN_POLL_MS, gs_relay_client_pump_cb, self);
-	else
+	if (!congested) {
 		self->pump_id = g_idle_add(gs_relay_client_pump_cb, self);
+		return;
+	}
+	if (self->acked != self->polled_acked || self->poll_ms == 0)
+		self->poll_ms = GS_RELAY_CLIENT_DRAIN_POLL_MIN_MS;
+	else
+		self->poll_ms = MIN(self->poll_ms * 2, GS_RELAY_CLIENT_DRAIN_POLL_MAX_MS);
+	self->polled_acked = self->acked;
+	self->pump_id = g_timeout_add(self->poll_ms, gs_relay_client_pump_cb, self);
 }
 
-/* runs the sub's query; on failure the sub is refused with CLOSED and dropped */
-static gboolean
-gs_relay_client_query(GsRelayClient *self, GsRelaySub *sub)
+/* a replay failed (the store, or a filter with too many values): CLOSED, and the sub is gone */
+static void
+gs_relay_client_replay_failed(GsRelayClient *self, GsRelaySub *sub, GError *error)
 {
-	const GsRelayLimits *limits = gs_relay_server_get_limits(self->server);
-	GsStore *store = gs_relay_server_get_store(self->server);
-	g_autoptr(GError) error = NULL;
+	g_autofree gchar *reason = NULL;
 
-	sub->replay = gs_store_query(store, sub->filters, limits->max_limit, &error);
-	if (sub->replay == NULL) {
-		g_autofree gchar *reason = NULL;
-		if (g_error_matches(error, GS_ERROR, GS_ERROR_TOO_LARGE))
-			reason = g_strdup_printf("blocked: %s", error->message);
-		else
-			reason = g_strdup("error: could not read the store");
-		g_debug("REQ %s refused: %s", sub->id, error->message);
-		gs_relay_client_send_closed(self, sub->id, reason);
-		gs_relay_client_drop_sub(self, sub->id);
-		return FALSE;
-	}
-	sub->queried = TRUE;
-	return TRUE;
+	if (g_error_matches(error, GS_ERROR, GS_ERROR_TOO_LARGE))
+		reason = g_strdup_printf("blocked: %s", error->message);
+	else
+		reason = g_strdup("error: could not read the store");
+	g_debug("REQ %s refused: %s", sub->id, error->message);
+	gs_relay_client_send_closed(self, sub->id, reason);
+	gs_relay_client_drop_sub(self, sub->id);
+}
+
+/* from now on, events stored for @sub are held for after EOSE */
+static void
+gs_relay_client_start_replay(GsRelayClient *self, GsRelaySub *sub)
+{
+	sub->replay = gs_relay_replay_new(gs_relay_server_get_store(self->server), sub->filters);
+	sub->live_ids = g_hash_table_new(g_str_hash, g_str_equal);
+	sub->started = TRUE;
 }
 
 /* TRUE when the connection should wait for the peer; closes it when it stalled too long */
@@ -331,8 +344,9 @@ gs_relay_client_congested(GsRelayClient *self)
 static gboolean
 gs_relay_client_replay(GsRelayClient *self, GsRelaySub *sub, gsize *budget)
 {
-	while (sub->replay_pos < sub->replay->len) {
-		GsEvent *ev = g_ptr_array_index(sub->replay, sub->replay_pos);
+	for (;;) {
+		g_autoptr(GsEvent) ev = NULL;
+		g_autoptr(GError) error = NULL;
 		if (sub->dropped || !gs_relay_client_is_open(self))
 			return FALSE;
 		if (*budget == 0) {
@@ -343,11 +357,16 @@ gs_relay_client_replay(GsRelayClient *self, GsRelaySub *sub, gsize *budget)
 			gs_relay_client_schedule_pump(self, TRUE);
 			return FALSE;
 		}
-		sub->replay_pos++;
+		ev = gs_relay_replay_next(sub->replay, sub->live_ids, &error);
+		if (error != NULL) {
+			gs_relay_client_replay_failed(self, sub, error);
+			return FALSE;
+		}
+		if (ev == NULL)
+			return TRUE;
 		*budget -= MIN(*budget, gs_event_get_json_size(ev) + 32);
 		gs_relay_client_send(self, gs_message_build_event(sub->id, ev));
 	}
-	return !sub->dropped;
 }
 
 /* EOSE, then what was stored during the replay, then live */
@@ -357,7 +376,8 @@ gs_relay_client_finish_replay(GsRelayClient *self, GsRelaySub *sub)
 	g_autoptr(GPtrArray) live = g_steal_pointer(&sub->live);
 
 	g_queue_remove(&self->replay_queue, sub);
-	g_clear_pointer(&sub->replay, g_ptr_array_unref);
+	g_clear_pointer(&sub->replay, gs_relay_replay_free);
+	g_clear_pointer(&sub->live_ids, g_hash_table_unref);
 	sub->eose_sent = TRUE;
 	self->live_bytes -= sub->live_bytes;
 	sub->live_bytes = 0;
@@ -382,8 +402,8 @@ gs_relay_client_pump(GsRelayClient *self)
 	while (gs_relay_client_is_open(self) &&
 	       (head = g_queue_peek_head(&self->replay_queue)) != NULL) {
 		g_autoptr(GsRelaySub) sub = g_rc_box_acquire(head);
-		if (!sub->queried && !gs_relay_client_query(self, sub))
-			continue;
+		if (!sub->started)
+			gs_relay_client_start_replay(self, sub);
 		if (!gs_relay_client_replay(self, sub, &budget)) {
 			if (sub->dropped)
 				continue;
@@ -470,10 +490,13 @@ gs_relay_client_handle_req(GsRelayClient *self, GsMessage *msg)
 		gs_relay_client_send_closed(self, msg->sub_id, reason);
 		return;
 	}
+	/* no limit: the default; above the maximum: the maximum (lowered, not refused) */
 	for (guint i = 0; i < filters->len; i++) {
 		GsFilter *filter = g_ptr_array_index(filters, i);
 		if (gs_filter_get_limit(filter) < 0)
 			gs_filter_set_limit(filter, limits->default_limit);
+		if (gs_filter_get_limit(filter) > limits->max_limit)
+			gs_filter_set_limit(filter, limits->max_limit);
 	}
 	sub = g_rc_box_new0(GsRelaySub);
 	sub->id = g_strdup(msg->sub_id);
@@ -495,7 +518,7 @@ gs_relay_client_event_stored(GsRelayClient *self, GsEvent *event)
 		return;
 	g_hash_table_iter_init(&iter, self->subs);
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&sub)) {
-		if (!sub->queried || !gs_filters_match(sub->filters, event))
+		if (!sub->started || !gs_filters_match(sub->filters, event))
 			continue;
 		if (sub->eose_sent) {
 			if (!gs_relay_client_send(self, gs_message_build_event(sub->id, event)))
@@ -505,6 +528,7 @@ gs_relay_client_event_stored(GsRelayClient *self, GsEvent *event)
 		if (sub->live == NULL)
 			sub->live = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
 		g_ptr_array_add(sub->live, gs_event_ref(event));
+		g_hash_table_add(sub->live_ids, (gpointer)gs_event_get_id(event));
 		sub->live_bytes += gs_event_get_json_size(event);
 		self->live_bytes += gs_event_get_json_size(event);
 		if (!gs_relay_client_check_pending(self))
