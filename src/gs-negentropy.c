@@ -318,8 +318,12 @@ gs_negentropy_diff_ids(GsNegentropyCtx *ctx,
 
 	for (gsize i = lower; i < upper; i++) {
 		const guint8 *id = gs_negentropy_storage_get_id(ctx->self->storage, i);
-		const guint8 *hit =
-			bsearch(id, ids, count, GS_NEGENTROPY_ID_SIZE, gs_negentropy_id_cmp);
+		const guint8 *hit = count == 0 ? NULL
+					       : bsearch(id,
+							 ids,
+							 count,
+							 GS_NEGENTROPY_ID_SIZE,
+							 gs_negentropy_id_cmp);
 		if (hit == NULL) {
 			gs_negentropy_report_have(ctx, i);
 		} else {

@@ -231,6 +231,48 @@ gs_negentropy_storage_seal_sorts(void)
 	g_assert_cmpuint(gs_negentropy_storage_lower_bound(st, 0, 4, G_MAXUINT64, id), ==, 4);
 }
 
+/* sealing sorts any input order, keeps one of each record and nothing else */
+static void
+gs_negentropy_storage_seal_orders(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(11);
+
+	for (guint pattern = 0; pattern < 5; pattern++) {
+		g_autoptr(GsNegentropyStorage) st = gs_negentropy_storage_new(0);
+		g_autoptr(GHashTable) distinct =
+			g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		guint n = 20000;
+
+		for (guint i = 0; i < n; i++) {
+			guint8 id[GS_NEGENTROPY_ID_SIZE] = {0};
+			guint64 ts;
+			guint k = pattern == 0
+					  ? (guint)g_rand_int_range(rand, 0, 3000) /* duplicates */
+				  : pattern == 1 ? i				   /* ascending */
+				  : pattern == 2 ? n - i			   /* descending */
+				  : pattern == 3 ? i % 7			   /* few values */
+						 : 5;				   /* all equal */
+			ts = pattern == 3 ? 9 : k / 10;
+			id[0] = k >> 8;
+			id[31] = k & 0xff;
+			g_assert_true(gs_negentropy_storage_add(st, ts, id, NULL));
+			g_hash_table_add(distinct,
+					 g_strdup_printf("%" G_GUINT64_FORMAT "/%u", ts, k));
+		}
+		gs_negentropy_storage_seal(st);
+		g_assert_cmpuint(
+			gs_negentropy_storage_get_size(st), ==, g_hash_table_size(distinct));
+		for (gsize i = 1; i < gs_negentropy_storage_get_size(st); i++) {
+			guint64 t0 = gs_negentropy_storage_get_timestamp(st, i - 1);
+			guint64 t1 = gs_negentropy_storage_get_timestamp(st, i);
+			g_assert_true(t0 < t1 ||
+				      (t0 == t1 && memcmp(gs_negentropy_storage_get_id(st, i - 1),
+							  gs_negentropy_storage_get_id(st, i),
+							  GS_NEGENTROPY_ID_SIZE) < 0));
+		}
+	}
+}
+
 static void
 gs_negentropy_storage_infinity(void)
 {
@@ -698,6 +740,8 @@ main(int argc, char **argv)
 			gs_negentropy_fingerprint_ranges);
 	g_test_add_func("/grasp-sync/negentropy/storage-seal-sorts",
 			gs_negentropy_storage_seal_sorts);
+	g_test_add_func("/grasp-sync/negentropy/storage-seal-orders",
+			gs_negentropy_storage_seal_orders);
 	g_test_add_func("/grasp-sync/negentropy/storage-infinity", gs_negentropy_storage_infinity);
 	g_test_add_func("/grasp-sync/negentropy/frame-limits", gs_negentropy_frame_limits);
 	g_test_add_func("/grasp-sync/negentropy/example-one-record",
