@@ -46,14 +46,18 @@ gs_store_collect_events(GsStore *self,
 
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		gchar id_hex[65];
+		guint8 id[32];
 		const gchar *json = (const gchar *)sqlite3_column_text(stmt, 1);
 		g_autoptr(GError) error_local = NULL;
 		GsEvent *event;
 
-		gs_hex_encode_to(sqlite3_column_blob(stmt, 0), 32, id_hex);
+		if (!gs_store_sql_column_id(stmt, 0, id, error))
+			return FALSE;
+		gs_hex_encode_to(id, 32, id_hex);
 		if (seen != NULL && g_hash_table_contains(seen, id_hex))
 			continue;
-		event = gs_event_new_from_json(json, sqlite3_column_bytes(stmt, 1), &error_local);
+		event = gs_event_new_from_json(
+			json != NULL ? json : "", sqlite3_column_bytes(stmt, 1), &error_local);
 		if (event == NULL) {
 			g_set_error(error,
 				    GS_ERROR,
@@ -208,7 +212,8 @@ gs_store_collect_items(GsStore *self,
 				    max_items);
 			return FALSE;
 		}
-		memcpy(item.id, sqlite3_column_blob(stmt, 1), 32);
+		if (!gs_store_sql_column_id(stmt, 1, item.id, error))
+			return FALSE;
 		g_array_append_val(items, item);
 	}
 	if (rc != SQLITE_DONE)

@@ -81,6 +81,20 @@ gs_store_sql_step_done(sqlite3 *db, sqlite3_stmt *stmt, const gchar *what, GErro
 	return TRUE;
 }
 
+/* copies a 32-byte id column; a damaged row is GS_ERROR_STORE, not a crash */
+gboolean
+gs_store_sql_column_id(sqlite3_stmt *stmt, gint col, guint8 *out, GError **error)
+{
+	const void *blob = sqlite3_column_blob(stmt, col);
+
+	if (blob == NULL || sqlite3_column_bytes(stmt, col) != 32) {
+		g_set_error_literal(error, GS_ERROR, GS_ERROR_STORE, "a stored id is damaged");
+		return FALSE;
+	}
+	memcpy(out, blob, 32);
+	return TRUE;
+}
+
 void
 gs_store_sql_bind_blob32(sqlite3_stmt *stmt, gint idx, const guint8 *blob)
 {

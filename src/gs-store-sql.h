@@ -39,6 +39,8 @@ gboolean
 gs_store_sql_query_int(sqlite3 *db, const gchar *sql, gint64 *out, GError **error);
 gboolean
 gs_store_sql_step_done(sqlite3 *db, sqlite3_stmt *stmt, const gchar *what, GError **error);
+gboolean
+gs_store_sql_column_id(sqlite3_stmt *stmt, gint col, guint8 *out, GError **error);
 void
 gs_store_sql_bind_blob32(sqlite3_stmt *stmt, gint idx, const guint8 *blob);
 gboolean

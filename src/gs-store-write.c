@@ -179,8 +179,11 @@ gs_store_resolve_address(GsStore *self,
 		return TRUE;
 	}
 	keys = gs_store_row_keys(stmt, &seq);
-	memcpy(old_id, sqlite3_column_blob(stmt, 2), 32);
 	old_created_at = sqlite3_column_int64(stmt, 3);
+	if (!gs_store_sql_column_id(stmt, 2, old_id, error)) {
+		sqlite3_reset(stmt);
+		return FALSE;
+	}
 	sqlite3_reset(stmt);
 	if (gs_store_is_newer(old_created_at, old_id, event)) {
 		*result = GS_STORE_RESULT_REFUSED_OLDER;
