@@ -23,6 +23,7 @@
 #include "gs-http-server.h"
 #include "gs-message.h"
 #include "gs-negentropy.h"
+#include "gs-nip77.h"
 #include "gs-relay-server.h"
 #include "gs-store.h"
 
@@ -313,7 +314,6 @@ bench_neg_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *message, 
 	g_autoptr(GsMessage) msg = NULL;
 	g_autoptr(GBytes) in = NULL;
 	g_autoptr(GBytes) next = NULL;
-	g_autofree gchar *hex = NULL;
 	gsize len = 0;
 	const gchar *data = g_bytes_get_data(message, &len);
 
@@ -335,8 +335,7 @@ bench_neg_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *message, 
 		g_main_loop_quit(b->loop);
 		return;
 	}
-	hex = gs_hex_encode(g_bytes_get_data(next, NULL), g_bytes_get_size(next));
-	bench_neg_send(b, gs_message_build_neg_msg("neg", hex));
+	bench_neg_send(b, gs_nip77_msg_new("neg", next));
 }
 
 static void
@@ -346,7 +345,6 @@ bench_neg_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) first = NULL;
 	g_autoptr(JsonNode) filter = json_from_string("{}", NULL);
-	g_autofree gchar *hex = NULL;
 
 	b->conn = soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &error);
 	if (b->conn == NULL)
@@ -357,8 +355,7 @@ bench_neg_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	first = gs_negentropy_initiate(b->neg, &error);
 	if (first == NULL)
 		g_error("initiate: %s", error->message);
-	hex = gs_hex_encode(g_bytes_get_data(first, NULL), g_bytes_get_size(first));
-	bench_neg_send(b, gs_message_build_neg_open("neg", filter, hex));
+	bench_neg_send(b, gs_nip77_open_new("neg", filter, first));
 }
 
 static gpointer

@@ -491,39 +491,6 @@ gs_message_build_count(const gchar *sub_id, guint64 count, gboolean approximate)
 	return g_string_free(out, FALSE);
 }
 
-gchar *
-gs_message_build_neg_open(const gchar *sub_id, JsonNode *filter, const gchar *hex)
-{
-	g_autofree gchar *json = json_to_string(filter, FALSE);
-	GString *out = g_string_sized_new(strlen(hex) + strlen(json) + 64);
-	g_string_append(out, "[\"NEG-OPEN\",");
-	gs_json_append_string(out, sub_id);
-	g_string_append_c(out, ',');
-	g_string_append(out, json);
-	g_string_append_c(out, ',');
-	gs_json_append_string(out, hex);
-	g_string_append_c(out, ']');
-	return g_string_free(out, FALSE);
-}
-
-gchar *
-gs_message_build_neg_msg(const gchar *sub_id, const gchar *hex)
-{
-	return gs_message_build_strings("NEG-MSG", sub_id, hex);
-}
-
-gchar *
-gs_message_build_neg_close(const gchar *sub_id)
-{
-	return gs_message_build_strings("NEG-CLOSE", sub_id, NULL);
-}
-
-gchar *
-gs_message_build_neg_err(const gchar *sub_id, const gchar *reason)
-{
-	return gs_message_build_strings("NEG-ERR", sub_id, reason);
-}
-
 /**
  * gs_message_split_prefix:
  * @text: an OK/CLOSED/NEG-ERR message

@@ -98,14 +98,6 @@ gchar *
 gs_message_build_auth_challenge(const gchar *challenge);
 gchar *
 gs_message_build_count(const gchar *sub_id, guint64 count, gboolean approximate);
-gchar *
-gs_message_build_neg_open(const gchar *sub_id, JsonNode *filter, const gchar *hex);
-gchar *
-gs_message_build_neg_msg(const gchar *sub_id, const gchar *hex);
-gchar *
-gs_message_build_neg_close(const gchar *sub_id);
-gchar *
-gs_message_build_neg_err(const gchar *sub_id, const gchar *reason);
 
 gchar *
 gs_message_split_prefix(const gchar *text, const gchar **rest);

@@ -17,6 +17,7 @@
 #include "gs-hex.h"
 #include "gs-json.h"
 #include "gs-message.h"
+#include "gs-nip77.h"
 #include "gs-relay-client.h"
 #include "gs-relay-neg.h"
 #include "gs-relay-replay.h"
@@ -572,7 +573,7 @@ gs_relay_client_handle_neg(GsRelayClient *self, GsMessage *msg)
 	g_autofree gchar *reason = NULL;
 
 	if (!gs_relay_client_check_sub_id(self, msg->sub_id, "closed", &reason)) {
-		gs_relay_client_send(self, gs_message_build_neg_err(msg->sub_id, reason));
+		gs_relay_client_send(self, gs_nip77_err_new(msg->sub_id, reason));
 		return;
 	}
 	if (self->neg == NULL)

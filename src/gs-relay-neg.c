@@ -12,8 +12,8 @@
 #include "gs-error.h"
 #include "gs-filter.h"
 #include "gs-hex.h"
-#include "gs-message.h"
 #include "gs-negentropy.h"
+#include "gs-nip77.h"
 #include "gs-relay-neg.h"
 
 struct _GsRelayNeg {
@@ -44,7 +44,7 @@ static gchar *
 gs_relay_neg_fail(GsRelayNeg *self, const gchar *sub_id, const gchar *reason)
 {
 	g_hash_table_remove(self->sessions, sub_id);
-	return gs_message_build_neg_err(sub_id, reason);
+	return gs_nip77_err_new(sub_id, reason);
 }
 
 /* answers @hex within @session; a bad message ends the session with "closed: ..." */
@@ -57,22 +57,16 @@ gs_relay_neg_answer(GsRelayNeg *self,
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) in = gs_hex_decode(hex, &error);
 	g_autoptr(GBytes) out = NULL;
-	g_autofree gchar *out_hex = NULL;
 	g_autofree gchar *reason = NULL;
-	gsize len = 0;
-	const guint8 *data;
 
-	if (in != NULL) {
-		data = g_bytes_get_data(in, &len);
-		out = gs_negentropy_respond(session->neg, data, len, &error);
-	}
+	if (in != NULL)
+		out = gs_negentropy_respond(
+			session->neg, g_bytes_get_data(in, NULL), g_bytes_get_size(in), &error);
 	if (out == NULL) {
 		reason = g_strdup_printf("closed: bad negentropy message: %s", error->message);
 		return gs_relay_neg_fail(self, sub_id, reason);
 	}
-	data = g_bytes_get_data(out, &len);
-	out_hex = gs_hex_encode(data, len);
-	return gs_message_build_neg_msg(sub_id, out_hex);
+	return gs_nip77_msg_new(sub_id, out);
 }
 
 static GsNegentropy *
@@ -141,18 +135,18 @@ gs_relay_neg_open(GsRelayNeg *self, const gchar *sub_id, JsonNode *filter, const
 	if (g_hash_table_size(self->sessions) >= self->max_sessions) {
 		reason = g_strdup_printf("blocked: too many open negentropy sessions (at most %u)",
 					 self->max_sessions);
-		return gs_message_build_neg_err(sub_id, reason);
+		return gs_nip77_err_new(sub_id, reason);
 	}
 	items = gs_relay_neg_query(self, filter, &reason);
 	if (items == NULL)
-		return gs_message_build_neg_err(sub_id, reason);
+		return gs_nip77_err_new(sub_id, reason);
 	session = g_new0(GsRelayNegSession, 1);
 	session->owner = self;
 	session->neg = gs_relay_neg_build(self, items, &error);
 	if (session->neg == NULL) {
 		g_warning("cannot build a negentropy session: %s", error->message);
 		g_free(session);
-		return gs_message_build_neg_err(sub_id, "error: internal error");
+		return gs_nip77_err_new(sub_id, "error: internal error");
 	}
 	session->items = items->len;
 	self->items += items->len;
@@ -167,7 +161,7 @@ gs_relay_neg_msg(GsRelayNeg *self, const gchar *sub_id, const gchar *hex)
 	GsRelayNegSession *session = g_hash_table_lookup(self->sessions, sub_id);
 
 	if (session == NULL)
-		return gs_message_build_neg_err(sub_id, "closed: unknown subscription handle");
+		return gs_nip77_err_new(sub_id, "closed: unknown subscription handle");
 	return gs_relay_neg_answer(self, sub_id, session, hex);
 }
 
