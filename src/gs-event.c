@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gs-error.h"
+#include "gs-event-private.h"
 #include "gs-event.h"
 #include "gs-hex.h"
 #include "gs-json.h"
@@ -348,8 +349,6 @@ gs_event_new_signed(const guint8 *seckey,
 		    GError **error)
 {
 	g_autoptr(GsEvent) self = gs_event_alloc();
-	secp256k1_context *ctx = gs_crypto_sign_context();
-	secp256k1_keypair keypair;
 
 	g_return_val_if_fail(seckey != NULL, NULL);
 	g_return_val_if_fail(created_at >= 0, NULL);
@@ -377,11 +376,8 @@ gs_event_new_signed(const guint8 *seckey,
 	}
 	gs_event_compute_id(self, self->id);
 	gs_hex_encode_to(self->id, 32, self->id_hex);
-	if (!secp256k1_keypair_create(ctx, &keypair, seckey) ||
-	    !secp256k1_schnorrsig_sign32(ctx, self->sig, self->id, &keypair, NULL)) {
-		g_set_error_literal(error, GS_ERROR, GS_ERROR_INTERNAL, "signing failed");
+	if (!gs_schnorr_sign(seckey, self->id, NULL, self->sig, error))
 		return NULL;
-	}
 	gs_hex_encode_to(self->sig, 64, self->sig_hex);
 	gs_event_build_json(self);
 	return g_steal_pointer(&self);
@@ -555,26 +551,67 @@ gs_event_check_id(const GsEvent *self, GError **error)
 	return TRUE;
 }
 
+/**
+ * gs_schnorr_verify:
+ * @pubkey: 32-byte x-only public key
+ * @msg32: the 32-byte message (for Nostr, the event id)
+ * @sig: 64-byte BIP-340 signature
+ *
+ * Returns: %TRUE when @sig is a valid BIP-340 signature of @msg32 by @pubkey; otherwise
+ *   %GS_ERROR_BAD_SIGNATURE, saying whether the key or the signature is at fault
+ */
+gboolean
+gs_schnorr_verify(const guint8 *pubkey, const guint8 *msg32, const guint8 *sig, GError **error)
+{
+	secp256k1_xonly_pubkey pk;
+
+	if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, &pk, pubkey)) {
+		g_set_error_literal(error,
+				    GS_ERROR,
+				    GS_ERROR_BAD_SIGNATURE,
+				    "pubkey is not a valid x-only key");
+		return FALSE;
+	}
+	if (!secp256k1_schnorrsig_verify(secp256k1_context_static, sig, msg32, 32, &pk)) {
+		g_set_error_literal(
+			error, GS_ERROR, GS_ERROR_BAD_SIGNATURE, "signature does not verify");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * Signing is for tests and tools, not the daemon. @aux_rand32 is BIP-340's auxiliary randomness;
+ * %NULL makes libsecp256k1 use 32 zero bytes, which keeps test events deterministic.
+ */
+gboolean
+gs_schnorr_sign(const guint8 *seckey,
+		const guint8 *msg32,
+		const guint8 *aux_rand32,
+		guint8 *sig,
+		GError **error)
+{
+	secp256k1_context *ctx = gs_crypto_sign_context();
+	secp256k1_keypair keypair;
+
+	if (!secp256k1_keypair_create(ctx, &keypair, seckey)) {
+		g_set_error_literal(
+			error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT, "not a valid secret key");
+		return FALSE;
+	}
+	if (!secp256k1_schnorrsig_sign32(ctx, sig, msg32, &keypair, aux_rand32)) {
+		g_set_error_literal(error, GS_ERROR, GS_ERROR_INTERNAL, "signing failed");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* BIP-340 over the id; the id itself is not recomputed here */
 gboolean
 gs_event_check_signature(const GsEvent *self, GError **error)
 {
-	secp256k1_xonly_pubkey pk;
-
-	if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, &pk, self->pubkey)) {
-		g_set_error(error,
-			    GS_ERROR,
-			    GS_ERROR_BAD_SIGNATURE,
-			    "event %s: pubkey is not a valid x-only key",
-			    self->id_hex);
-		return FALSE;
-	}
-	if (!secp256k1_schnorrsig_verify(secp256k1_context_static, self->sig, self->id, 32, &pk)) {
-		g_set_error(error,
-			    GS_ERROR,
-			    GS_ERROR_BAD_SIGNATURE,
-			    "event %s: signature does not verify",
-			    self->id_hex);
+	if (!gs_schnorr_verify(self->pubkey, self->id, self->sig, error)) {
+		g_prefix_error(error, "event %s: ", self->id_hex);
 		return FALSE;
 	}
 	return TRUE;
@@ -644,7 +681,8 @@ gs_kind_is_addressable(guint kind)
  * gs_coordinate_parse:
  * @coordinate: `kind:pubkey:d`; d may be empty and may itself contain ':'
  *
- * Returns: %TRUE when kind is a decimal 0..65535 and pubkey 64 lower-case hex digits
+ * Returns: %TRUE when kind is a decimal 0..65535 without leading zeros and pubkey 64
+ *   lower-case hex digits; otherwise %GS_ERROR_INVALID_ARGUMENT
  */
 gboolean
 gs_coordinate_parse(const gchar *coordinate, guint *kind, gchar **pubkey, gchar **d, GError **error)
@@ -659,7 +697,10 @@ gs_coordinate_parse(const gchar *coordinate, guint *kind, gchar **pubkey, gchar 
 		kind_str = g_strndup(coordinate, c1 - coordinate);
 		pk = g_strndup(c1 + 1, c2 - c1 - 1);
 	}
-	if (kind_str == NULL || !g_ascii_string_to_unsigned(kind_str, 10, 0, 65535, &k, NULL) ||
+	/* "030617" would parse as 30617 but name a different index key than
+	 * gs_coordinate_build() makes, so only canonical decimal is a coordinate */
+	if (kind_str == NULL || (kind_str[0] == '0' && kind_str[1] != '\0') ||
+	    !g_ascii_string_to_unsigned(kind_str, 10, 0, 65535, &k, NULL) ||
 	    !gs_hex_is_lower(pk, 64)) {
 		g_set_error(error,
 			    GS_ERROR,

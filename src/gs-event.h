@@ -87,6 +87,9 @@ gboolean
 gs_event_verify(const GsEvent *self, GError **error);
 
 gboolean
+gs_schnorr_verify(const guint8 *pubkey, const guint8 *msg32, const guint8 *sig, GError **error);
+
+gboolean
 gs_seckey_generate(guint8 *seckey, GError **error);
 gboolean
 gs_seckey_get_pubkey(const guint8 *seckey, guint8 *pubkey, GError **error);
