@@ -296,6 +296,73 @@ gs_relay_status_dup_failed_batches(GsRelayStatus *self)
 	return copy;
 }
 
+static GVariant *
+gs_failed_batch_to_variant(GsFailedBatch *batch)
+{
+	GVariantDict dict;
+	const gchar *method = gs_sync_method_to_string(batch->method);
+
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "Reason", "s", batch->reason != NULL ? batch->reason : "");
+	g_variant_dict_insert(&dict, "Method", "s", method != NULL ? method : "");
+	g_variant_dict_insert(&dict, "Repos", "u", batch->n_repos);
+	g_variant_dict_insert(&dict, "RootEvents", "u", batch->n_roots);
+	g_variant_dict_insert(&dict, "FailedAt", "x", batch->failed_at);
+	return g_variant_dict_end(&dict);
+}
+
+static GVariant *
+gs_relay_status_failed_to_variant(GsRelayStatus *self)
+{
+	GVariantBuilder builder;
+
+	g_variant_builder_init(&builder, G_VARIANT_TYPE("aa{sv}"));
+	for (guint i = 0; i < self->failed->len; i++)
+		g_variant_builder_add_value(
+			&builder, gs_failed_batch_to_variant(g_ptr_array_index(self->failed, i)));
+	return g_variant_builder_end(&builder);
+}
+
+/**
+ * gs_relay_status_to_variant:
+ *
+ * The relay as a record keyed by the D-Bus property names, plus `Subscriptions`,
+ * `LastEventAt` and `FailedBatchList`: a row of ListRelays and of /status.
+ *
+ * Returns: (transfer full): an `a{sv}`
+ */
+GVariant *
+gs_relay_status_to_variant(GsRelayStatus *self)
+{
+	GVariantDict dict;
+	const gchar *status = gs_connection_status_to_string(self->status);
+	const gchar *health = gs_relay_health_to_string(self->health);
+
+	g_return_val_if_fail(GS_IS_RELAY_STATUS(self), NULL);
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "Url", "s", self->url);
+	g_variant_dict_insert(&dict, "Status", "u", self->status);
+	g_variant_dict_insert(&dict, "StatusName", "s", status != NULL ? status : "");
+	g_variant_dict_insert(&dict, "Health", "u", self->health);
+	g_variant_dict_insert(&dict, "HealthName", "s", health != NULL ? health : "");
+	g_variant_dict_insert(&dict, "ConsecutiveFailures", "u", self->consecutive_failures);
+	g_variant_dict_insert(&dict, "IsBootstrap", "b", self->is_bootstrap);
+	g_variant_dict_insert(&dict, "LastConnected", "x", self->last_connected);
+	g_variant_dict_insert(&dict, "DisconnectedAt", "x", self->disconnected_at);
+	g_variant_dict_insert(&dict, "HistoricSyncCompleted", "b", self->historic_sync_completed);
+	g_variant_dict_insert(
+		&dict, "HistoricSyncHadFailures", "b", self->historic_sync_had_failures);
+	g_variant_dict_insert(&dict, "PendingBatches", "u", self->pending_batches);
+	g_variant_dict_insert(&dict, "FailedBatches", "u", self->failed->len);
+	g_variant_dict_insert(&dict, "SupportsNegentropy", "i", self->supports_negentropy);
+	g_variant_dict_insert(&dict, "NextRetryAt", "x", self->next_retry_at);
+	g_variant_dict_insert(&dict, "Subscriptions", "u", self->subscriptions);
+	g_variant_dict_insert(&dict, "LastEventAt", "x", self->last_event_at);
+	g_variant_dict_insert_value(
+		&dict, "FailedBatchList", gs_relay_status_failed_to_variant(self));
+	return g_variant_ref_sink(g_variant_dict_end(&dict));
+}
+
 static void
 gs_relay_status_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {

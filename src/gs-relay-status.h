@@ -110,4 +110,7 @@ gs_relay_status_set_failed_batches(GsRelayStatus *self, GPtrArray *batches);
 GPtrArray *
 gs_relay_status_dup_failed_batches(GsRelayStatus *self);
 
+GVariant *
+gs_relay_status_to_variant(GsRelayStatus *self);
+
 G_END_DECLS

@@ -43,6 +43,30 @@ gs_repo_info_free(GsRepoInfo *info)
 	g_free(info);
 }
 
+/**
+ * gs_repo_info_to_variant:
+ *
+ * Returns: (transfer full): a row of ListRepos: `Coordinate`, `Identifier`, `Owner`,
+ *   `Level`, `RootEvents`, `Relays`
+ */
+GVariant *
+gs_repo_info_to_variant(const GsRepoInfo *info)
+{
+	GVariantDict dict;
+	g_auto(GStrv) parts = g_strsplit(info->coordinate, ":", 3);
+	const gchar *level = gs_sync_level_to_string(info->level);
+
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "Coordinate", "s", info->coordinate);
+	g_variant_dict_insert(&dict, "Owner", "s", g_strv_length(parts) == 3 ? parts[1] : "");
+	g_variant_dict_insert(&dict, "Identifier", "s", g_strv_length(parts) == 3 ? parts[2] : "");
+	g_variant_dict_insert(&dict, "Level", "s", level != NULL ? level : "");
+	g_variant_dict_insert(&dict, "RootEvents", "u", info->n_roots);
+	g_variant_dict_insert_value(
+		&dict, "Relays", g_variant_new_strv((const gchar *const *)info->relays, -1));
+	return g_variant_ref_sink(g_variant_dict_end(&dict));
+}
+
 static void
 gs_status_provider_default_init(GsStatusProviderInterface *iface)
 {
@@ -329,4 +353,61 @@ gs_status_provider_disconnect(GsStatusProvider *self, const gchar *url, GError *
 	g_return_val_if_fail(GS_IS_STATUS_PROVIDER(self), FALSE);
 	return gs_status_provider_relay_action(
 		self, GS_STATUS_PROVIDER_GET_IFACE(self)->disconnect, url, error);
+}
+
+static void
+gs_status_provider_count_by_status(GPtrArray *relays, guint *by_status, guint *n_dead)
+{
+	for (guint i = 0; i < relays->len; i++) {
+		GsRelayStatus *relay = g_ptr_array_index(relays, i);
+		GsConnectionStatus status = gs_relay_status_get_status(relay);
+		if (status <= GS_CONNECTION_STATUS_CONNECTED_DEGRADED)
+			by_status[status]++;
+		if (gs_relay_status_get_health(relay) == GS_RELAY_HEALTH_DEAD)
+			(*n_dead)++;
+	}
+}
+
+/**
+ * gs_status_provider_dup_summary:
+ * @version: the daemon's version
+ *
+ * Returns: (transfer full): the `a{sv}` of GetStatus and of the daemon part of /status
+ */
+GVariant *
+gs_status_provider_dup_summary(GsStatusProvider *self, const gchar *version)
+{
+	g_autoptr(GPtrArray) relays = gs_status_provider_dup_relays(self);
+	g_auto(GStrv) service_urls = gs_status_provider_dup_service_urls(self);
+	gint64 started_at = gs_status_provider_get_started_at(self);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	guint by_status[GS_CONNECTION_STATUS_CONNECTED_DEGRADED + 1] = {0};
+	guint n_dead = 0;
+	GVariantBuilder counts;
+	GVariantDict dict;
+
+	gs_status_provider_count_by_status(relays, by_status, &n_dead);
+	g_variant_builder_init(&counts, G_VARIANT_TYPE("a{su}"));
+	for (guint i = 0; i < G_N_ELEMENTS(by_status); i++)
+		g_variant_builder_add(
+			&counts, "{su}", gs_connection_status_to_string(i), by_status[i]);
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "Version", "s", version);
+	g_variant_dict_insert_value(
+		&dict, "ServiceUrls", g_variant_new_strv((const gchar *const *)service_urls, -1));
+	g_variant_dict_insert(&dict, "StartedAt", "x", started_at);
+	g_variant_dict_insert(&dict, "UptimeSeconds", "t", (guint64)MAX(0, now - started_at));
+	g_variant_dict_insert(&dict, "RelayCount", "u", relays->len);
+	g_variant_dict_insert(
+		&dict, "ConnectedRelayCount", "u", gs_status_provider_count_live(self));
+	g_variant_dict_insert(&dict,
+			      "DegradedRelayCount",
+			      "u",
+			      by_status[GS_CONNECTION_STATUS_CONNECTED_DEGRADED]);
+	g_variant_dict_insert(&dict, "DeadRelayCount", "u", n_dead);
+	g_variant_dict_insert(&dict, "RepoCount", "u", gs_status_provider_get_repo_count(self));
+	g_variant_dict_insert(
+		&dict, "RootEventCount", "u", gs_status_provider_get_root_count(self));
+	g_variant_dict_insert_value(&dict, "RelaysByStatus", g_variant_builder_end(&counts));
+	return g_variant_ref_sink(g_variant_dict_end(&dict));
 }

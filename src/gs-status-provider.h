@@ -125,4 +125,9 @@ gs_status_provider_reconnect(GsStatusProvider *self, const gchar *url, GError **
 gboolean
 gs_status_provider_disconnect(GsStatusProvider *self, const gchar *url, GError **error);
 
+GVariant *
+gs_repo_info_to_variant(const GsRepoInfo *info);
+GVariant *
+gs_status_provider_dup_summary(GsStatusProvider *self, const gchar *version);
+
 G_END_DECLS
