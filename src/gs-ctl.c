@@ -268,7 +268,7 @@ static void
 gs_ctl_print_relay(GVariant *relay)
 {
 	const gchar *time_keys[] = {
-		"LastConnected", "DisconnectedAt", "NextRetryAt", "LastEventAt"};
+		"LastConnected", "DisconnectedAt", "NextRetryAt", "LastEventAt", NULL};
 	GVariantIter iter;
 	const gchar *key = NULL;
 	GVariant *value = NULL;
