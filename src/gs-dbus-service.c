@@ -557,20 +557,32 @@ gs_dbus_service_own_name(GsDbusService *self)
 /**
  * gs_dbus_service_start:
  *
- * Connects to the system or session bus, exports the objects and asks for the name. The
- * connection is made synchronously, once, at start-up.
+ * Connects to the system or session bus on a connection of its own (nothing else in the
+ * process shares its objects), exports the objects and asks for the name. The connection is
+ * made synchronously, once, at start-up.
  */
 gboolean
 gs_dbus_service_start(GsDbusService *self, GBusType bus_type, GError **error)
 {
 	g_autoptr(GDBusConnection) connection = NULL;
+	g_autofree gchar *address = NULL;
+	const gchar *name = bus_type == G_BUS_TYPE_SYSTEM ? "system" : "session";
 
 	g_return_val_if_fail(GS_IS_DBUS_SERVICE(self), FALSE);
-	connection = g_bus_get_sync(bus_type, NULL, error);
+	address = g_dbus_address_get_for_bus_sync(bus_type, NULL, error);
+	if (address == NULL) {
+		g_prefix_error(error, "cannot find the %s bus: ", name);
+		return FALSE;
+	}
+	connection = g_dbus_connection_new_for_address_sync(
+		address,
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		NULL,
+		NULL,
+		error);
 	if (connection == NULL) {
-		g_prefix_error(error,
-			       "cannot connect to the %s bus: ",
-			       bus_type == G_BUS_TYPE_SYSTEM ? "system" : "session");
+		g_prefix_error(error, "cannot connect to the %s bus: ", name);
 		return FALSE;
 	}
 	if (!gs_dbus_service_export(self, connection, error))
@@ -589,6 +601,7 @@ gs_dbus_service_stop(GsDbusService *self)
 		return;
 	g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->manager));
 	g_dbus_object_manager_server_set_connection(self->server, NULL);
+	g_dbus_connection_flush_sync(self->connection, NULL, NULL);
 	g_clear_object(&self->connection);
 }
 
