@@ -52,6 +52,22 @@ typedef enum {
 } GsSyncLevel;
 
 /**
+ * GsSyncOutcome:
+ * @GS_SYNC_OUTCOME_PENDING: the batch has not ended yet
+ * @GS_SYNC_OUTCOME_COMPLETE: every subscription reached EOSE and nothing is missing
+ * @GS_SYNC_OUTCOME_FAILED: a subscription was CLOSED, timed out, or ids were never delivered
+ * @GS_SYNC_OUTCOME_ABORTED: the connection dropped; the items are redone on reconnect
+ *
+ * How a historic batch ended; the nick is the `outcome` label of `ngit_sync_batches_total`.
+ */
+typedef enum {
+	GS_SYNC_OUTCOME_PENDING,
+	GS_SYNC_OUTCOME_COMPLETE,
+	GS_SYNC_OUTCOME_FAILED,
+	GS_SYNC_OUTCOME_ABORTED,
+} GsSyncOutcome;
+
+/**
  * GsStoreResult:
  * @GS_STORE_RESULT_STORED: a new event was written
  * @GS_STORE_RESULT_DUPLICATE: the event was already stored
@@ -76,5 +92,24 @@ const gchar *
 gs_sync_method_to_string(GsSyncMethod method);
 const gchar *
 gs_sync_level_to_string(GsSyncLevel level);
+
+/**
+ * GsNaughtyCategory:
+ * @GS_NAUGHTY_CATEGORY_NONE: not on the naughty list: the failure says nothing about the
+ *   relay itself (refused, timed out, reset, cancelled, a temporary DNS failure)
+ * @GS_NAUGHTY_CATEGORY_DNS_LOOKUP_FAILED: the relay's host name does not exist
+ * @GS_NAUGHTY_CATEGORY_TLS_CERTIFICATE_INVALID: the relay's TLS certificate was refused
+ * @GS_NAUGHTY_CATEGORY_PROTOCOL_ERROR: the peer is not a websocket server, or breaks TLS or
+ *   HTTP
+ *
+ * Why a connection attempt failed, for the naughty list (sync spec section 6). The metric
+ * label is gs_naughty_category_to_string(), e.g. `dns_lookup_failed`.
+ */
+typedef enum {
+	GS_NAUGHTY_CATEGORY_NONE,
+	GS_NAUGHTY_CATEGORY_DNS_LOOKUP_FAILED,
+	GS_NAUGHTY_CATEGORY_TLS_CERTIFICATE_INVALID,
+	GS_NAUGHTY_CATEGORY_PROTOCOL_ERROR,
+} GsNaughtyCategory;
 
 G_END_DECLS
