@@ -11,6 +11,7 @@
 #include "gs-error.h"
 #include "gs-sync-batch-private.h"
 #include "gs-sync-index.h"
+#include "gs-sync-relay-state.h"
 #include "gs-sync-rules.h"
 
 /*
@@ -22,17 +23,6 @@
  * new historic work to create. Nothing here does I/O or runs timers: the caller owns the
  * connections and the timers, and asks this object what to do.
  */
-
-typedef struct {
-	GsConnectionStatus status;
-	GHashTable *confirmed_repos; /* coordinate -> GINT_TO_POINTER(level + 1) it was synced at */
-	GHashTable *confirmed_roots; /* set of ids */
-	GPtrArray *pending;	     /* of GsSyncBatch, in registration order */
-	GPtrArray *failed;	     /* of GsSyncBatch, ended failed, kept for RetryFailed */
-	gboolean completed;
-	gint64 completed_at;
-	gboolean had_failures;
-} GsSyncRelayState;
 
 struct _GsSyncIndex {
 	GObject parent_instance;
@@ -59,29 +49,6 @@ gs_sync_set_new(void)
 	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 }
 
-static gint
-gs_sync_strcmp(gconstpointer a, gconstpointer b)
-{
-	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
-}
-
-/* returns: (transfer full): the keys of @set (nullable), sorted */
-static GPtrArray *
-gs_sync_set_sorted(GHashTable *set)
-{
-	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	GHashTableIter iter;
-	gpointer key;
-
-	if (set == NULL)
-		return out;
-	g_hash_table_iter_init(&iter, set);
-	while (g_hash_table_iter_next(&iter, &key, NULL))
-		g_ptr_array_add(out, g_strdup(key));
-	g_ptr_array_sort(out, gs_sync_strcmp);
-	return out;
-}
-
 /* the nick of an enum value: the one spelling used in logs, metrics and D-Bus */
 static const gchar *
 gs_sync_index_nick(GType type, gint value)
@@ -89,16 +56,6 @@ gs_sync_index_nick(GType type, gint value)
 	g_autoptr(GEnumClass) klass = g_type_class_ref(type);
 	GEnumValue *found = g_enum_get_value(klass, value);
 	return found != NULL ? found->value_nick : "unknown";
-}
-
-static void
-gs_sync_relay_state_free(GsSyncRelayState *state)
-{
-	g_hash_table_unref(state->confirmed_repos);
-	g_hash_table_unref(state->confirmed_roots);
-	g_ptr_array_unref(state->pending);
-	g_ptr_array_unref(state->failed);
-	g_free(state);
 }
 
 /* returns: (nullable): the state of @relay (nullable), created when @create */
@@ -112,13 +69,7 @@ gs_sync_index_relay(GsSyncIndex *self, const gchar *relay, gboolean create)
 	state = g_hash_table_lookup(self->relays, relay);
 	if (state != NULL || !create)
 		return state;
-	state = g_new0(GsSyncRelayState, 1);
-	state->status = GS_CONNECTION_STATUS_DISCONNECTED;
-	state->confirmed_repos = gs_sync_set_new();
-	state->confirmed_roots = gs_sync_set_new();
-	state->pending = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
-	state->failed = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
-	state->completed_at = -1;
+	state = gs_sync_relay_state_new();
 	g_hash_table_insert(self->relays, g_strdup(relay), state);
 	return state;
 }
@@ -164,20 +115,6 @@ gs_sync_index_change_status(GsSyncIndex *self, const gchar *relay, GsConnectionS
 		      status);
 }
 
-/* the level @coordinate is confirmed at on @state, or -1 */
-static gint
-gs_sync_index_confirmed_level(GsSyncRelayState *state, const gchar *coordinate)
-{
-	return GPOINTER_TO_INT(g_hash_table_lookup(state->confirmed_repos, coordinate)) - 1;
-}
-
-static void
-gs_sync_index_confirm_repo(GsSyncRelayState *state, const gchar *coordinate, GsSyncLevel level)
-{
-	g_hash_table_insert(
-		state->confirmed_repos, g_strdup(coordinate), GINT_TO_POINTER((gint)level + 1));
-}
-
 /* confirmed state follows the targets: a relay no longer named by a repository, or a new
  * level, means the repository is no longer confirmed there */
 static void
@@ -191,7 +128,7 @@ gs_sync_index_repo_changed_cb(GsSyncTargets *targets, const gchar *coordinate, G
 	g_hash_table_iter_init(&iter, self->relays);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		GsSyncRelayState *state = value;
-		gint confirmed = gs_sync_index_confirmed_level(state, coordinate);
+		gint confirmed = gs_sync_relay_state_get_confirmed_level(state, coordinate);
 		if (confirmed < 0)
 			continue;
 		if (!known || confirmed != (gint)level ||
@@ -248,20 +185,6 @@ gs_sync_index_set_clock(GsSyncIndex *self, GsSyncClockFunc func, gpointer user_d
 
 /* public API: the diff ------------------------------------------------------------------------- */
 
-static void
-gs_sync_index_collect_pending(GsSyncRelayState *state, GHashTable *repos, GHashTable *roots)
-{
-	for (guint i = 0; state != NULL && i < state->pending->len; i++) {
-		GsSyncBatch *batch = g_ptr_array_index(state->pending, i);
-		GPtrArray *items = gs_sync_batch_get_repos(batch);
-		for (guint j = 0; j < items->len; j++)
-			g_hash_table_add(repos, g_ptr_array_index(items, j));
-		items = gs_sync_batch_get_roots(batch);
-		for (guint j = 0; j < items->len; j++)
-			g_hash_table_add(roots, g_ptr_array_index(items, j));
-	}
-}
-
 /* the roots of the full target @coordinate that are neither pending nor confirmed */
 static void
 gs_sync_index_diff_roots(GsSyncIndex *self,
@@ -291,14 +214,14 @@ gs_sync_index_diff_relay(GsSyncIndex *self,
 	g_autoptr(GHashTable) pending_roots = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autoptr(GPtrArray) targets = gs_sync_targets_dup_relay_repos(self->targets, relay);
 
-	gs_sync_index_collect_pending(state, pending_repos, pending_roots);
+	gs_sync_relay_state_collect_pending(state, pending_repos, pending_roots);
 	for (guint i = 0; i < targets->len; i++) {
 		const gchar *coordinate = g_ptr_array_index(targets, i);
 		GsSyncLevel level = GS_SYNC_LEVEL_FULL;
 
 		gs_sync_targets_get_repo_level(self->targets, coordinate, &level);
 		if (!g_hash_table_contains(pending_repos, coordinate) &&
-		    gs_sync_index_confirmed_level(state, coordinate) != (gint)level)
+		    gs_sync_relay_state_get_confirmed_level(state, coordinate) != (gint)level)
 			g_hash_table_add(repos, g_strdup(coordinate));
 		if (level == GS_SYNC_LEVEL_FULL)
 			gs_sync_index_diff_roots(self, state, coordinate, pending_roots, roots);
@@ -336,9 +259,9 @@ gs_sync_index_diff(GsSyncIndex *self,
 		gs_sync_index_diff_relay(self, relay, state, repos, roots);
 	found = g_hash_table_size(repos) > 0 || g_hash_table_size(roots) > 0;
 	if (new_repos != NULL)
-		*new_repos = gs_sync_set_sorted(repos);
+		*new_repos = gs_sync_set_dup_sorted(repos);
 	if (new_roots != NULL)
-		*new_roots = gs_sync_set_sorted(roots);
+		*new_roots = gs_sync_set_dup_sorted(roots);
 	return found;
 }
 
@@ -413,7 +336,7 @@ gs_sync_index_dup_confirmed_repos(GsSyncIndex *self, const gchar *relay)
 
 	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), NULL);
 	state = gs_sync_index_relay(self, relay, FALSE);
-	return gs_sync_set_sorted(state != NULL ? state->confirmed_repos : NULL);
+	return gs_sync_set_dup_sorted(state != NULL ? state->confirmed_repos : NULL);
 }
 
 /* returns: (transfer full) (element-type utf8): the root events confirmed on @relay, sorted */
@@ -424,7 +347,7 @@ gs_sync_index_dup_confirmed_roots(GsSyncIndex *self, const gchar *relay)
 
 	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), NULL);
 	state = gs_sync_index_relay(self, relay, FALSE);
-	return gs_sync_set_sorted(state != NULL ? state->confirmed_roots : NULL);
+	return gs_sync_set_dup_sorted(state != NULL ? state->confirmed_roots : NULL);
 }
 
 /**
@@ -452,7 +375,7 @@ gs_sync_index_restore_confirmed(GsSyncIndex *self,
 		GsSyncLevel level = GS_SYNC_LEVEL_FULL;
 		if (gs_sync_targets_repo_names_relay(self->targets, coordinate, relay) &&
 		    gs_sync_targets_get_repo_level(self->targets, coordinate, &level))
-			gs_sync_index_confirm_repo(state, coordinate, level);
+			gs_sync_relay_state_confirm_repo(state, coordinate, level);
 	}
 	for (guint i = 0; roots != NULL && i < roots->len; i++) {
 		const gchar *id = g_ptr_array_index(roots, i);
@@ -485,48 +408,6 @@ gs_sync_index_check_items(GPtrArray *repos, GPtrArray *roots, GError **error)
 	for (guint i = 0; roots != NULL && i < roots->len; i++) {
 		if (!gs_sync_check_event_id(g_ptr_array_index(roots, i), error))
 			return FALSE;
-	}
-	return TRUE;
-}
-
-/* an item may be in one pending batch per relay, and there is one pending L1 batch at most */
-static gboolean
-gs_sync_index_check_not_pending(GsSyncRelayState *state,
-				GPtrArray *repos,
-				GPtrArray *roots,
-				GError **error)
-{
-	g_autoptr(GHashTable) pending_repos = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GHashTable) pending_roots = g_hash_table_new(g_str_hash, g_str_equal);
-	gboolean layer1 = (repos == NULL || repos->len == 0) && (roots == NULL || roots->len == 0);
-
-	for (guint i = 0; layer1 && i < state->pending->len; i++) {
-		if (gs_sync_batch_is_layer1(g_ptr_array_index(state->pending, i))) {
-			g_set_error_literal(
-				error, GS_ERROR, GS_ERROR_BUSY, "an L1 batch is already pending");
-			return FALSE;
-		}
-	}
-	gs_sync_index_collect_pending(state, pending_repos, pending_roots);
-	for (guint i = 0; repos != NULL && i < repos->len; i++) {
-		if (g_hash_table_contains(pending_repos, g_ptr_array_index(repos, i))) {
-			g_set_error(error,
-				    GS_ERROR,
-				    GS_ERROR_BUSY,
-				    "already pending: %s",
-				    (const gchar *)g_ptr_array_index(repos, i));
-			return FALSE;
-		}
-	}
-	for (guint i = 0; roots != NULL && i < roots->len; i++) {
-		if (g_hash_table_contains(pending_roots, g_ptr_array_index(roots, i))) {
-			g_set_error(error,
-				    GS_ERROR,
-				    GS_ERROR_BUSY,
-				    "already pending: %s",
-				    (const gchar *)g_ptr_array_index(roots, i));
-			return FALSE;
-		}
 	}
 	return TRUE;
 }
@@ -570,7 +451,7 @@ gs_sync_index_register_batch(GsSyncIndex *self,
 	if (!gs_sync_index_check_items(repos, roots, error))
 		return NULL;
 	state = gs_sync_index_relay(self, relay, TRUE);
-	if (!gs_sync_index_check_not_pending(state, repos, roots, error))
+	if (!gs_sync_relay_state_check_not_pending(state, repos, roots, error))
 		return NULL;
 	batch = gs_sync_batch_new(
 		++self->last_batch_id, relay, method, repos, roots, gs_sync_index_now(self));
@@ -661,13 +542,8 @@ gs_sync_index_lookup_subscription(GsSyncIndex *self, const gchar *relay, const g
 	GsSyncRelayState *state;
 
 	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), NULL);
-	state = relay != NULL ? gs_sync_index_relay(self, relay, FALSE) : NULL;
-	for (guint i = 0; state != NULL && i < state->pending->len; i++) {
-		GsSyncBatch *batch = g_ptr_array_index(state->pending, i);
-		if (gs_sync_batch_has_subscription(batch, sub_id))
-			return batch;
-	}
-	return NULL;
+	state = gs_sync_index_relay(self, relay, FALSE);
+	return state != NULL ? gs_sync_relay_state_lookup_subscription(state, sub_id) : NULL;
 }
 
 /* marks the items of an ended batch confirmed on its relay, where they are still targets */
@@ -683,7 +559,7 @@ gs_sync_index_confirm(GsSyncIndex *self, GsSyncRelayState *state, GsSyncBatch *b
 		GsSyncLevel level = GS_SYNC_LEVEL_FULL;
 		if (gs_sync_targets_repo_names_relay(self->targets, coordinate, relay) &&
 		    gs_sync_targets_get_repo_level(self->targets, coordinate, &level))
-			gs_sync_index_confirm_repo(state, coordinate, level);
+			gs_sync_relay_state_confirm_repo(state, coordinate, level);
 	}
 	for (guint i = 0; i < roots->len; i++) {
 		const gchar *id = g_ptr_array_index(roots, i);
@@ -776,14 +652,11 @@ gs_sync_index_end_batch(GsSyncIndex *self,
 GPtrArray *
 gs_sync_index_dup_pending_batches(GsSyncIndex *self, const gchar *relay)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
 	GsSyncRelayState *state;
 
-	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), out);
-	state = relay != NULL ? gs_sync_index_relay(self, relay, FALSE) : NULL;
-	for (guint i = 0; state != NULL && i < state->pending->len; i++)
-		g_ptr_array_add(out, gs_sync_batch_ref(g_ptr_array_index(state->pending, i)));
-	return out;
+	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), NULL);
+	state = gs_sync_index_relay(self, relay, FALSE);
+	return gs_sync_batches_dup(state != NULL ? state->pending : NULL);
 }
 
 guint
@@ -792,7 +665,7 @@ gs_sync_index_get_n_pending(GsSyncIndex *self, const gchar *relay)
 	GsSyncRelayState *state;
 
 	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), 0);
-	state = relay != NULL ? gs_sync_index_relay(self, relay, FALSE) : NULL;
+	state = gs_sync_index_relay(self, relay, FALSE);
 	return state != NULL ? state->pending->len : 0;
 }
 
@@ -815,14 +688,11 @@ gs_sync_index_get_n_pending_total(GsSyncIndex *self)
 GPtrArray *
 gs_sync_index_dup_failed_batches(GsSyncIndex *self, const gchar *relay)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
 	GsSyncRelayState *state;
 
-	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), out);
-	state = relay != NULL ? gs_sync_index_relay(self, relay, FALSE) : NULL;
-	for (guint i = 0; state != NULL && i < state->failed->len; i++)
-		g_ptr_array_add(out, gs_sync_batch_ref(g_ptr_array_index(state->failed, i)));
-	return out;
+	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), NULL);
+	state = gs_sync_index_relay(self, relay, FALSE);
+	return gs_sync_batches_dup(state != NULL ? state->failed : NULL);
 }
 
 guint
@@ -831,7 +701,7 @@ gs_sync_index_get_n_failed(GsSyncIndex *self, const gchar *relay)
 	GsSyncRelayState *state;
 
 	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), 0);
-	state = relay != NULL ? gs_sync_index_relay(self, relay, FALSE) : NULL;
+	state = gs_sync_index_relay(self, relay, FALSE);
 	return state != NULL ? state->failed->len : 0;
 }
 
@@ -936,7 +806,7 @@ gs_sync_index_take_failed_batches(GsSyncIndex *self, const gchar *relay)
 
 	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), NULL);
 	out = gs_sync_index_dup_failed_batches(self, relay);
-	state = relay != NULL ? gs_sync_index_relay(self, relay, FALSE) : NULL;
+	state = gs_sync_index_relay(self, relay, FALSE);
 	if (state == NULL || out->len == 0)
 		return out;
 	g_ptr_array_set_size(state->failed, 0);

@@ -7,15 +7,12 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "gs-error.h"
 #include "gs-hex.h"
+#include "gs-relay-url.h"
 #include "gs-sync-rules.h"
 
 /* the pure decisions of the sync engine that look at events and times, not at its state */
-
-#define GS_SYNC_URL_MAX 2000
 
 /**
  * gs_sync_kind_is_root:
@@ -103,88 +100,6 @@ gs_sync_decide_entry(gint64 now,
 	return catch_up ? GS_SYNC_ENTRY_CATCH_UP : GS_SYNC_ENTRY_FRESH_START;
 }
 
-static const gchar *
-gs_sync_url_scheme(const gchar *scheme, gboolean from_clone)
-{
-	if (g_strcmp0(scheme, "ws") == 0 || g_strcmp0(scheme, "wss") == 0)
-		return scheme;
-	if (from_clone && g_strcmp0(scheme, "http") == 0)
-		return "ws";
-	if (from_clone && g_strcmp0(scheme, "https") == 0)
-		return "wss";
-	return NULL;
-}
-
-static gchar *
-gs_sync_url_build(const gchar *scheme, GUri *uri)
-{
-	GString *out = g_string_new(scheme);
-	g_autofree gchar *host = g_ascii_strdown(g_uri_get_host(uri), -1);
-	gint port = g_uri_get_port(uri);
-	gint default_port = g_strcmp0(scheme, "wss") == 0 ? 443 : 80;
-	gsize path_len = strlen(g_uri_get_path(uri));
-
-	g_string_append(out, "://");
-	if (strchr(host, ':') != NULL)
-		g_string_append_printf(out, "[%s]", host);
-	else
-		g_string_append(out, host);
-	if (port > 0 && port != default_port)
-		g_string_append_printf(out, ":%d", port);
-	while (path_len > 0 && g_uri_get_path(uri)[path_len - 1] == '/')
-		path_len--;
-	g_string_append_len(out, g_uri_get_path(uri), path_len);
-	return g_string_free(out, FALSE);
-}
-
-/**
- * gs_sync_normalise_url:
- * @url: a relay URL, or a clone URL when @from_clone
- * @from_clone: map `http`/`https` to `ws`/`wss`
- *
- * The relay URL normalisation of specs/sync.md 9: lower-case scheme (`wss` when missing) and
- * host, default port dropped, path without trailing `/`, no query or fragment; other schemes,
- * userinfo and URLs over 2,000 bytes are refused.
- *
- * This is the one wiring point of the sync rules to URL normalisation: it is to call
- * gs_relay_url_normalise() (gs-relay-url.[ch]) once that is on the branch, and is written to
- * the same rules until then.
- *
- * Returns: (transfer full): the normalised URL, or %NULL with %GS_ERROR_INVALID_ARGUMENT
- */
-gchar *
-gs_sync_normalise_url(const gchar *url, gboolean from_clone, GError **error)
-{
-	g_autofree gchar *full = NULL;
-	g_autoptr(GUri) uri = NULL;
-	const gchar *scheme;
-
-	if (url == NULL || url[0] == '\0' || strlen(url) > GS_SYNC_URL_MAX) {
-		g_set_error_literal(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT, "bad relay URL");
-		return NULL;
-	}
-	full = strstr(url, "://") != NULL ? g_strdup(url) : g_strconcat("wss://", url, NULL);
-	uri = g_uri_parse(full, G_URI_FLAGS_NONE, NULL);
-	scheme = uri != NULL ? gs_sync_url_scheme(g_uri_get_scheme(uri), from_clone) : NULL;
-	if (scheme == NULL || g_uri_get_userinfo(uri) != NULL || g_uri_get_host(uri) == NULL ||
-	    g_uri_get_host(uri)[0] == '\0') {
-		g_set_error(
-			error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT, "not a relay URL: %.80s", url);
-		return NULL;
-	}
-	return gs_sync_url_build(scheme, uri);
-}
-
-/* the lower-case host of a normalised URL, or %NULL */
-static gchar *
-gs_sync_url_host(const gchar *normalised)
-{
-	g_autoptr(GUri) uri = g_uri_parse(normalised, G_URI_FLAGS_NONE, NULL);
-	if (uri == NULL || g_uri_get_host(uri) == NULL)
-		return NULL;
-	return g_ascii_strdown(g_uri_get_host(uri), -1);
-}
-
 /* every value (index 1 on) of every tag named @name */
 static gboolean
 gs_sync_any_tag_value(const GsEvent *event,
@@ -207,18 +122,18 @@ gs_sync_any_tag_value(const GsEvent *event,
 static gboolean
 gs_sync_relay_matches(const gchar *value, const gchar *const *service_urls)
 {
-	g_autofree gchar *url = gs_sync_normalise_url(value, FALSE, NULL);
+	g_autofree gchar *url = gs_relay_url_normalise(value, FALSE, NULL);
 	return url != NULL && g_strv_contains(service_urls, url);
 }
 
 static gboolean
 gs_sync_clone_matches(const gchar *value, const gchar *const *service_urls)
 {
-	g_autofree gchar *url = gs_sync_normalise_url(value, TRUE, NULL);
-	g_autofree gchar *host = url != NULL ? gs_sync_url_host(url) : NULL;
+	g_autofree gchar *url = gs_relay_url_normalise(value, TRUE, NULL);
+	g_autofree gchar *host = url != NULL ? gs_relay_url_host(url, NULL) : NULL;
 
 	for (guint i = 0; host != NULL && service_urls[i] != NULL; i++) {
-		g_autofree gchar *ours = gs_sync_url_host(service_urls[i]);
+		g_autofree gchar *ours = gs_relay_url_host(service_urls[i], NULL);
 		if (g_strcmp0(ours, host) == 0)
 			return TRUE;
 	}

@@ -44,8 +44,6 @@ gs_sync_decide_entry(gint64 now,
 		     gboolean explicit_resync,
 		     gint64 *since);
 
-gchar *
-gs_sync_normalise_url(const gchar *url, gboolean from_clone, GError **error);
 gboolean
 gs_sync_announcement_is_ours(const GsEvent *announcement, const gchar *const *service_urls);
 

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "gs-error.h"
+#include "gs-relay-url.h"
 #include "gs-sync-rules.h"
 #include "gs-sync-targets.h"
 
@@ -94,13 +95,20 @@ gs_sync_set_to_strv(GHashTable *set, GHashTable *minus)
 	return g_strv_builder_end(builder);
 }
 
+/* replaces @set by the normalised forms of @urls; URLs that cannot be relays are dropped (an
+ * announcement may list anything) */
 static void
-gs_sync_set_replace(GHashTable *set, const gchar *const *values)
+gs_sync_set_replace_urls(GHashTable *set, const gchar *const *urls)
 {
 	g_hash_table_remove_all(set);
-	for (guint i = 0; values != NULL && values[i] != NULL; i++) {
-		if (values[i][0] != '\0')
-			g_hash_table_add(set, g_strdup(values[i]));
+	for (guint i = 0; urls != NULL && urls[i] != NULL; i++) {
+		g_autoptr(GError) error = NULL;
+		gchar *url = gs_relay_url_normalise(urls[i], FALSE, &error);
+		if (url == NULL) {
+			g_debug("ignoring relay URL: %s", error->message);
+			continue;
+		}
+		g_hash_table_add(set, url);
 	}
 }
 
@@ -153,12 +161,13 @@ gs_sync_targets_update_counts(GsSyncTargets *self)
 
 /* relays --------------------------------------------------------------------------------------- */
 
-/* @urls: (nullable): our own relay URLs, normalised: never followed, never a target */
+/* @urls: (nullable): our own relay URLs (normalised here; invalid ones dropped): never followed,
+ * never a target */
 void
 gs_sync_targets_set_service_urls(GsSyncTargets *self, const gchar *const *urls)
 {
 	g_return_if_fail(GS_IS_SYNC_TARGETS(self));
-	gs_sync_set_replace(self->service_urls, urls);
+	gs_sync_set_replace_urls(self->service_urls, urls);
 }
 
 /* returns: (transfer full): our service URLs, sorted */
@@ -176,12 +185,13 @@ gs_sync_targets_is_service_url(GsSyncTargets *self, const gchar *url)
 	return url != NULL && g_hash_table_contains(self->service_urls, url);
 }
 
-/* @urls: (nullable): the configured bootstrap relays, normalised: always followed */
+/* @urls: (nullable): the configured bootstrap relays (normalised here; invalid ones dropped):
+ * always followed */
 void
 gs_sync_targets_set_bootstrap_relays(GsSyncTargets *self, const gchar *const *urls)
 {
 	g_return_if_fail(GS_IS_SYNC_TARGETS(self));
-	gs_sync_set_replace(self->bootstrap, urls);
+	gs_sync_set_replace_urls(self->bootstrap, urls);
 }
 
 gboolean
@@ -245,7 +255,7 @@ gs_sync_targets_relays_copy(const gchar *const *relays)
 {
 	g_autoptr(GHashTable) set = gs_sync_set_new();
 
-	gs_sync_set_replace(set, relays);
+	gs_sync_set_replace_urls(set, relays);
 	return gs_sync_set_to_strv(set, NULL);
 }
 
@@ -264,8 +274,8 @@ gs_sync_targets_link(GsSyncTargets *self, const gchar *coordinate, gchar **relay
  * gs_sync_targets_set_repo:
  * @coordinate: `30617:<owner>:<d>` of an accepted announcement
  * @level: full (all layers) or state-only
- * @relays: (nullable): the relays to sync it from, normalised (the announcement's `relays` tag
- *   and GRASP clone hosts, as the caller derives them)
+ * @relays: (nullable): the relays to sync it from (the announcement's `relays` tag and GRASP
+ *   clone hosts, as the caller derives them); normalised here, invalid ones dropped
  *
  * Adds or replaces a target repository; emits #GsSyncTargets::repo-changed when something
  * changed.

@@ -18,7 +18,7 @@ G_DECLARE_FINAL_TYPE(GsSyncTargets, gs_sync_targets, GS, SYNC_TARGETS, GObject)
 GsSyncTargets *
 gs_sync_targets_new(void);
 
-/* relays: URLs are given normalised and compared exactly */
+/* relays: setters normalise (gs-relay-url); queries take normalised URLs and compare exactly */
 void
 gs_sync_targets_set_service_urls(GsSyncTargets *self, const gchar *const *urls);
 gchar **

@@ -118,57 +118,6 @@ gs_sync_rules_checks(void)
 	g_assert_false(gs_sync_check_event_id(NULL, NULL));
 }
 
-static void
-gs_sync_rules_normalise(void)
-{
-	const struct {
-		const gchar *url;
-		gboolean from_clone;
-		const gchar *want; /* NULL: refused */
-	} table[] = {
-		{"wss://Relay.Example.COM/", FALSE, "wss://relay.example.com"},
-		{"relay.example.com", FALSE, "wss://relay.example.com"},
-		{"WSS://relay.example.com:443", FALSE, "wss://relay.example.com"},
-		{"ws://relay.example.com:80/path//", FALSE, "ws://relay.example.com/path"},
-		{"wss://relay.example.com:80", FALSE, "wss://relay.example.com:80"},
-		{"wss://relay.example.com:8443/a/b?x=1#f",
-		 FALSE,
-		 "wss://relay.example.com:8443/a/b"},
-		{"wss://[::1]:7777/", FALSE, "wss://[::1]:7777"},
-		{"https://git.example.com/npub1x/repo.git",
-		 TRUE,
-		 "wss://git.example.com/npub1x/repo.git"},
-		{"http://git.example.com:8080/", TRUE, "ws://git.example.com:8080"},
-		{"https://git.example.com/x", FALSE, NULL},
-		{"ftp://x.org", TRUE, NULL},
-		{"wss://user:pw@x.org", FALSE, NULL},
-		{"wss://", FALSE, NULL},
-		{"", FALSE, NULL},
-		{NULL, FALSE, NULL},
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS(table); i++) {
-		g_autoptr(GError) error = NULL;
-		g_autofree gchar *got =
-			gs_sync_normalise_url(table[i].url, table[i].from_clone, &error);
-		g_test_message("row %u: %s", i, table[i].url);
-		g_assert_cmpstr(got, ==, table[i].want);
-		if (table[i].want == NULL)
-			g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
-		else
-			g_assert_no_error(error);
-	}
-	/* over 2,000 bytes */
-	{
-		g_autoptr(GError) error = NULL;
-		g_autofree gchar *path = g_strnfill(2000, 'a');
-		g_autofree gchar *url = g_strconcat("wss://x.org/", path, NULL);
-		g_autofree gchar *got = gs_sync_normalise_url(url, FALSE, &error);
-		g_assert_null(got);
-		g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
-	}
-}
-
 static gboolean
 test_is_ours(const gchar *const *tags, const gchar *const *service_urls)
 {
@@ -251,7 +200,6 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/sync-rules/entry-table", gs_sync_rules_entry_table);
 	g_test_add_func("/grasp-sync/sync-rules/root-kinds", gs_sync_rules_root_kinds);
 	g_test_add_func("/grasp-sync/sync-rules/checks", gs_sync_rules_checks);
-	g_test_add_func("/grasp-sync/sync-rules/normalise", gs_sync_rules_normalise);
 	g_test_add_func("/grasp-sync/sync-rules/is-ours", gs_sync_rules_is_ours);
 	return g_test_run();
 }

@@ -104,9 +104,15 @@ test_assert_strv(gchar **got, const gchar *const *want)
 static void
 test_targets_relays(Fixture *fx, gconstpointer data)
 {
-	const gchar *service[] = {"wss://ours.example", NULL};
-	const gchar *bootstrap[] = {"wss://boot.example", "wss://ours.example", "", NULL};
-	const gchar *r1[] = {"wss://b.example", "wss://a.example", "wss://ours.example", NULL};
+	/* given in any spelling; what cannot be a relay is dropped */
+	const gchar *service[] = {"OURS.example/", NULL};
+	const gchar *bootstrap[] = {"wss://boot.example", "wss://ours.example:443", "", NULL};
+	const gchar *r1[] = {"wss://b.example",
+			     "WSS://A.Example/",
+			     "wss://ours.example",
+			     "https://c.example",
+			     "wss://user@d.example",
+			     NULL};
 	const gchar *r2[] = {"wss://b.example", NULL};
 	const gchar *want1[] = {"wss://a.example", "wss://b.example", "wss://boot.example", NULL};
 	const gchar *want2[] = {"wss://b.example", "wss://boot.example", NULL};
