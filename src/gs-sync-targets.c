@@ -389,7 +389,12 @@ gs_sync_targets_dup_repo_relays(GsSyncTargets *self, const gchar *coordinate)
 	return target != NULL ? g_strdupv(target->relays) : NULL;
 }
 
-/* whether @coordinate is a target to be synced from @relay (never from our service URLs) */
+/*
+ * whether @coordinate is a target to be synced from @relay (never from our service URLs).
+ * Bootstrap relays are asked for every target: they are where an operator points us to find
+ * history, and an announcement that names only our own service would otherwise never be
+ * fetched beyond L1 from anywhere.
+ */
 gboolean
 gs_sync_targets_repo_names_relay(GsSyncTargets *self, const gchar *coordinate, const gchar *relay)
 {
@@ -398,6 +403,8 @@ gs_sync_targets_repo_names_relay(GsSyncTargets *self, const gchar *coordinate, c
 	g_return_val_if_fail(GS_IS_SYNC_TARGETS(self), FALSE);
 	if (relay == NULL || coordinate == NULL || g_hash_table_contains(self->service_urls, relay))
 		return FALSE;
+	if (g_hash_table_contains(self->bootstrap, relay))
+		return g_hash_table_contains(self->repos, coordinate);
 	set = g_hash_table_lookup(self->relay_repos, relay);
 	return set != NULL && g_hash_table_contains(set, coordinate);
 }
@@ -410,6 +417,8 @@ gs_sync_targets_dup_relay_repos(GsSyncTargets *self, const gchar *relay)
 	g_return_val_if_fail(GS_IS_SYNC_TARGETS(self), NULL);
 	if (relay == NULL || g_hash_table_contains(self->service_urls, relay))
 		return gs_sync_set_sorted(NULL);
+	if (g_hash_table_contains(self->bootstrap, relay))
+		return gs_sync_set_sorted(self->repos);
 	return gs_sync_set_sorted(g_hash_table_lookup(self->relay_repos, relay));
 }
 

@@ -140,6 +140,13 @@ test_targets_relays(Fixture *fx, gconstpointer data)
 		0);
 	g_assert_true(gs_sync_targets_has_relay(fx->targets, "wss://a.example"));
 	g_assert_true(gs_sync_targets_repo_names_relay(fx->targets, c1, "wss://a.example"));
+	/* bootstrap relays are asked for every target, named or not */
+	g_assert_true(gs_sync_targets_repo_names_relay(fx->targets, c1, "wss://boot.example"));
+	g_assert_cmpuint(
+		test_len(gs_sync_targets_dup_relay_repos(fx->targets, "wss://boot.example")),
+		==,
+		1);
+	g_assert_false(gs_sync_targets_repo_names_relay(fx->targets, c1, "wss://z.example"));
 
 	/* a relay dropped from the announcement shrinks the targets */
 	test_set_repo(fx, c1, GS_SYNC_LEVEL_FULL, r2);
