@@ -52,6 +52,22 @@ typedef enum {
 } GsSyncLevel;
 
 /**
+ * GsSyncOutcome:
+ * @GS_SYNC_OUTCOME_PENDING: the batch has not ended yet
+ * @GS_SYNC_OUTCOME_COMPLETE: every subscription reached EOSE and nothing is missing
+ * @GS_SYNC_OUTCOME_FAILED: a subscription was CLOSED, timed out, or ids were never delivered
+ * @GS_SYNC_OUTCOME_ABORTED: the connection dropped; the items are redone on reconnect
+ *
+ * How a historic batch ended; the nick is the `outcome` label of `ngit_sync_batches_total`.
+ */
+typedef enum {
+	GS_SYNC_OUTCOME_PENDING,
+	GS_SYNC_OUTCOME_COMPLETE,
+	GS_SYNC_OUTCOME_FAILED,
+	GS_SYNC_OUTCOME_ABORTED,
+} GsSyncOutcome;
+
+/**
  * GsStoreResult:
  * @GS_STORE_RESULT_STORED: a new event was written
  * @GS_STORE_RESULT_DUPLICATE: the event was already stored
