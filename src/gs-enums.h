@@ -83,4 +83,23 @@ typedef enum {
 	GS_STORE_RESULT_REFUSED_OLDER,
 } GsStoreResult;
 
+/**
+ * GsNaughtyCategory:
+ * @GS_NAUGHTY_CATEGORY_NONE: not on the naughty list: the failure says nothing about the
+ *   relay itself (refused, timed out, reset, cancelled, a temporary DNS failure)
+ * @GS_NAUGHTY_CATEGORY_DNS_LOOKUP_FAILED: the relay's host name does not exist
+ * @GS_NAUGHTY_CATEGORY_TLS_CERTIFICATE_INVALID: the relay's TLS certificate was refused
+ * @GS_NAUGHTY_CATEGORY_PROTOCOL_ERROR: the peer is not a websocket server, or breaks TLS or
+ *   HTTP
+ *
+ * Why a connection attempt failed, for the naughty list (sync spec section 6). The metric
+ * label is gs_naughty_category_to_string(), e.g. `dns_lookup_failed`.
+ */
+typedef enum {
+	GS_NAUGHTY_CATEGORY_NONE,
+	GS_NAUGHTY_CATEGORY_DNS_LOOKUP_FAILED,
+	GS_NAUGHTY_CATEGORY_TLS_CERTIFICATE_INVALID,
+	GS_NAUGHTY_CATEGORY_PROTOCOL_ERROR,
+} GsNaughtyCategory;
+
 G_END_DECLS
