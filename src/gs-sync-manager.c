@@ -78,6 +78,7 @@ gs_sync_manager_options_init(GsSyncManagerOptions *options)
 	options->req_page_limit = 500;
 	options->max_subscriptions = 70;
 	options->max_event_bytes = 256 * 1024;
+	options->max_protocol_errors = 1000;
 }
 
 /* fills @options from the [sync] keys of @config (specs/sync.md 12) */
@@ -451,6 +452,7 @@ gs_sync_manager_ensure_relay(GsSyncManager *self, const gchar *url, gboolean boo
 	copts.keepalive_ms = MAX(self->opts.read_timeout_ms / 3, 1000);
 	copts.max_subscriptions = self->opts.max_subscriptions;
 	copts.neg_timeout_ms = self->opts.neg_timeout_ms;
+	copts.max_protocol_errors = self->opts.max_protocol_errors;
 	copts.seckey = self->opts.seckey;
 	relay = g_new0(GsSyncRelay, 1);
 	relay->manager = self;

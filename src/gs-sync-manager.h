@@ -46,6 +46,8 @@ G_DECLARE_FINAL_TYPE(GsSyncManager, gs_sync_manager, GS, SYNC_MANAGER, GObject)
  * @req_page_limit: the limit of each historic REQ page
  * @max_subscriptions: subscription budget per relay (live, historic and NEG together)
  * @max_event_bytes: events larger than this are not parsed here (the ingest refuses them)
+ * @max_protocol_errors: malformed messages a relay may send on one connection before it is
+ *   dropped, 1000 (each is counted and ignored; dropping sooner only starts a reconnect loop)
  * @clock: (nullable): wall clock in microseconds since the epoch; %NULL for the real one.
  *   It times the long schedules (backoff, the 15 minute rule, the daily pass); main-loop
  *   timers use the millisecond options above
@@ -80,6 +82,7 @@ typedef struct {
 	guint req_page_limit;
 	guint max_subscriptions;
 	gsize max_event_bytes;
+	guint max_protocol_errors;
 	GsClockFunc clock;
 	gpointer clock_data;
 	guint32 seed;

@@ -542,12 +542,15 @@ gs_sync_run_neg_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	GsSyncRelay *relay = run->relay;
 
 	result = gs_neg_session_run_finish(res, &error);
+	/* an ended run gave its sessions' slots back already, and its relay may be gone */
+	if (run->ended)
+		return;
 	run->n_neg--;
 	gs_sync_runner_release_slot(relay);
-	if (run->ended || run->phase != GS_SYNC_PHASE_NEG ||
+	if (run->phase != GS_SYNC_PHASE_NEG ||
 	    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
 	    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)) {
-		if (!run->ended && run->phase != GS_SYNC_PHASE_NEG)
+		if (run->phase != GS_SYNC_PHASE_NEG)
 			gs_sync_run_check(run);
 		gs_sync_runner_flush_waiters(relay);
 		return;
@@ -737,6 +740,10 @@ gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch)
 	if (outcome != GS_SYNC_OUTCOME_ABORTED)
 		gs_sync_state_save_confirmed(self, relay, batch);
 	g_clear_handle_id(&run->timeout_id, g_source_remove);
+	/* the running sessions' slots come back now: their callbacks may come after the relay
+	 * is gone */
+	for (guint i = run->n_neg_waiting; i < run->n_neg; i++)
+		gs_sync_runner_release_slot(relay);
 	g_cancellable_cancel(run->cancellable);
 	while (run->streams->len > 0)
 		gs_sync_run_drop_stream(run, g_ptr_array_index(run->streams, 0));

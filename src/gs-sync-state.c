@@ -176,7 +176,10 @@ gs_sync_state_save_confirmed(GsSyncManager *self, GsSyncRelay *relay, GsSyncBatc
 static gchar *
 gs_sync_state_join(GPtrArray *items)
 {
-	g_autoptr(GPtrArray) copy = g_ptr_array_copy(items, NULL, NULL);
+	g_autoptr(GPtrArray) copy = g_ptr_array_sized_new(items->len + 1);
+
+	for (guint i = 0; i < items->len; i++)
+		g_ptr_array_add(copy, g_ptr_array_index(items, i));
 	g_ptr_array_add(copy, NULL);
 	return g_strjoinv(" ", (gchar **)copy->pdata);
 }

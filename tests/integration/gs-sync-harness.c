@@ -11,11 +11,39 @@
 #include "gs-relay-url.h"
 #include "gs-sync-harness.h"
 
+/* GS_TEST_TIME_SCALE (set by the valgrind test setup) stretches timeouts and time bounds */
+guint
+gs_harness_scale(void)
+{
+	static guint scale = 0;
+
+	if (scale == 0) {
+		const gchar *env = g_getenv("GS_TEST_TIME_SCALE");
+		scale = env != NULL ? CLAMP(g_ascii_strtoull(env, NULL, 10), 1, 1000) : 1;
+	}
+	return scale;
+}
+
 static gint64
 gs_harness_clock(gpointer user_data)
 {
 	GsHarness *h = user_data;
-	return g_get_real_time() + h->clock_offset_us;
+	return (h->frozen ? h->frozen_us : g_get_real_time()) + h->clock_offset_us;
+}
+
+/* unix seconds of the manager's clock */
+gint64
+gs_harness_now(GsHarness *h)
+{
+	return gs_harness_clock(h) / G_USEC_PER_SEC;
+}
+
+/* stops the manager's clock: from now on it moves only with gs_harness_advance() */
+void
+gs_harness_freeze(GsHarness *h)
+{
+	h->frozen_us = g_get_real_time();
+	h->frozen = TRUE;
 }
 
 /* moves the manager's clock forward (backoff, the 15 minute rule, the daily pass) */
@@ -40,11 +68,11 @@ gs_harness_setup(GsHarness *h, gconstpointer data)
 	h->opts.service_urls = g_strdupv((gchar **)service);
 	h->opts.batch_window_ms = 100;
 	h->opts.completion_extra_ms = 150;
-	h->opts.batch_timeout_ms = 3000;
+	h->opts.batch_timeout_ms = 3000 * gs_harness_scale();
 	h->opts.health_tick_ms = 50;
-	h->opts.connect_timeout_ms = 1000;
-	h->opts.neg_timeout_ms = 1000;
-	h->opts.rate_limit_cooldown_ms = 300;
+	h->opts.connect_timeout_ms = 1000 * gs_harness_scale();
+	h->opts.neg_timeout_ms = 1000 * gs_harness_scale();
+	h->opts.rate_limit_cooldown_ms = 300 * gs_harness_scale();
 	h->opts.clock = gs_harness_clock;
 	h->opts.clock_data = h;
 	h->opts.seed = 1234;
@@ -265,6 +293,13 @@ gs_harness_ids(GsStore *store)
 	return ids;
 }
 
+guint
+gs_harness_n_events(GsStore *store)
+{
+	g_autoptr(GHashTable) ids = gs_harness_ids(store);
+	return g_hash_table_size(ids);
+}
+
 /* set equality of the two stores' events */
 void
 gs_harness_assert_same_ids(GsStore *a, GsStore *b)
@@ -288,7 +323,7 @@ gs_harness_assert_same_ids(GsStore *a, GsStore *b)
 
 /* events ------------------------------------------------------------------------------------- */
 
-static gchar *
+gchar *
 gs_harness_pubkey(guint32 seed)
 {
 	guint8 seckey[32], pubkey[32];
@@ -309,6 +344,22 @@ gs_harness_coordinate(guint32 owner, const gchar *d)
 GsEvent *
 gs_harness_announcement(guint32 owner, const gchar *d, gint64 at, const gchar *const *relays)
 {
+	return gs_harness_announcement_full(owner, d, at, relays, TRUE, NULL);
+}
+
+/**
+ * gs_harness_announcement_full:
+ * @ours: whether it lists our service URL
+ * @maintainers: (nullable): the `maintainers` tag values
+ */
+GsEvent *
+gs_harness_announcement_full(guint32 owner,
+			     const gchar *d,
+			     gint64 at,
+			     const gchar *const *relays,
+			     gboolean ours,
+			     const gchar *const *maintainers)
+{
 	g_autoptr(GPtrArray) tags = g_ptr_array_new();
 
 	g_ptr_array_add(tags, "d");
@@ -318,10 +369,17 @@ gs_harness_announcement(guint32 owner, const gchar *d, gint64 at, const gchar *c
 	g_ptr_array_add(tags, (gpointer)d);
 	g_ptr_array_add(tags, NULL);
 	g_ptr_array_add(tags, "relays");
-	g_ptr_array_add(tags, GS_HARNESS_SERVICE);
+	if (ours)
+		g_ptr_array_add(tags, GS_HARNESS_SERVICE);
 	for (guint i = 0; relays != NULL && relays[i] != NULL; i++)
 		g_ptr_array_add(tags, (gpointer)relays[i]);
 	g_ptr_array_add(tags, NULL);
+	if (maintainers != NULL) {
+		g_ptr_array_add(tags, "maintainers");
+		for (guint i = 0; maintainers[i] != NULL; i++)
+			g_ptr_array_add(tags, (gpointer)maintainers[i]);
+		g_ptr_array_add(tags, NULL);
+	}
 	g_ptr_array_add(tags, NULL);
 	return gs_test_event_new(owner, at, 30617, (const gchar *const *)tags->pdata, "");
 }
@@ -378,13 +436,24 @@ gs_harness_repo_events(guint32 owner,
 		       guint n_roots,
 		       guint n_replies)
 {
+	return gs_harness_repo_events_full(owner, d, relays, TRUE, n_roots, n_replies);
+}
+
+GPtrArray *
+gs_harness_repo_events_full(guint32 owner,
+			    const gchar *d,
+			    const gchar *const *relays,
+			    gboolean ours,
+			    guint n_roots,
+			    guint n_replies)
+{
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
 	g_autofree gchar *coordinate = gs_harness_coordinate(owner, d);
 	gint64 base = g_get_real_time() / G_USEC_PER_SEC - 86400;
 	const gchar *reply_tags[] = {"E", "e", "q"};
 	const guint reply_kinds[] = {1111, 1630, 1111};
 
-	g_ptr_array_add(out, gs_harness_announcement(owner, d, base, relays));
+	g_ptr_array_add(out, gs_harness_announcement_full(owner, d, base, relays, ours, NULL));
 	g_ptr_array_add(out, gs_harness_state(owner, d, base + 1));
 	for (guint i = 0; i < n_roots; i++) {
 		g_autofree gchar *text = g_strdup_printf("%s root %u", d, i);

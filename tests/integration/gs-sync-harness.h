@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 /* our own service URL in every scenario; nothing listens there */
 #define GS_HARNESS_SERVICE "wss://grasp.example.com"
 /* how long a scenario waits for something that should happen, before failing */
-#define GS_HARNESS_WAIT_MS 20000
+#define GS_HARNESS_WAIT_MS (20000 * gs_harness_scale())
 
 /*
  * The sync scenarios of specs/sync.md 13: a GsSyncManager over a temporary store, with its
@@ -31,10 +31,18 @@ typedef struct {
 	GsSyncManager *manager;
 	GsSyncManagerOptions opts;
 	gint64 clock_offset_us; /* added to the real clock */
-	GHashTable *statuses;	/* url -> GArray of GsConnectionStatus observed through notify */
-	GPtrArray *relays;	/* of GsTestRelay, kept alive for the fixture's life */
+	gboolean frozen;	/* the clock moves only with gs_harness_advance() */
+	gint64 frozen_us;
+	GHashTable *statuses; /* url -> GArray of GsConnectionStatus observed through notify */
+	GPtrArray *relays;    /* of GsTestRelay, kept alive for the fixture's life */
 } GsHarness;
 
+guint
+gs_harness_scale(void);
+gint64
+gs_harness_now(GsHarness *h);
+void
+gs_harness_freeze(GsHarness *h);
 void
 gs_harness_setup(GsHarness *h, gconstpointer data);
 void
@@ -64,6 +72,8 @@ gs_harness_assert_statuses(GsHarness *h, const gchar *url, const GsConnectionSta
 
 GHashTable *
 gs_harness_ids(GsStore *store);
+guint
+gs_harness_n_events(GsStore *store);
 void
 gs_harness_assert_same_ids(GsStore *a, GsStore *b);
 gboolean
@@ -74,6 +84,15 @@ gs_harness_get_statuses(GsHarness *h, const gchar *url);
 /* events of a repository, signed by test keys */
 GsEvent *
 gs_harness_announcement(guint32 owner, const gchar *d, gint64 at, const gchar *const *relays);
+GsEvent *
+gs_harness_announcement_full(guint32 owner,
+			     const gchar *d,
+			     gint64 at,
+			     const gchar *const *relays,
+			     gboolean ours,
+			     const gchar *const *maintainers);
+gchar *
+gs_harness_pubkey(guint32 seed);
 GsEvent *
 gs_harness_state(guint32 owner, const gchar *d, gint64 at);
 GsEvent *
@@ -93,5 +112,12 @@ gs_harness_repo_events(guint32 owner,
 		       const gchar *const *relays,
 		       guint n_roots,
 		       guint n_replies);
+GPtrArray *
+gs_harness_repo_events_full(guint32 owner,
+			    const gchar *d,
+			    const gchar *const *relays,
+			    gboolean ours,
+			    guint n_roots,
+			    guint n_replies);
 
 G_END_DECLS
