@@ -14,10 +14,14 @@
 #include <unistd.h>
 
 #include "gs-daemon.h"
+#include "gs-http-server.h"
+#include "gs-store.h"
 
 struct _GsDaemon {
 	GObject parent_instance;
 	GsConfig *config;
+	GsStore *store;
+	GsHttpServer *http;
 	gchar *state_dir;
 	gboolean started;
 	/* command-line options, applied to the configuration by gs_daemon_setup() */
@@ -33,6 +37,9 @@ struct _GsDaemon {
 };
 
 G_DEFINE_FINAL_TYPE(GsDaemon, gs_daemon, G_TYPE_OBJECT)
+
+/* the SQLite file inside [store] path */
+#define GS_DAEMON_STORE_FILE "grasp-sync.db"
 
 /* --system, --session and --no-dbus all set [dbus] bus; two different ones conflict */
 static gboolean
@@ -269,6 +276,28 @@ gs_daemon_make_state_dir(GsDaemon *self, GError **error)
 	return TRUE;
 }
 
+static gboolean
+gs_daemon_store_health_cb(gpointer user_data, GError **error)
+{
+	GsDaemon *self = GS_DAEMON(user_data);
+	return self->store != NULL && gs_store_check_health(self->store, error);
+}
+
+static gboolean
+gs_daemon_start_http(GsDaemon *self, GError **error)
+{
+	const gchar *listen = gs_config_get_string(self->config, "http", "listen");
+	g_autofree gchar *uri = NULL;
+
+	self->http = gs_http_server_new();
+	gs_http_server_set_health_func(self->http, gs_daemon_store_health_cb, self);
+	if (!gs_http_server_listen(self->http, listen, error))
+		return FALSE;
+	uri = gs_http_server_dup_uri(self->http);
+	g_message("listening on %s", uri);
+	return TRUE;
+}
+
 /**
  * gs_daemon_start:
  *
@@ -279,6 +308,7 @@ gboolean
 gs_daemon_start(GsDaemon *self, GError **error)
 {
 	const gchar *filename = gs_config_get_filename(self->config);
+	g_autofree gchar *store_dir = NULL;
 	g_autofree gchar *store_path = NULL;
 
 	g_return_val_if_fail(GS_IS_DAEMON(self), FALSE);
@@ -295,10 +325,25 @@ gs_daemon_start(GsDaemon *self, GError **error)
 		g_message("configuration file %s not present, using the built-in defaults",
 			  filename);
 
-	/* the event store opens here, in [store] path; every later part needs it */
-	store_path = gs_config_dup_path(self->config, "store", "path");
-	g_debug("event store directory %s", store_path);
-
+	/* the event store first: every later part needs it */
+	store_dir = gs_config_dup_path(self->config, "store", "path");
+	if (g_mkdir_with_parents(store_dir, 0700) != 0) {
+		gint errsv = errno;
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errsv),
+			    "cannot create store directory %s: %s",
+			    store_dir,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	store_path = g_build_filename(store_dir, GS_DAEMON_STORE_FILE, NULL);
+	self->store = gs_store_new(store_path, error);
+	if (self->store == NULL)
+		return FALSE;
+	g_message("event store %s", store_path);
+	if (!gs_daemon_start_http(self, error))
+		return FALSE;
 	self->started = TRUE;
 	return TRUE;
 }
@@ -328,6 +373,11 @@ void
 gs_daemon_stop(GsDaemon *self)
 {
 	g_return_if_fail(GS_IS_DAEMON(self));
+	/* also after a start that failed half-way */
+	if (self->http != NULL)
+		gs_http_server_disconnect(self->http);
+	g_clear_object(&self->http);
+	g_clear_object(&self->store);
 	if (!self->started)
 		return;
 	self->started = FALSE;

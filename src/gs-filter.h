@@ -40,6 +40,8 @@ gs_filter_ref(GsFilter *self);
 void
 gs_filter_unref(GsFilter *self);
 
+/* the builders ignore a value already present (a linear scan: meant for the filters we build,
+ * of up to a few thousand values) */
 void
 gs_filter_add_id(GsFilter *self, const gchar *id);
 void

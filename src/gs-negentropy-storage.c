@@ -130,7 +130,16 @@ gs_negentropy_sum_digest(const GsNegentropySum *sum, guint64 count, guint8 *out)
 	guint8 digest[32];
 	gsize digest_len = sizeof(digest);
 	gsize len;
-	g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+	/* one hasher per thread, reset per use: fingerprints are the codec's hot path */
+	static GPrivate hasher = G_PRIVATE_INIT((GDestroyNotify)g_checksum_free);
+	GChecksum *checksum = g_private_get(&hasher);
+
+	if (checksum == NULL) {
+		checksum = g_checksum_new(G_CHECKSUM_SHA256);
+		g_private_set(&hasher, checksum);
+	} else {
+		g_checksum_reset(checksum);
+	}
 
 	for (guint i = 0; i < 4; i++) {
 		guint64 v = GUINT64_TO_LE(sum->limb[i]);
@@ -231,14 +240,116 @@ gs_negentropy_storage_add(GsNegentropyStorage *self,
 	return TRUE;
 }
 
-static int
-gs_negentropy_item_cmp(const void *a, const void *b)
+static inline gint
+gs_negentropy_item_cmp(const GsNegentropyItem *x, const GsNegentropyItem *y)
 {
-	const GsNegentropyItem *x = a;
-	const GsNegentropyItem *y = b;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
 	return memcmp(x->id, y->id, GS_NEGENTROPY_ID_SIZE);
+}
+
+static inline gboolean
+gs_negentropy_item_less(const GsNegentropyItem *x, const GsNegentropyItem *y)
+{
+	return gs_negentropy_item_cmp(x, y) < 0;
+}
+
+static inline void
+gs_negentropy_item_swap(GsNegentropyItem *x, GsNegentropyItem *y)
+{
+	GsNegentropyItem tmp = *x;
+	*x = *y;
+	*y = tmp;
+}
+
+static void
+gs_negentropy_sort_insertion(GsNegentropyItem *v, gsize n)
+{
+	for (gsize i = 1; i < n; i++) {
+		GsNegentropyItem tmp = v[i];
+		gsize j = i;
+		for (; j > 0 && gs_negentropy_item_less(&tmp, &v[j - 1]); j--)
+			v[j] = v[j - 1];
+		v[j] = tmp;
+	}
+}
+
+static void
+gs_negentropy_sort_sift(GsNegentropyItem *v, gsize root, gsize n)
+{
+	for (gsize child; (child = 2 * root + 1) < n; root = child) {
+		if (child + 1 < n && gs_negentropy_item_less(&v[child], &v[child + 1]))
+			child++;
+		if (!gs_negentropy_item_less(&v[root], &v[child]))
+			return;
+		gs_negentropy_item_swap(&v[root], &v[child]);
+	}
+}
+
+static void
+gs_negentropy_sort_heap(GsNegentropyItem *v, gsize n)
+{
+	for (gsize i = n / 2; i-- > 0;)
+		gs_negentropy_sort_sift(v, i, n);
+	for (gsize end = n; end-- > 1;) {
+		gs_negentropy_item_swap(&v[0], &v[end]);
+		gs_negentropy_sort_sift(v, 0, end);
+	}
+}
+
+/* Hoare partition around the median of three, moved to v[0]; returns the left part's size */
+static gsize
+gs_negentropy_sort_partition(GsNegentropyItem *v, gsize n)
+{
+	GsNegentropyItem *a = &v[0], *b = &v[n / 2], *c = &v[n - 1];
+	GsNegentropyItem pivot;
+	gsize i = 0, j = n - 1;
+
+	if (gs_negentropy_item_less(b, a))
+		gs_negentropy_item_swap(a, b);
+	if (gs_negentropy_item_less(c, b)) {
+		gs_negentropy_item_swap(b, c);
+		if (gs_negentropy_item_less(b, a))
+			gs_negentropy_item_swap(a, b);
+	}
+	gs_negentropy_item_swap(&v[0], &v[n / 2]);
+	pivot = v[0];
+	for (;;) {
+		while (gs_negentropy_item_less(&v[i], &pivot))
+			i++;
+		while (gs_negentropy_item_less(&pivot, &v[j]))
+			j--;
+		if (i >= j)
+			return j + 1;
+		gs_negentropy_item_swap(&v[i++], &v[j--]);
+	}
+}
+
+/*
+ * introsort in place on the 40-byte records: glibc's qsort sorts records this large through
+ * an array of pointers, which costs a cache miss per comparison on a million records
+ */
+static void
+gs_negentropy_sort(GsNegentropyItem *v, gsize n, guint depth)
+{
+	while (n > 16) {
+		gsize left;
+		if (depth-- == 0) {
+			gs_negentropy_sort_heap(v, n);
+			return;
+		}
+		left = gs_negentropy_sort_partition(v, n);
+		/* recurse into the smaller part, loop on the larger: the stack stays O(log n) */
+		if (left < n - left) {
+			gs_negentropy_sort(v, left, depth);
+			v += left;
+			n -= left;
+		} else {
+			gs_negentropy_sort(v + left, n - left, depth);
+			n = left;
+		}
+	}
+	gs_negentropy_sort_insertion(v, n);
 }
 
 /* drops records equal to their predecessor; the array is sorted */
@@ -271,8 +382,7 @@ gs_negentropy_storage_seal(GsNegentropyStorage *self)
 	if (self->sealed)
 		return;
 	self->sealed = TRUE;
-	if (self->n_items > 1)
-		qsort(self->items, self->n_items, sizeof(GsNegentropyItem), gs_negentropy_item_cmp);
+	gs_negentropy_sort(self->items, self->n_items, 2 * g_bit_storage(self->n_items));
 	gs_negentropy_storage_dedup(self);
 	if (self->n_items == 0) {
 		g_clear_pointer(&self->items, g_free);

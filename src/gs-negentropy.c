@@ -149,6 +149,7 @@ gs_negentropy_decode_bound(GsNegentropyCtx *ctx, GsNegentropyBound *bound, GErro
 	guint64 v = 0;
 	guint64 len = 0;
 	const guint8 *prefix = NULL;
+	static const guint8 zeros[GS_NEGENTROPY_ID_SIZE] = {0};
 
 	if (!gs_negentropy_varint_decode(&ctx->pos, ctx->end, &v, error))
 		return FALSE;
@@ -172,6 +173,14 @@ gs_negentropy_decode_bound(GsNegentropyCtx *ctx, GsNegentropyBound *bound, GErro
 	gs_negentropy_bound_init(bound, ctx->last_in);
 	bound->len = len;
 	memcpy(bound->id, prefix, len);
+	/* no key lies above (infinity, zeros); one would make our own replies go backwards */
+	if (bound->ts == GS_NEGENTROPY_TIMESTAMP_INFINITY && memcmp(bound->id, zeros, 32) != 0) {
+		g_set_error_literal(error,
+				    GS_ERROR,
+				    GS_ERROR_PROTOCOL,
+				    "bound above infinity: non-zero id prefix");
+		return FALSE;
+	}
 	if (gs_negentropy_bound_cmp(bound, &ctx->prev_bound) < 0) {
 		g_set_error_literal(error,
 				    GS_ERROR,
@@ -309,8 +318,12 @@ gs_negentropy_diff_ids(GsNegentropyCtx *ctx,
 
 	for (gsize i = lower; i < upper; i++) {
 		const guint8 *id = gs_negentropy_storage_get_id(ctx->self->storage, i);
-		const guint8 *hit =
-			bsearch(id, ids, count, GS_NEGENTROPY_ID_SIZE, gs_negentropy_id_cmp);
+		const guint8 *hit = count == 0 ? NULL
+					       : bsearch(id,
+							 ids,
+							 count,
+							 GS_NEGENTROPY_ID_SIZE,
+							 gs_negentropy_id_cmp);
 		if (hit == NULL) {
 			gs_negentropy_report_have(ctx, i);
 		} else {

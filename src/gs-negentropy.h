@@ -106,7 +106,8 @@ G_BEGIN_DECLS
  * Every read is bounds-checked. Errors (GS_ERROR_PROTOCOL, message naming the problem):
  * empty or truncated message, varint longer than 10 bytes or above 2^64-1, prefix length
  * over 32, IdList count larger than the remaining bytes allow (checked before allocating),
- * unknown mode, a bound below the previous one, a bad version byte. A decoded timestamp
+ * unknown mode, a bound below the previous one, an infinity bound with a non-zero prefix
+ * (nothing lies above infinity), a bad version byte. A decoded timestamp
  * that reaches 2^64-1 saturates to infinity, as in the reference.
  */
 

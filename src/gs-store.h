@@ -221,6 +221,30 @@ gs_store_query_items(GsStore *self,
 		     GError **error);
 
 /**
+ * gs_store_query_superseded_items:
+ * @filter: a filter; its limit is ignored
+ * @max_items: the most items the caller accepts
+ * @items_out: (out) (transfer full) (element-type GsStoreItem): sorted as by
+ *   gs_store_query_items()
+ * @error: a #GError
+ *
+ * The replaceable and addressable versions the store refused or removed as older
+ * (%GS_STORE_RESULT_REFUSED_OLDER, or the loser of a %GS_STORE_RESULT_REPLACED) that match
+ * @filter. Relays keep offering such versions through negentropy, so they belong in the local
+ * set beside gs_store_query_items() (specs/sync.md section 14). Only ids, authors, kinds, `#d`,
+ * since and until can be checked on them: a filter with another tag condition gets no items.
+ *
+ * Returns: %TRUE on success; %FALSE with %GS_ERROR_TOO_LARGE when more than @max_items match,
+ *   or %GS_ERROR_STORE
+ */
+gboolean
+gs_store_query_superseded_items(GsStore *self,
+				GsFilter *filter,
+				guint max_items,
+				GArray **items_out,
+				GError **error);
+
+/**
  * gs_store_get_event:
  * @id_hex: 64 lower-case hex digits
  * @error: a #GError

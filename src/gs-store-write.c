@@ -1,0 +1,401 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* GsStore, one event's part of a write transaction: NIP-01 replaceable and addressable rules,
+ * NIP-09 deletions, and the rows of an event. The transaction itself is in gs-store.c. */
+
+#define G_LOG_DOMAIN "GsStore"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gs-hex.h"
+#include "gs-store-private.h"
+#include "gs-store-sql.h"
+
+static void
+gs_store_bind_text(sqlite3_stmt *stmt, gint idx, const gchar *text)
+{
+	sqlite3_bind_text(stmt, idx, text, -1, SQLITE_STATIC);
+}
+
+/* the replaceable/addressable key's d: "" for replaceable kinds, the d tag for addressable ones,
+ * NULL for every other kind */
+const gchar *
+gs_store_event_key_d(const GsEvent *event)
+{
+	guint kind = gs_event_get_kind(event);
+	if (gs_kind_is_replaceable(kind))
+		return "";
+	if (gs_kind_is_addressable(kind))
+		return gs_event_get_d_tag(event);
+	return NULL;
+}
+
+static sqlite3_stmt *
+gs_store_stmt_address(GsStore *self,
+		      GsStoreStmt which,
+		      guint kind,
+		      const guint8 *pk,
+		      const gchar *d)
+{
+	sqlite3_stmt *stmt = gs_store_stmt(self, which);
+	sqlite3_bind_int64(stmt, 1, kind);
+	gs_store_sql_bind_blob32(stmt, 2, pk);
+	gs_store_bind_text(stmt, 3, d);
+	return stmt;
+}
+
+/* removing ------------------------------------------------------------------------------------ */
+
+/* deletes the event row @seq and its tags rows (@keys: its tag_keys, 8 bytes a key) */
+static gboolean
+gs_store_remove_event(GsStore *self, gint64 seq, GBytes *keys, GError **error)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data(keys, &len);
+	sqlite3_stmt *stmt;
+
+	for (gsize off = 0; off + 8 <= len; off += 8) {
+		stmt = gs_store_stmt(self, GS_STORE_STMT_DELETE_TAG);
+		sqlite3_bind_int64(stmt, 1, gs_store_sql_key8(data + off));
+		sqlite3_bind_int64(stmt, 2, seq);
+		if (!gs_store_step_done(self, stmt, error))
+			return FALSE;
+	}
+	stmt = gs_store_stmt(self, GS_STORE_STMT_DELETE_SEQ);
+	sqlite3_bind_int64(stmt, 1, seq);
+	return gs_store_step_done(self, stmt, error);
+}
+
+/* the row @stmt stands on: column 0 is seq, 1 tag_keys */
+static GBytes *
+gs_store_row_keys(sqlite3_stmt *stmt, gint64 *seq)
+{
+	*seq = sqlite3_column_int64(stmt, 0);
+	return g_bytes_new(sqlite3_column_blob(stmt, 1), sqlite3_column_bytes(stmt, 1));
+}
+
+/* deletes every event @select (bound, kept bound by the resets) returns; the select is run
+ * again after each removal rather than held open across writes to the same table */
+static gboolean
+gs_store_remove_selected(GsStore *self, sqlite3_stmt *select, GError **error)
+{
+	for (;;) {
+		g_autoptr(GBytes) keys = NULL;
+		gboolean found = FALSE;
+		gint64 seq;
+
+		if (!gs_store_step_row(self, select, &found, error))
+			return FALSE;
+		if (!found) {
+			sqlite3_reset(select);
+			return TRUE;
+		}
+		keys = gs_store_row_keys(select, &seq);
+		sqlite3_reset(select);
+		if (!gs_store_remove_event(self, seq, keys, error))
+			return FALSE;
+	}
+}
+
+/* classifying --------------------------------------------------------------------------------- */
+
+/* NIP-09: an address deleted up to T refuses versions with created_at <= T */
+static gboolean
+gs_store_check_deleted_address(GsStore *self,
+			       const GsEvent *event,
+			       const gchar *d,
+			       gboolean *deleted,
+			       GError **error)
+{
+	sqlite3_stmt *stmt = gs_store_stmt_address(self,
+						   GS_STORE_STMT_DELETED_UNTIL,
+						   gs_event_get_kind(event),
+						   gs_event_get_pubkey_raw(event),
+						   d);
+	gboolean found = FALSE;
+
+	if (!gs_store_step_row(self, stmt, &found, error))
+		return FALSE;
+	*deleted = found && gs_event_get_created_at(event) <= sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return TRUE;
+}
+
+static gboolean
+gs_store_add_superseded(GsStore *self,
+			const guint8 *id,
+			const GsEvent *event,
+			const gchar *d,
+			gint64 created_at,
+			GError **error)
+{
+	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_INSERT_SUPERSEDED);
+
+	gs_store_sql_bind_blob32(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, gs_event_get_kind(event));
+	gs_store_sql_bind_blob32(stmt, 3, gs_event_get_pubkey_raw(event));
+	gs_store_bind_text(stmt, 4, d);
+	sqlite3_bind_int64(stmt, 5, created_at);
+	return gs_store_step_done(self, stmt, error);
+}
+
+/* newer = larger created_at, or the same created_at and a lower id (NIP-01) */
+static gboolean
+gs_store_is_newer(gint64 created_at, const guint8 *id, const GsEvent *than)
+{
+	if (created_at != gs_event_get_created_at(than))
+		return created_at > gs_event_get_created_at(than);
+	return memcmp(id, gs_event_get_id_raw(than), 32) < 0;
+}
+
+/* the stored version of the key, if any, against @event: a newer one refuses it; an older one
+ * is removed to make room. The loser is remembered as superseded either way. */
+static gboolean
+gs_store_resolve_address(GsStore *self,
+			 const GsEvent *event,
+			 const gchar *d,
+			 GsStoreResult *result,
+			 GError **error)
+{
+	sqlite3_stmt *stmt = gs_store_stmt_address(self,
+						   GS_STORE_STMT_GET_ADDRESS,
+						   gs_event_get_kind(event),
+						   gs_event_get_pubkey_raw(event),
+						   d);
+	g_autoptr(GBytes) keys = NULL;
+	gboolean found = FALSE;
+	gint64 seq, old_created_at;
+	guint8 old_id[32];
+
+	if (!gs_store_step_row(self, stmt, &found, error))
+		return FALSE;
+	if (!found) {
+		*result = GS_STORE_RESULT_STORED;
+		return TRUE;
+	}
+	keys = gs_store_row_keys(stmt, &seq);
+	old_created_at = sqlite3_column_int64(stmt, 3);
+	if (!gs_store_sql_column_id(stmt, 2, old_id, error)) {
+		sqlite3_reset(stmt);
+		return FALSE;
+	}
+	sqlite3_reset(stmt);
+	if (gs_store_is_newer(old_created_at, old_id, event)) {
+		*result = GS_STORE_RESULT_REFUSED_OLDER;
+		return gs_store_add_superseded(self,
+					       gs_event_get_id_raw(event),
+					       event,
+					       d,
+					       gs_event_get_created_at(event),
+					       error);
+	}
+	*result = GS_STORE_RESULT_REPLACED;
+	if (!gs_store_remove_event(self, seq, keys, error))
+		return FALSE;
+	return gs_store_add_superseded(self, old_id, event, d, old_created_at, error);
+}
+
+/* whether the id is stored, and whether its author deleted it (NIP-09), in one statement */
+static gboolean
+gs_store_check_new(GsStore *self,
+		   const GsEvent *event,
+		   gboolean *stored,
+		   gboolean *deleted,
+		   GError **error)
+{
+	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_CHECK_NEW);
+	gboolean found = FALSE;
+
+	gs_store_sql_bind_key32(stmt, 1, 2, gs_event_get_id_raw(event));
+	gs_store_sql_bind_blob32(stmt, 3, gs_event_get_pubkey_raw(event));
+	if (!gs_store_step_row(self, stmt, &found, error))
+		return FALSE;
+	*stored = found && sqlite3_column_int(stmt, 0) != 0;
+	*deleted = found && sqlite3_column_int(stmt, 1) != 0;
+	sqlite3_reset(stmt);
+	return TRUE;
+}
+
+/* decides the fate of @event: DUPLICATE, REFUSED_*, or STORED/REPLACED (room is then made) */
+gboolean
+gs_store_classify(GsStore *self,
+		  const GsEvent *event,
+		  const gchar *d,
+		  GsStoreResult *result,
+		  GError **error)
+{
+	gboolean stored = FALSE;
+	gboolean deleted = FALSE;
+
+	if (!gs_store_check_new(self, event, &stored, &deleted, error))
+		return FALSE;
+	if (stored) {
+		*result = GS_STORE_RESULT_DUPLICATE;
+		return TRUE;
+	}
+	/* a deletion request naming a deletion request has no effect (NIP-09) */
+	if (gs_event_get_kind(event) == 5)
+		deleted = FALSE;
+	if (d != NULL && !deleted &&
+	    !gs_store_check_deleted_address(self, event, d, &deleted, error))
+		return FALSE;
+	if (deleted) {
+		*result = GS_STORE_RESULT_REFUSED_DELETED;
+		return TRUE;
+	}
+	if (d == NULL) {
+		*result = GS_STORE_RESULT_STORED;
+		return TRUE;
+	}
+	return gs_store_resolve_address(self, event, d, result, error);
+}
+
+/* writing ------------------------------------------------------------------------------------- */
+
+/* the tags index keys of @event's single-letter tags, without repeats, as big-endian bytes */
+static GByteArray *
+gs_store_event_tag_keys(GsStore *self, const GsEvent *event)
+{
+	GByteArray *keys = g_byte_array_new();
+
+	for (guint i = 0; i < gs_event_get_n_tags(event); i++) {
+		const gchar *const *tag = gs_event_get_tag(event, i);
+		guint64 be;
+		gboolean repeat = FALSE;
+		if (!g_ascii_isalpha(tag[0][0]) || tag[0][1] != '\0' || tag[1] == NULL)
+			continue;
+		be = GUINT64_TO_BE((guint64)gs_store_sql_tag_key(
+			gs_store_get_tag_secret(self), tag[0], tag[1]));
+		for (guint off = 0; off < keys->len && !repeat; off += 8)
+			repeat = memcmp(keys->data + off, &be, 8) == 0;
+		if (!repeat)
+			g_byte_array_append(keys, (const guint8 *)&be, 8);
+	}
+	return keys;
+}
+
+/* up to GS_STORE_TAGS_PER_STMT rows a statement */
+static gboolean
+gs_store_write_tags(GsStore *self, gint64 seq, GByteArray *keys, GError **error)
+{
+	guint n_keys = keys->len / 8;
+
+	for (guint first = 0; first < n_keys; first += GS_STORE_TAGS_PER_STMT) {
+		guint n = MIN(GS_STORE_TAGS_PER_STMT, n_keys - first);
+		sqlite3_stmt *stmt = gs_store_tags_stmt(self, n, error);
+		if (stmt == NULL)
+			return FALSE;
+		sqlite3_bind_int64(stmt, 1, seq);
+		for (guint i = 0; i < n; i++)
+			sqlite3_bind_int64(
+				stmt, (gint)i + 2, gs_store_sql_key8(keys->data + 8 * (first + i)));
+		if (!gs_store_step_done(self, stmt, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+gs_store_write_event(GsStore *self, const GsEvent *event, const gchar *d, GError **error)
+{
+	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_INSERT_EVENT);
+	g_autoptr(GByteArray) keys = gs_store_event_tag_keys(self, event);
+
+	gs_store_sql_bind_key32(stmt, 1, 2, gs_event_get_id_raw(event));
+	gs_store_sql_bind_key32(stmt, 3, 4, gs_event_get_pubkey_raw(event));
+	sqlite3_bind_int64(stmt, 5, gs_event_get_created_at(event));
+	sqlite3_bind_int64(stmt, 6, gs_event_get_kind(event));
+	if (d != NULL)
+		gs_store_bind_text(stmt, 7, d);
+	sqlite3_bind_blob(stmt, 8, keys->data, (gint)keys->len, SQLITE_STATIC);
+	sqlite3_bind_text(stmt,
+			  9,
+			  gs_event_get_json(event),
+			  (gint)gs_event_get_json_size(event),
+			  SQLITE_STATIC);
+	if (!gs_store_step_done(self, stmt, error))
+		return FALSE;
+	if (!gs_store_write_tags(
+		    self, sqlite3_last_insert_rowid(gs_store_get_db(self)), keys, error))
+		return FALSE;
+	if (d == NULL)
+		return TRUE;
+	/* a version that lost once and is current again (its successor was deleted) */
+	stmt = gs_store_stmt(self, GS_STORE_STMT_DELETE_SUPERSEDED);
+	gs_store_sql_bind_blob32(stmt, 1, gs_event_get_id_raw(event));
+	return gs_store_step_done(self, stmt, error);
+}
+
+/* NIP-09 -------------------------------------------------------------------------------------- */
+
+/* `e`: remember the id for the deleter, and remove the deleter's own event if stored */
+static gboolean
+gs_store_delete_id(GsStore *self, const GsEvent *deletion, const gchar *id_hex, GError **error)
+{
+	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_INSERT_DELETED_ID);
+	guint8 id[32];
+
+	if (!gs_hex_is_lower(id_hex, 64) || !gs_hex_decode_to(id_hex, 64, id, 32))
+		return TRUE; /* not an event id: nothing to delete */
+	gs_store_sql_bind_blob32(stmt, 1, id);
+	gs_store_sql_bind_blob32(stmt, 2, gs_event_get_pubkey_raw(deletion));
+	gs_store_sql_bind_blob32(stmt, 3, gs_event_get_id_raw(deletion));
+	if (!gs_store_step_done(self, stmt, error))
+		return FALSE;
+	stmt = gs_store_stmt(self, GS_STORE_STMT_FIND_BY_ID_AUTHOR);
+	gs_store_sql_bind_key32(stmt, 1, 2, id);
+	gs_store_sql_bind_blob32(stmt, 3, gs_event_get_pubkey_raw(deletion));
+	return gs_store_remove_selected(self, stmt, error);
+}
+
+/* `a`: versions of the deleter's own address up to the deletion's created_at go, and stay
+ * refused */
+static gboolean
+gs_store_delete_address(GsStore *self, const GsEvent *deletion, const gchar *coord, GError **error)
+{
+	guint kind = 0;
+	g_autofree gchar *pubkey = NULL;
+	g_autofree gchar *d = NULL;
+	const guint8 *pk = gs_event_get_pubkey_raw(deletion);
+	gint64 until = gs_event_get_created_at(deletion);
+	sqlite3_stmt *stmt;
+
+	if (!gs_coordinate_parse(coord, &kind, &pubkey, &d, NULL))
+		return TRUE;
+	if (g_strcmp0(pubkey, gs_event_get_pubkey(deletion)) != 0)
+		return TRUE; /* someone else's address: no effect */
+	if (!gs_kind_is_replaceable(kind) && !gs_kind_is_addressable(kind))
+		return TRUE;
+	if (gs_kind_is_replaceable(kind))
+		d[0] = '\0';
+	stmt = gs_store_stmt_address(self, GS_STORE_STMT_UPSERT_DELETED_ADDRESS, kind, pk, d);
+	sqlite3_bind_int64(stmt, 4, until);
+	gs_store_sql_bind_blob32(stmt, 5, gs_event_get_id_raw(deletion));
+	if (!gs_store_step_done(self, stmt, error))
+		return FALSE;
+	stmt = gs_store_stmt_address(self, GS_STORE_STMT_FIND_ADDRESS_UNTIL, kind, pk, d);
+	sqlite3_bind_int64(stmt, 4, until);
+	return gs_store_remove_selected(self, stmt, error);
+}
+
+gboolean
+gs_store_apply_deletion(GsStore *self, const GsEvent *deletion, GError **error)
+{
+	for (guint i = 0; i < gs_event_get_n_tags(deletion); i++) {
+		const gchar *const *tag = gs_event_get_tag(deletion, i);
+		if (tag[1] == NULL)
+			continue;
+		if (g_strcmp0(tag[0], "e") == 0 &&
+		    !gs_store_delete_id(self, deletion, tag[1], error))
+			return FALSE;
+		if (g_strcmp0(tag[0], "a") == 0 &&
+		    !gs_store_delete_address(self, deletion, tag[1], error))
+			return FALSE;
+	}
+	return TRUE;
+}

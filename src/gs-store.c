@@ -1,0 +1,551 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "GsStore"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "gs-error.h"
+#include "gs-hex.h"
+#include "gs-store-private.h"
+#include "gs-store-schema.h"
+#include "gs-store-sql.h"
+
+#define GS_STORE_TAG_SECRET_SIZE 16
+
+/* how long a writer waits for another connection's lock (a second process, a backup tool) */
+#define GS_STORE_BUSY_TIMEOUT_MS 5000
+
+/* the statements of the write path and the point lookups, prepared once at open */
+static const gchar *const gs_store_stmt_sql[GS_STORE_STMT_LAST] = {
+	[GS_STORE_STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[GS_STORE_STMT_COMMIT] = "COMMIT",
+	[GS_STORE_STMT_ROLLBACK] = "ROLLBACK",
+	[GS_STORE_STMT_CHECK_NEW] =
+		"SELECT EXISTS (SELECT 1 FROM events WHERE id8 = ?1 AND id = ?2), "
+		"EXISTS (SELECT 1 FROM deleted_ids WHERE id = ?2 AND pubkey = ?3)",
+	[GS_STORE_STMT_HAS_ID] = "SELECT 1 FROM events WHERE id8 = ?1 AND id = ?2",
+	[GS_STORE_STMT_IS_DELETED_ID] = "SELECT 1 FROM deleted_ids WHERE id = ?1 AND pubkey = ?2",
+	[GS_STORE_STMT_DELETED_UNTIL] = "SELECT deleted_until FROM deleted_addresses "
+					"WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
+	[GS_STORE_STMT_GET_ADDRESS] = "SELECT seq, tag_keys, id, created_at FROM events "
+				      "WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
+	[GS_STORE_STMT_FIND_BY_ID_AUTHOR] = "SELECT seq, tag_keys FROM events WHERE id8 = ?1 "
+					    "AND id = ?2 AND pubkey = ?3 AND kind != 5",
+	[GS_STORE_STMT_FIND_ADDRESS_UNTIL] = "SELECT seq, tag_keys FROM events WHERE kind = ?1 "
+					     "AND pubkey = ?2 AND d = ?3 AND created_at <= ?4",
+	[GS_STORE_STMT_DELETE_SEQ] = "DELETE FROM events WHERE seq = ?1",
+	[GS_STORE_STMT_DELETE_TAG] = "DELETE FROM tags WHERE key = ?1 AND event = ?2",
+	[GS_STORE_STMT_INSERT_EVENT] =
+		"INSERT INTO events (id8, id, pk8, pubkey, created_at, kind, d, tag_keys, json) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[GS_STORE_STMT_INSERT_SUPERSEDED] = "INSERT OR IGNORE INTO superseded "
+					    "(id, kind, pubkey, d, created_at) "
+					    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[GS_STORE_STMT_DELETE_SUPERSEDED] = "DELETE FROM superseded WHERE id = ?1",
+	[GS_STORE_STMT_INSERT_DELETED_ID] =
+		"INSERT OR IGNORE INTO deleted_ids (id, pubkey, deletion) VALUES (?1, ?2, ?3)",
+	[GS_STORE_STMT_UPSERT_DELETED_ADDRESS] =
+		"INSERT INTO deleted_addresses (kind, pubkey, d, deleted_until, deletion) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind, pubkey, d) DO UPDATE "
+		"SET deleted_until = excluded.deleted_until, deletion = excluded.deletion "
+		"WHERE excluded.deleted_until > deleted_addresses.deleted_until",
+	[GS_STORE_STMT_GET_BY_ID] = "SELECT id, json FROM events WHERE id8 = ?1 AND id = ?2",
+	[GS_STORE_STMT_HAS_TAG] = "SELECT 1 FROM tags WHERE key = ?1 LIMIT 1",
+	[GS_STORE_STMT_HEALTH] = "SELECT max(seq) FROM events",
+};
+
+struct _GsStore {
+	GObject parent_instance;
+	gchar *path;
+	sqlite3 *db;
+	guint schema_version;
+	sqlite3_stmt *stmts[GS_STORE_STMT_LAST];
+	sqlite3_stmt *tag_stmts[GS_STORE_TAGS_PER_STMT + 1]; /* by number of rows, lazily */
+	GsStoreInsertHook hook;
+	gpointer hook_data;
+	GDestroyNotify hook_destroy;
+	gint write_errcode; /* extended code of the last failed write, 0 after a commit */
+	guint8 tag_secret[GS_STORE_TAG_SECRET_SIZE];
+};
+
+enum { PROP_0, PROP_PATH, PROP_LAST };
+static GParamSpec *gs_store_props[PROP_LAST] = {NULL};
+
+enum { SIGNAL_EVENT_STORED, SIGNAL_LAST };
+static guint gs_store_signals[SIGNAL_LAST] = {0};
+
+G_DEFINE_FINAL_TYPE(GsStore, gs_store, G_TYPE_OBJECT)
+
+/* statements ---------------------------------------------------------------------------------- */
+
+/* returns: (transfer none): the cached statement, reset and with no bindings */
+sqlite3_stmt *
+gs_store_stmt(GsStore *self, GsStoreStmt which)
+{
+	sqlite3_stmt *stmt = self->stmts[which];
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return stmt;
+}
+
+gboolean
+gs_store_fail(GsStore *self, const gchar *what, GError **error)
+{
+	self->write_errcode = sqlite3_extended_errcode(self->db);
+	return gs_store_sql_error(self->db, what, error);
+}
+
+/* steps @stmt once: *found is whether it returned a row (left for the caller to read and
+ * reset); on failure @stmt is reset */
+gboolean
+gs_store_step_row(GsStore *self, sqlite3_stmt *stmt, gboolean *found, GError **error)
+{
+	gint rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_reset(stmt);
+		return gs_store_sql_error(self->db, "failed to read from the store", error);
+	}
+	*found = rc == SQLITE_ROW;
+	return TRUE;
+}
+
+/* steps a write that returns no rows, then resets it */
+gboolean
+gs_store_step_done(GsStore *self, sqlite3_stmt *stmt, GError **error)
+{
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		sqlite3_reset(stmt);
+		return gs_store_fail(self, "failed to write to the store", error);
+	}
+	sqlite3_reset(stmt);
+	return TRUE;
+}
+
+/* insert ------------------------------------------------------------------------------------- */
+
+/* returns: (transfer none) (nullable): the cached "INSERT OR IGNORE INTO tags" for @n rows:
+ * ?1 is the event, ?2.. the keys */
+sqlite3_stmt *
+gs_store_tags_stmt(GsStore *self, guint n, GError **error)
+{
+	g_autoptr(GString) sql = NULL;
+
+	g_return_val_if_fail(n >= 1 && n <= GS_STORE_TAGS_PER_STMT, NULL);
+	if (self->tag_stmts[n] != NULL) {
+		sqlite3_reset(self->tag_stmts[n]);
+		return self->tag_stmts[n];
+	}
+	sql = g_string_new("INSERT OR IGNORE INTO tags (key, event) VALUES ");
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(sql, "%s(?%u, ?1)", i == 0 ? "" : ", ", i + 2);
+	self->tag_stmts[n] = gs_store_sql_prepare(self->db, sql->str, TRUE, error);
+	return self->tag_stmts[n];
+}
+
+static gboolean
+gs_store_insert_one(GsStore *self, GsEvent *event, GsStoreResult *result, GError **error)
+{
+	const gchar *d = gs_store_event_key_d(event);
+
+	if (!gs_store_classify(self, event, d, result, error))
+		return FALSE;
+	if (*result != GS_STORE_RESULT_STORED && *result != GS_STORE_RESULT_REPLACED)
+		return TRUE;
+	if (!gs_store_write_event(self, event, d, error))
+		return FALSE;
+	if (gs_event_get_kind(event) == 5 && !gs_store_apply_deletion(self, event, error))
+		return FALSE;
+	if (self->hook != NULL &&
+	    !self->hook(self, self->db, event, *result, self->hook_data, error))
+		return FALSE;
+	return TRUE;
+}
+
+static gboolean
+gs_store_check_batch(GPtrArray *events, GError **error)
+{
+	for (guint i = 0; i < events->len; i++) {
+		GsEvent *event = g_ptr_array_index(events, i);
+		if (gs_kind_is_ephemeral(gs_event_get_kind(event))) {
+			g_set_error(error,
+				    GS_ERROR,
+				    GS_ERROR_INVALID_ARGUMENT,
+				    "event %s has ephemeral kind %u, which is never stored",
+				    gs_event_get_id(event),
+				    gs_event_get_kind(event));
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static void
+gs_store_rollback(GsStore *self)
+{
+	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_ROLLBACK);
+	if (sqlite3_get_autocommit(self->db))
+		return; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		g_warning("failed to roll back: %s", sqlite3_errmsg(self->db));
+	sqlite3_reset(stmt);
+}
+
+/* runs the inserts of one transaction; on failure nothing is left behind */
+static gboolean
+gs_store_insert_transaction(GsStore *self,
+			    GPtrArray *events,
+			    GArray *results,
+			    GPtrArray *stored,
+			    GError **error)
+{
+	if (!gs_store_step_done(self, gs_store_stmt(self, GS_STORE_STMT_BEGIN), error))
+		return FALSE;
+	for (guint i = 0; i < events->len; i++) {
+		GsEvent *event = g_ptr_array_index(events, i);
+		GsStoreResult result = GS_STORE_RESULT_STORED;
+		if (!gs_store_insert_one(self, event, &result, error)) {
+			gs_store_rollback(self);
+			return FALSE;
+		}
+		g_array_append_val(results, result);
+		if (result == GS_STORE_RESULT_STORED || result == GS_STORE_RESULT_REPLACED)
+			g_ptr_array_add(stored, gs_event_ref(event));
+	}
+	if (!gs_store_step_done(self, gs_store_stmt(self, GS_STORE_STMT_COMMIT), error)) {
+		gs_store_rollback(self);
+		return FALSE;
+	}
+	self->write_errcode = 0;
+	return TRUE;
+}
+
+gboolean
+gs_store_insert_batch(GsStore *self, GPtrArray *events, GArray *results, GError **error)
+{
+	g_autoptr(GPtrArray) stored =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GArray) res = NULL;
+
+	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(events != NULL, FALSE);
+	g_return_val_if_fail(results == NULL ||
+				     g_array_get_element_size(results) == sizeof(GsStoreResult),
+			     FALSE);
+	if (results != NULL)
+		g_array_set_size(results, 0);
+	if (!gs_store_check_batch(events, error))
+		return FALSE;
+	res = g_array_sized_new(FALSE, FALSE, sizeof(GsStoreResult), events->len);
+	if (!gs_store_insert_transaction(self, events, res, stored, error))
+		return FALSE;
+	if (results != NULL)
+		g_array_append_vals(results, res->data, res->len);
+	for (guint i = 0; i < stored->len; i++)
+		g_signal_emit(self, gs_store_signals[SIGNAL_EVENT_STORED], 0, stored->pdata[i]);
+	return TRUE;
+}
+
+gboolean
+gs_store_insert(GsStore *self, GsEvent *event, GsStoreResult *result, GError **error)
+{
+	g_autoptr(GPtrArray) events = g_ptr_array_new();
+	g_autoptr(GArray) results = g_array_new(FALSE, FALSE, sizeof(GsStoreResult));
+
+	g_return_val_if_fail(event != NULL, FALSE);
+	g_ptr_array_add(events, event);
+	if (!gs_store_insert_batch(self, events, results, error))
+		return FALSE;
+	if (result != NULL)
+		*result = g_array_index(results, GsStoreResult, 0);
+	return TRUE;
+}
+
+void
+gs_store_set_insert_hook(GsStore *self,
+			 GsStoreInsertHook hook,
+			 gpointer user_data,
+			 GDestroyNotify destroy)
+{
+	g_return_if_fail(GS_IS_STORE(self));
+	if (self->hook_destroy != NULL)
+		self->hook_destroy(self->hook_data);
+	self->hook = hook;
+	self->hook_data = user_data;
+	self->hook_destroy = destroy;
+}
+
+/* health and accessors ------------------------------------------------------------------------ */
+
+/* codes after which the file or the disk, not the request, is at fault */
+static gboolean
+gs_store_errcode_is_fatal(gint errcode)
+{
+	switch (errcode & 0xff) {
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_FULL:
+	case SQLITE_NOTADB:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+gboolean
+gs_store_check_health(GsStore *self, GError **error)
+{
+	sqlite3_stmt *stmt;
+	gboolean found = FALSE;
+
+	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
+	if (gs_store_errcode_is_fatal(self->write_errcode)) {
+		g_set_error(error,
+			    GS_ERROR,
+			    GS_ERROR_STORE,
+			    "the last write to %s failed: %s",
+			    self->path,
+			    sqlite3_errstr(self->write_errcode));
+		return FALSE;
+	}
+	stmt = gs_store_stmt(self, GS_STORE_STMT_HEALTH);
+	if (!gs_store_step_row(self, stmt, &found, error))
+		return FALSE;
+	sqlite3_reset(stmt);
+	return TRUE;
+}
+
+const gchar *
+gs_store_get_path(GsStore *self)
+{
+	g_return_val_if_fail(GS_IS_STORE(self), NULL);
+	return self->path;
+}
+
+guint
+gs_store_get_schema_version(GsStore *self)
+{
+	g_return_val_if_fail(GS_IS_STORE(self), 0);
+	return self->schema_version;
+}
+
+const guint8 *
+gs_store_get_tag_secret(GsStore *self)
+{
+	return self->tag_secret;
+}
+
+sqlite3 *
+gs_store_get_db(GsStore *self)
+{
+	g_return_val_if_fail(GS_IS_STORE(self), NULL);
+	return self->db;
+}
+
+/* opening ------------------------------------------------------------------------------------- */
+
+/*
+ * WAL with synchronous=NORMAL: a commit appends to the WAL without an fsync; the WAL is synced
+ * at checkpoints. Every committed transaction survives a crash of this process (the data is in
+ * the kernel's page cache), and the database is never corrupted; only an OS crash or power cut
+ * can roll back the last commits. Those events are still on the relays and the next sync fetches
+ * them again, so an fsync per batch would buy little and cost most of the insert rate.
+ */
+static gboolean
+gs_store_configure(GsStore *self, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+	const gchar *mode;
+
+	sqlite3_busy_timeout(self->db, GS_STORE_BUSY_TIMEOUT_MS);
+	stmt = gs_store_sql_prepare(self->db, "PRAGMA journal_mode = WAL", FALSE, error);
+	if (stmt == NULL)
+		return FALSE;
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		return gs_store_sql_error(self->db, "failed to switch to WAL", error);
+	mode = (const gchar *)sqlite3_column_text(stmt, 0);
+	if (g_strcmp0(mode, "wal") != 0 && g_strcmp0(self->path, ":memory:") != 0) {
+		g_set_error(error,
+			    GS_ERROR,
+			    GS_ERROR_STORE,
+			    "the journal mode is %s, not wal",
+			    mode != NULL ? mode : "unknown");
+		return FALSE;
+	}
+	/* a larger page cache keeps the random-key index pages of a batch in memory (measured
+	 * with bench/gs-store-bench: 26k -> 35k events/s at 100k stored events) */
+	return gs_store_sql_exec(self->db,
+				 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+				 "PRAGMA cache_size = -65536",
+				 error);
+}
+
+/* the key of the tags index hash (gs_store_sql_tag_key()), made once per database; a second
+ * process opening a new database at the same time keeps whichever secret was written first */
+static gboolean
+gs_store_load_tag_secret(GsStore *self, GError **error)
+{
+	g_autoptr(sqlite3_stmt) insert = NULL;
+	g_autoptr(sqlite3_stmt) select = NULL;
+	guint8 fresh[GS_STORE_TAG_SECRET_SIZE];
+
+	if (getrandom(fresh, sizeof(fresh), 0) != (gssize)sizeof(fresh)) {
+		g_set_error(
+			error, GS_ERROR, GS_ERROR_STORE, "no random bytes: %s", g_strerror(errno));
+		return FALSE;
+	}
+	insert = gs_store_sql_prepare(self->db,
+				      "INSERT OR IGNORE INTO meta (name, value) "
+				      "VALUES ('tag-secret', ?1)",
+				      FALSE,
+				      error);
+	if (insert == NULL)
+		return FALSE;
+	sqlite3_bind_blob(insert, 1, fresh, sizeof(fresh), SQLITE_STATIC);
+	if (!gs_store_sql_step_done(self->db, insert, "failed to write the tag secret", error))
+		return FALSE;
+	select = gs_store_sql_prepare(
+		self->db, "SELECT value FROM meta WHERE name = 'tag-secret'", FALSE, error);
+	if (select == NULL)
+		return FALSE;
+	if (sqlite3_step(select) != SQLITE_ROW ||
+	    sqlite3_column_bytes(select, 0) != GS_STORE_TAG_SECRET_SIZE) {
+		g_set_error_literal(error, GS_ERROR, GS_ERROR_STORE, "the tag secret is damaged");
+		return FALSE;
+	}
+	memcpy(self->tag_secret, sqlite3_column_blob(select, 0), GS_STORE_TAG_SECRET_SIZE);
+	return TRUE;
+}
+
+static gboolean
+gs_store_prepare_all(GsStore *self, GError **error)
+{
+	for (guint i = 0; i < GS_STORE_STMT_LAST; i++) {
+		self->stmts[i] = gs_store_sql_prepare(self->db, gs_store_stmt_sql[i], TRUE, error);
+		if (self->stmts[i] == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+gs_store_open(GsStore *self, GError **error)
+{
+	gint flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+		     SQLITE_OPEN_EXRESCODE;
+
+	if (sqlite3_open_v2(self->path, &self->db, flags, NULL) != SQLITE_OK ||
+	    !gs_store_configure(self, error) ||
+	    !gs_store_schema_migrate(self->db, self->path, &self->schema_version, error) ||
+	    !gs_store_load_tag_secret(self, error) || !gs_store_prepare_all(self, error)) {
+		if (error != NULL && *error == NULL)
+			gs_store_sql_error(self->db, "failed to open the database", error);
+		g_prefix_error(error, "cannot use store %s: ", self->path);
+		return FALSE;
+	}
+	g_debug("opened %s, schema version %u", self->path, self->schema_version);
+	return TRUE;
+}
+
+/* GObject ------------------------------------------------------------------------------------- */
+
+static void
+gs_store_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+	GsStore *self = GS_STORE(object);
+	switch (prop_id) {
+	case PROP_PATH:
+		g_value_set_string(value, self->path);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+		break;
+	}
+}
+
+static void
+gs_store_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+	GsStore *self = GS_STORE(object);
+	switch (prop_id) {
+	case PROP_PATH:
+		g_free(self->path);
+		self->path = g_value_dup_string(value);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+		break;
+	}
+}
+
+static void
+gs_store_finalize(GObject *object)
+{
+	GsStore *self = GS_STORE(object);
+
+	if (self->hook_destroy != NULL)
+		self->hook_destroy(self->hook_data);
+	for (guint i = 0; i < GS_STORE_STMT_LAST; i++)
+		sqlite3_finalize(self->stmts[i]);
+	for (guint i = 0; i <= GS_STORE_TAGS_PER_STMT; i++)
+		sqlite3_finalize(self->tag_stmts[i]);
+	if (self->db != NULL && sqlite3_close(self->db) != SQLITE_OK)
+		g_warning("failed to close %s: %s", self->path, sqlite3_errmsg(self->db));
+	g_free(self->path);
+	G_OBJECT_CLASS(gs_store_parent_class)->finalize(object);
+}
+
+static void
+gs_store_class_init(GsStoreClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->get_property = gs_store_get_property;
+	object_class->set_property = gs_store_set_property;
+	object_class->finalize = gs_store_finalize;
+
+	gs_store_props[PROP_PATH] = g_param_spec_string("path",
+							NULL,
+							NULL,
+							NULL,
+							G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+								G_PARAM_STATIC_STRINGS);
+	g_object_class_install_properties(object_class, PROP_LAST, gs_store_props);
+
+	/* GsStore::event-stored: see gs-store.h; emitted after COMMIT, in insertion order */
+	gs_store_signals[SIGNAL_EVENT_STORED] = g_signal_new("event-stored",
+							     G_TYPE_FROM_CLASS(klass),
+							     G_SIGNAL_RUN_LAST,
+							     0,
+							     NULL,
+							     NULL,
+							     NULL,
+							     G_TYPE_NONE,
+							     1,
+							     GS_TYPE_EVENT);
+}
+
+static void
+gs_store_init(GsStore *self)
+{
+}
+
+GsStore *
+gs_store_new(const gchar *path, GError **error)
+{
+	g_autoptr(GsStore) self = NULL;
+
+	g_return_val_if_fail(path != NULL, NULL);
+	self = g_object_new(GS_TYPE_STORE, "path", path, NULL);
+	if (!gs_store_open(self, error))
+		return NULL;
+	return g_steal_pointer(&self);
+}
