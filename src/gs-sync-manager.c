@@ -31,27 +31,6 @@ G_DEFINE_FINAL_TYPE(GsSyncManager, gs_sync_manager, G_TYPE_OBJECT)
 static const gdouble gs_sync_duration_bounds[GS_SYNC_DURATION_BUCKETS] =
 	{1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
 
-static const gchar *
-gs_sync_enum_nick(GType type, gint value)
-{
-	g_autoptr(GEnumClass) klass = g_type_class_ref(type);
-	GEnumValue *found = g_enum_get_value(klass, value);
-	return found != NULL ? found->value_nick : "unknown";
-}
-
-/* the nick: the one spelling for D-Bus StatusName, /status and logs */
-const gchar *
-gs_connection_status_to_string(GsConnectionStatus status)
-{
-	return gs_sync_enum_nick(GS_TYPE_CONNECTION_STATUS, status);
-}
-
-const gchar *
-gs_relay_health_to_string(GsRelayHealth health)
-{
-	return gs_sync_enum_nick(GS_TYPE_RELAY_HEALTH, health);
-}
-
 /* options ------------------------------------------------------------------------------------ */
 
 void
