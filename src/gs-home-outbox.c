@@ -391,7 +391,7 @@ gs_home_outbox_dup_refused(GsHomeOutbox *self, guint max, GError **error)
 
 /**
  * gs_home_outbox_new:
- * @db: the store's connection (gs_store_get_db()), migrated to schema 2 or later
+ * @db: the store's connection (gs_store_get_db()), migrated to schema 3 or later
  *
  * Returns: (transfer full) (nullable): the outbox, or %NULL with %GS_ERROR_STORE when the
  *   table is missing or a statement cannot be prepared

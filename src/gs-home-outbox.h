@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 /**
  * GsHomeOutbox:
  *
- * The `home_outbox` table of the store (schema version 2): the events still to deliver into
+ * The `home_outbox` table of the store (schema version 3): the events still to deliver into
  * the home relay, with their attempts, last result and next retry time. A plain helper that
  * owns prepared statements on the store's connection; #GsHomeRelay drives it. Rows are keyed
  * by the event's row number (`events.seq`) and keep the event id, because a row number can be

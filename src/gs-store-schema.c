@@ -10,6 +10,7 @@
 #include "gs-error.h"
 #include "gs-store-schema.h"
 #include "gs-store-sql.h"
+#include "gs-sync-state.h"
 
 typedef struct {
 	guint version;
@@ -80,12 +81,14 @@ static const GsStoreMigration gs_store_migrations[] = {
 	 "  d TEXT NOT NULL,"
 	 "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
 	 "CREATE INDEX superseded_address ON superseded (kind, pubkey, d);"},
+	/* the sync engine's persisted state (gs-sync-state.c) */
+	{2, GS_SYNC_STATE_SCHEMA},
 	/* the home-relay outbox (GsHomeRelay): one row per event still to deliver into the GRASP
 	 * server's own relay, written in the transaction that stores the event. event is the
 	 * event's row (events.seq), so rows sort in storing order and join the event without an
 	 * index; id is kept to notice a row number reused after the event was removed. state 0:
 	 * pending, 1: refused by home (retried daily). Times are unix seconds. */
-	{2,
+	{3,
 	 "CREATE TABLE home_outbox ("
 	 "  event INTEGER PRIMARY KEY,"
 	 "  id BLOB NOT NULL,"

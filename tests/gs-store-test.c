@@ -891,9 +891,9 @@ store_future_schema(Fixture *fx, gconstpointer data)
 	g_test_message("%s", error->message);
 }
 
-/* a version 1 file (before the home-relay outbox) keeps its events and gains the table */
+/* a version 2 file (before the home-relay outbox) keeps its events and gains the table */
 static void
-store_migrate_from_1(Fixture *fx, gconstpointer data)
+store_migrate_from_2(Fixture *fx, gconstpointer data)
 {
 	g_autoptr(GsEvent) a = gs_test_event_new(1, 100, 1, NULL, "a");
 	g_autoptr(GError) error = NULL;
@@ -902,7 +902,7 @@ store_migrate_from_1(Fixture *fx, gconstpointer data)
 
 	insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
 	g_assert_cmpint(sqlite3_exec(gs_store_get_db(fx->store),
-				     "DROP TABLE home_outbox; PRAGMA user_version = 1",
+				     "DROP TABLE home_outbox; PRAGMA user_version = 2",
 				     NULL,
 				     NULL,
 				     NULL),
@@ -911,7 +911,7 @@ store_migrate_from_1(Fixture *fx, gconstpointer data)
 	g_clear_object(&fx->store);
 	store = gs_store_new(fx->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(gs_store_get_schema_version(store), >=, 2);
+	g_assert_cmpuint(gs_store_get_schema_version(store), >=, 3);
 	g_assert_true(gs_store_lookup_seq(store, gs_event_get_id_raw(a), &seq, &error));
 	g_assert_cmpint(sqlite3_exec(gs_store_get_db(store),
 				     "SELECT count(*) FROM home_outbox WHERE state = 0",
@@ -1184,7 +1184,7 @@ main(int argc, char **argv)
 		{"insert-hook", store_insert_hook},
 		{"lookup-seq", store_lookup_seq},
 		{"future-schema", store_future_schema},
-		{"migrate-from-1", store_migrate_from_1},
+		{"migrate-from-2", store_migrate_from_2},
 		{"corrupt-file", store_corrupt_file},
 		{"missing-dir", store_missing_dir},
 		{"damaged-rows", store_damaged_rows},
