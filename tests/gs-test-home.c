@@ -312,6 +312,20 @@ gs_test_home_new(void)
 	return self;
 }
 
+/* home restored from an older backup: its store now holds exactly @events */
+void
+gs_test_home_replace_store(GsTestHome *self, GPtrArray *events)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_object_unref(self->store);
+	self->store = gs_store_new(":memory:", &error);
+	g_assert_no_error(error);
+	if (events != NULL && events->len > 0)
+		g_assert_true(gs_store_insert_batch(self->store, events, NULL, &error));
+	g_assert_no_error(error);
+}
+
 void
 gs_test_home_drop_connections(GsTestHome *self)
 {

@@ -82,6 +82,8 @@ void
 gs_test_home_reset_counts(GsTestHome *self);
 
 void
+gs_test_home_replace_store(GsTestHome *self, GPtrArray *events);
+void
 gs_test_home_drop_connections(GsTestHome *self);
 void
 gs_test_home_stop(GsTestHome *self);
