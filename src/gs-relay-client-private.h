@@ -35,6 +35,7 @@ struct _GsRelayClient {
 	/* EVENT rate: a token bucket of events_per_minute tokens */
 	gdouble tokens;
 	gint64 tokens_at;
+	guint events_in_flight; /* EVENTs submitted to the ingest, not yet answered */
 };
 
 /* gs-relay-client.c */

@@ -12,11 +12,14 @@
 #include "gs-error.h"
 #include "gs-filter.h"
 #include "gs-hex.h"
+#include "gs-ingest.h"
 #include "gs-json.h"
 #include "gs-message.h"
 #include "gs-nip77.h"
 #include "gs-relay-client-private.h"
 
+/* EVENTs of one connection that may wait in the ingest at once (beyond the rate limit) */
+#define GS_RELAY_CLIENT_MAX_EVENTS_IN_FLIGHT 64
 /* how long a closing handshake may take before the connection is dropped: a slow reader
  * reads its close frame late or never */
 #define GS_RELAY_CLIENT_CLOSE_GRACE_MS 3000
@@ -223,32 +226,13 @@ gs_relay_client_handle_neg(GsRelayClient *self, GsMessage *msg)
 
 /* EVENT and AUTH ------------------------------------------------------------------------------ */
 
-/* the id of an event object, for OK; NULL when it has none we could name */
-static gchar *
-gs_relay_client_event_id(JsonNode *node)
-{
-	JsonNode *member;
-	const gchar *id;
-
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
-		return NULL;
-	member = json_object_get_member(json_node_get_object(node), "id");
-	if (member == NULL || !JSON_NODE_HOLDS_VALUE(member) ||
-	    json_node_get_value_type(member) != G_TYPE_STRING)
-		return NULL;
-	id = json_node_get_string(member);
-	if (!gs_hex_is_lower(id, 64))
-		return NULL;
-	return g_strdup(id);
-}
-
+/* OK for the event @id names, or a NOTICE when it has no id we can name */
 static void
-gs_relay_client_send_ok(GsRelayClient *self,
-			JsonNode *event,
-			gboolean accepted,
-			const gchar *message)
+gs_relay_client_answer_event(GsRelayClient *self,
+			     const gchar *id,
+			     gboolean accepted,
+			     const gchar *message)
 {
-	g_autofree gchar *id = gs_relay_client_event_id(event);
 	g_autofree gchar *notice = NULL;
 
 	if (id == NULL) {
@@ -257,6 +241,18 @@ gs_relay_client_send_ok(GsRelayClient *self,
 		return;
 	}
 	gs_relay_client_send(self, gs_message_build_ok(id, accepted, message));
+}
+
+/* the id of an event object (AUTH), or NULL */
+static gchar *
+gs_relay_client_node_id(JsonNode *node)
+{
+	g_autofree gchar *json = json_to_string(node, FALSE);
+	gchar id[65];
+
+	if (!gs_message_peek_event_id(json, strlen(json), id))
+		return NULL;
+	return g_strdup(id);
 }
 
 /* a token bucket: events_per_minute tokens, refilled continuously */
@@ -280,28 +276,94 @@ gs_relay_client_take_token(GsRelayClient *self)
 	return TRUE;
 }
 
+/* the OK text of an ingest outcome (docs/relay.md) */
+static gchar *
+gs_relay_client_outcome_text(const GsIngestResult *result, gboolean *accepted)
+{
+	const gchar *reason = gs_reject_reason_to_string(result->reason);
+
+	*accepted = FALSE;
+	switch (result->outcome) {
+	case GS_INGEST_OUTCOME_STORED:
+		*accepted = TRUE;
+		return g_strdup("");
+	case GS_INGEST_OUTCOME_DUPLICATE:
+		*accepted = TRUE;
+		return g_strdup("duplicate: already have this event");
+	case GS_INGEST_OUTCOME_DEFERRED:
+		return g_strdup_printf("blocked: waiting for %s",
+				       result->dependency != NULL ? result->dependency
+								  : "an event it depends on");
+	case GS_INGEST_OUTCOME_REJECTED:
+		return g_strdup_printf("blocked: %s", reason);
+	case GS_INGEST_OUTCOME_INVALID:
+		return g_strdup_printf("invalid: %s", reason);
+	default:
+		return g_strdup_printf("error: %s", reason);
+	}
+}
+
+/* an EVENT in the ingest: the client (referenced) and the id read from the message */
+typedef struct {
+	GsRelayClient *client;
+	gchar *id;
+} GsRelayEventJob;
+
+static void
+gs_relay_client_ingest_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
+{
+	GsRelayEventJob *job = user_data;
+	GsRelayClient *self = job->client;
+	const gchar *id = result->event != NULL ? gs_event_get_id(result->event) : job->id;
+	gboolean accepted = FALSE;
+	g_autofree gchar *text = gs_relay_client_outcome_text(result, &accepted);
+
+	self->events_in_flight--;
+	/* the client may have gone while the event was checked: the answer goes nowhere */
+	if (gs_relay_client_is_open(self))
+		gs_relay_client_answer_event(self, id, accepted, text);
+	g_object_unref(job->client);
+	g_free(job->id);
+	g_free(job);
+}
+
+/* the hot path: @json is handed to the ingest's worker threads unparsed */
 static void
 gs_relay_client_handle_event(GsRelayClient *self, const gchar *json, gsize len)
 {
 	const GsRelayLimits *limits = gs_relay_server_get_limits(self->server);
-	g_autoptr(JsonNode) node = gs_json_parse(json, (gssize)len, NULL);
+	GsIngest *ingest = gs_relay_server_get_ingest(self->server);
 	g_autofree gchar *reason = NULL;
+	GsRelayEventJob *job;
+	gchar id[65];
+	gboolean has_id = gs_message_peek_event_id(json, len, id);
 
-	if (node == NULL) {
-		gs_relay_client_send_notice(self, "invalid: EVENT is not valid JSON");
-		return;
-	}
 	if (!gs_relay_client_take_token(self)) {
 		reason = g_strdup_printf("rate-limited: at most %u events a minute",
 					 limits->events_per_minute);
-		gs_relay_client_send_ok(self, node, FALSE, reason);
+		gs_relay_client_answer_event(self, has_id ? id : NULL, FALSE, reason);
 		return;
 	}
-	if (!limits->accept_events || gs_relay_server_get_ingest(self->server) == NULL) {
-		gs_relay_client_send_ok(
-			self, node, FALSE, "blocked: this relay does not accept events");
+	if (self->events_in_flight >= GS_RELAY_CLIENT_MAX_EVENTS_IN_FLIGHT) {
+		gs_relay_client_answer_event(self,
+					     has_id ? id : NULL,
+					     FALSE,
+					     "rate-limited: too many events waiting to be checked");
 		return;
 	}
+	if (!limits->accept_events || ingest == NULL) {
+		gs_relay_client_answer_event(self,
+					     has_id ? id : NULL,
+					     FALSE,
+					     "blocked: this relay does not accept events");
+		return;
+	}
+	job = g_new0(GsRelayEventJob, 1);
+	job->client = g_object_ref(self);
+	job->id = has_id ? g_strdup(id) : NULL;
+	self->events_in_flight++;
+	gs_ingest_submit(
+		ingest, GS_RELAY_SERVER_INGEST_SOURCE, json, len, gs_relay_client_ingest_cb, job);
 }
 
 static void
@@ -309,6 +371,14 @@ gs_relay_client_handle_event_node(GsRelayClient *self, JsonNode *event)
 {
 	g_autofree gchar *json = json_to_string(event, FALSE);
 	gs_relay_client_handle_event(self, json, strlen(json));
+}
+
+static void
+gs_relay_client_handle_auth(GsRelayClient *self, JsonNode *event)
+{
+	g_autofree gchar *id = gs_relay_client_node_id(event);
+	gs_relay_client_answer_event(
+		self, id, FALSE, "restricted: this relay does not use authentication");
 }
 
 /* messages ------------------------------------------------------------------------------------ */
@@ -330,10 +400,7 @@ gs_relay_client_dispatch(GsRelayClient *self, GsMessage *msg)
 		gs_relay_client_handle_count(self, msg);
 		break;
 	case GS_MESSAGE_AUTH:
-		gs_relay_client_send_ok(self,
-					msg->event,
-					FALSE,
-					"restricted: this relay does not use authentication");
+		gs_relay_client_handle_auth(self, msg->event);
 		break;
 	case GS_MESSAGE_NEG_OPEN:
 	case GS_MESSAGE_NEG_MSG:

@@ -13,7 +13,10 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GsIngest GsIngest;
+#include "gs-ingest.h"
+
+/* the ingest source of client EVENTs (its counters are the endpoint's) */
+#define GS_RELAY_SERVER_INGEST_SOURCE "relay-endpoint"
 
 /**
  * GsRelayLimits:
