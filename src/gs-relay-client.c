@@ -49,12 +49,11 @@ gs_relay_client_check_pending(GsRelayClient *self)
 {
 	const GsRelayLimits *limits = gs_relay_server_get_limits(self->server);
 	guint64 bound = limits->max_pending_bytes;
+	guint64 held = self->live_bytes;
 	g_autofree gchar *reason = NULL;
 
-	if (self->live_bytes <= bound &&
-	    gs_relay_outq_get_pending_above(self->outq, bound - self->live_bytes) +
-			    self->live_bytes <=
-		    bound)
+	if (held <= bound &&
+	    held + gs_relay_outq_get_pending_above(self->outq, bound - held) <= bound)
 		return TRUE;
 	reason = g_strdup_printf("slow reader: over %u bytes queued", limits->max_pending_bytes);
 	g_debug("closing connection %" G_GUINT64_FORMAT " from %s: %s",
@@ -98,6 +97,17 @@ gs_relay_client_send(GsRelayClient *self, gchar *text)
 
 	if (!gs_relay_client_is_open(self))
 		return FALSE;
+	/* libsoup refuses text frames that are not UTF-8, and client input can make ours so:
+	 * json-glib decodes a lone surrogate escape (a sub id "\ud800") to invalid UTF-8, and
+	 * error texts quote input cut at a byte count */
+	if (!g_utf8_validate(text, -1, NULL)) {
+		g_debug("connection %" G_GUINT64_FORMAT ": repairing a message that is not UTF-8",
+			self->id);
+		gchar *repaired = g_utf8_make_valid(owned, -1);
+		g_free(owned);
+		owned = repaired;
+		text = repaired;
+	}
 	if (!gs_relay_server_run_tap(self->server, self, TRUE, text, strlen(text)))
 		return gs_relay_client_is_open(self);
 	if (!gs_relay_client_send_text(self, text))
@@ -127,6 +137,10 @@ gs_relay_client_check_sub_id(GsRelayClient *self,
 
 	if (sub_id[0] == '\0') {
 		*reason = g_strdup_printf("%s: empty subscription id", prefix);
+		return FALSE;
+	}
+	if (!g_utf8_validate(sub_id, -1, NULL)) {
+		*reason = g_strdup_printf("%s: subscription id is not valid UTF-8", prefix);
 		return FALSE;
 	}
 	if (g_utf8_strlen(sub_id, -1) > limits->max_subid_length) {

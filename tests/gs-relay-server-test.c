@@ -750,6 +750,25 @@ static const BadInput bad_inputs[] = {
 	{"[\"NEG-MSG\",\"unknown\",\"61\"]", GS_MESSAGE_NEG_ERR, "closed: unknown subscription"},
 	{"[\"NEG-MSG\",\"n\"]", GS_MESSAGE_NOTICE, "invalid: "},
 	{"[\"NEG-CLOSE\"]", GS_MESSAGE_NOTICE, "invalid: "},
+	/* lone surrogates (json-glib would decode them to bytes that are not UTF-8) */
+	{"[\"REQ\",\"a\\ud800b\",{}]", GS_MESSAGE_NOTICE, "invalid: "},
+	{"[\"NEG-OPEN\",\"\\udfff\",{},\"61\"]", GS_MESSAGE_NOTICE, "invalid: "},
+	/* quoted in the answer, cut at a byte count: the answer must still be UTF-8 */
+	{"[\"x\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+	 "\u00e9\u00e9"
+	 "\u00e9\u00e9\u00e9\"]",
+	 GS_MESSAGE_NOTICE,
+	 "invalid: "},
+	{"[\"REQ\",\"s\",{\"#"
+	 "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+	 "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\":[]}]",
+	 GS_MESSAGE_CLOSED,
+	 "invalid: "},
+	{"[\"NEG-OPEN\",\"n\",{"
+	 "\"x\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+	 "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\":1},\"61\"]",
+	 GS_MESSAGE_NEG_ERR,
+	 "closed: bad filter"},
 };
 
 static void
