@@ -15,13 +15,21 @@
 
 #include "gs-daemon.h"
 #include "gs-http-server.h"
+#include "gs-ingest.h"
+#include "gs-policy.h"
+#include "gs-rejected-index.h"
 #include "gs-store.h"
+#include "gs-sync-manager.h"
 
 struct _GsDaemon {
 	GObject parent_instance;
 	GsConfig *config;
 	GsStore *store;
 	GsHttpServer *http;
+	GsPolicy *policy;
+	GsRejectedIndex *rejected;
+	GsIngest *ingest;
+	GsSyncManager *sync;
 	gchar *state_dir;
 	gboolean started;
 	/* command-line options, applied to the configuration by gs_daemon_setup() */
@@ -298,6 +306,57 @@ gs_daemon_start_http(GsDaemon *self, GError **error)
 	return TRUE;
 }
 
+/* the acceptance policy from [sync]: service URLs, archive modes, blacklists */
+static gboolean
+gs_daemon_setup_policy(GsDaemon *self, GError **error)
+{
+	GsConfig *c = self->config;
+	gboolean archive_all = g_strcmp0(gs_config_get_string(c, "sync", "archive"), "all") == 0;
+
+	self->policy = gs_policy_new(self->store);
+	gs_policy_set_archive_mode(self->policy,
+				   archive_all ? GS_ARCHIVE_MODE_ALL : GS_ARCHIVE_MODE_NONE);
+	return gs_policy_set_service_urls(
+		       self->policy, gs_config_get_strv(c, "sync", "service-urls"), error) &&
+	       gs_policy_set_archive_pubkeys(
+		       self->policy, gs_config_get_strv(c, "sync", "archive-pubkeys"), error) &&
+	       gs_policy_set_archive_services(
+		       self->policy, gs_config_get_strv(c, "sync", "archive-services"), error) &&
+	       gs_policy_set_repository_blacklist(
+		       self->policy,
+		       gs_config_get_strv(c, "sync", "repository-blacklist"),
+		       error) &&
+	       gs_policy_set_event_blacklist(
+		       self->policy, gs_config_get_strv(c, "sync", "event-blacklist"), error);
+}
+
+/* the sync engine and what it feeds: the ingest (with the policy and the rejected index) */
+static gboolean
+gs_daemon_start_sync(GsDaemon *self, GError **error)
+{
+	GsConfig *c = self->config;
+	GsSyncManagerOptions opts;
+	g_auto(GStrv) relays = NULL;
+
+	if (!gs_daemon_setup_policy(self, error))
+		return FALSE;
+	self->rejected = gs_rejected_index_new(
+		gs_config_get_int(c, "sync", "rejected-hot-cache-duration-secs"),
+		gs_config_get_int(c, "sync", "rejected-cold-index-expiry-secs"));
+	self->ingest = gs_ingest_new(self->store, self->policy, self->rejected);
+	gs_ingest_set_max_event_bytes(self->ingest,
+				      gs_config_get_int(c, "sync", "max-event-bytes"));
+	gs_sync_manager_options_init(&opts);
+	gs_sync_manager_options_load_config(&opts, c);
+	self->sync = gs_sync_manager_new(self->store, self->ingest, self->rejected, &opts);
+	gs_sync_manager_options_clear(&opts);
+	if (!gs_sync_manager_start(self->sync, error))
+		return FALSE;
+	relays = gs_sync_manager_dup_relay_urls(self->sync);
+	g_message("syncing from %u relays", g_strv_length(relays));
+	return TRUE;
+}
+
 /**
  * gs_daemon_start:
  *
@@ -344,6 +403,9 @@ gs_daemon_start(GsDaemon *self, GError **error)
 	g_message("event store %s", store_path);
 	if (!gs_daemon_start_http(self, error))
 		return FALSE;
+	/* after the store and the ingest it feeds, which it creates */
+	if (!gs_daemon_start_sync(self, error))
+		return FALSE;
 	self->started = TRUE;
 	return TRUE;
 }
@@ -373,7 +435,16 @@ void
 gs_daemon_stop(GsDaemon *self)
 {
 	g_return_if_fail(GS_IS_DAEMON(self));
-	/* also after a start that failed half-way */
+	/* also after a start that failed half-way; the sync engine first: it records when each
+	 * relay was disconnected, so that a quick restart catches up */
+	if (self->sync != NULL)
+		gs_sync_manager_stop(self->sync);
+	g_clear_object(&self->sync);
+	if (self->ingest != NULL)
+		gs_ingest_flush(self->ingest);
+	g_clear_object(&self->ingest);
+	g_clear_object(&self->rejected);
+	g_clear_object(&self->policy);
 	if (self->http != NULL)
 		gs_http_server_disconnect(self->http);
 	g_clear_object(&self->http);
