@@ -18,6 +18,7 @@
 #include "gs-ingest.h"
 #include "gs-policy.h"
 #include "gs-rejected-index.h"
+#include "gs-relay-server.h"
 #include "gs-store.h"
 #include "gs-sync-manager.h"
 
@@ -29,6 +30,7 @@ struct _GsDaemon {
 	GsPolicy *policy;
 	GsRejectedIndex *rejected;
 	GsIngest *ingest;
+	GsRelayServer *relay;
 	GsSyncManager *sync;
 	gchar *state_dir;
 	gboolean started;
@@ -330,13 +332,11 @@ gs_daemon_setup_policy(GsDaemon *self, GError **error)
 		       self->policy, gs_config_get_strv(c, "sync", "event-blacklist"), error);
 }
 
-/* the sync engine and what it feeds: the ingest (with the policy and the rejected index) */
+/* what every incoming event goes through: the policy, the rejected index and the ingest */
 static gboolean
-gs_daemon_start_sync(GsDaemon *self, GError **error)
+gs_daemon_start_ingest(GsDaemon *self, GError **error)
 {
 	GsConfig *c = self->config;
-	GsSyncManagerOptions opts;
-	g_auto(GStrv) relays = NULL;
 
 	if (!gs_daemon_setup_policy(self, error))
 		return FALSE;
@@ -346,8 +346,46 @@ gs_daemon_start_sync(GsDaemon *self, GError **error)
 	self->ingest = gs_ingest_new(self->store, self->policy, self->rejected);
 	gs_ingest_set_max_event_bytes(self->ingest,
 				      gs_config_get_int(c, "sync", "max-event-bytes"));
+	return TRUE;
+}
+
+/* the relay endpoint on the HTTP server's `/`, with the [relay] limits */
+static void
+gs_daemon_start_relay(GsDaemon *self)
+{
+	GsConfig *c = self->config;
+	GsRelayLimits limits;
+
+	gs_relay_limits_init(&limits);
+	limits.accept_events = gs_config_get_boolean(c, "relay", "accept-events");
+	limits.default_limit = gs_config_get_int(c, "relay", "default-limit");
+	limits.max_limit = gs_config_get_int(c, "relay", "max-limit");
+	limits.max_message_bytes = gs_config_get_int(c, "relay", "max-message-bytes");
+	limits.max_subscriptions = gs_config_get_int(c, "relay", "max-subscriptions");
+	limits.max_filters = gs_config_get_int(c, "relay", "max-filters");
+	limits.max_subid_length = gs_config_get_int(c, "relay", "max-subid-length");
+	limits.max_connections = gs_config_get_int(c, "relay", "max-connections");
+	limits.events_per_minute = gs_config_get_int(c, "relay", "events-per-minute");
+	limits.max_sync_events = gs_config_get_int(c, "relay", "max-sync-events");
+	limits.negentropy_frame_limit = gs_config_get_int(c, "relay", "negentropy-frame-limit");
+	self->relay = gs_relay_server_new(self->store, self->ingest, &limits);
+	gs_relay_server_set_info(self->relay,
+				 "grasp-syncd",
+				 "a synced copy of Nostr git repositories (NIP-34)",
+				 NULL,
+				 NULL);
+	gs_relay_server_attach(self->relay, self->http);
+}
+
+/* the sync engine, last: it feeds the ingest from the relays it follows */
+static gboolean
+gs_daemon_start_sync(GsDaemon *self, GError **error)
+{
+	GsSyncManagerOptions opts;
+	g_auto(GStrv) relays = NULL;
+
 	gs_sync_manager_options_init(&opts);
-	gs_sync_manager_options_load_config(&opts, c);
+	gs_sync_manager_options_load_config(&opts, self->config);
 	self->sync = gs_sync_manager_new(self->store, self->ingest, self->rejected, &opts);
 	gs_sync_manager_options_clear(&opts);
 	if (!gs_sync_manager_start(self->sync, error))
@@ -401,9 +439,11 @@ gs_daemon_start(GsDaemon *self, GError **error)
 	if (self->store == NULL)
 		return FALSE;
 	g_message("event store %s", store_path);
+	if (!gs_daemon_start_ingest(self, error))
+		return FALSE;
 	if (!gs_daemon_start_http(self, error))
 		return FALSE;
-	/* after the store and the ingest it feeds, which it creates */
+	gs_daemon_start_relay(self);
 	if (!gs_daemon_start_sync(self, error))
 		return FALSE;
 	self->started = TRUE;
@@ -440,14 +480,18 @@ gs_daemon_stop(GsDaemon *self)
 	if (self->sync != NULL)
 		gs_sync_manager_stop(self->sync);
 	g_clear_object(&self->sync);
+	if (self->relay != NULL)
+		gs_relay_server_close_all(
+			self->relay, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "shutting down");
+	g_clear_object(&self->relay);
+	if (self->http != NULL)
+		gs_http_server_disconnect(self->http);
+	g_clear_object(&self->http);
 	if (self->ingest != NULL)
 		gs_ingest_flush(self->ingest);
 	g_clear_object(&self->ingest);
 	g_clear_object(&self->rejected);
 	g_clear_object(&self->policy);
-	if (self->http != NULL)
-		gs_http_server_disconnect(self->http);
-	g_clear_object(&self->http);
 	g_clear_object(&self->store);
 	if (!self->started)
 		return;
