@@ -35,6 +35,7 @@
 #define GS_INGEST_JOB_SIZE 32
 #define GS_INGEST_SLICE_EVENTS 500
 #define GS_INGEST_SLICE_USEC 5000
+#define GS_INGEST_GATHER_USEC 10000
 #define GS_INGEST_EXPIRE_INTERVAL_SECS 10
 
 typedef struct {
@@ -87,6 +88,7 @@ struct _GsIngest {
 	GPtrArray *finished; /* jobs (GPtrArray of items) back from workers, under @lock */
 	gint wake_pending;   /* atomic */
 	GQueue ready;	     /* items whose turn has come, for the policy */
+	gint64 ready_since;  /* monotonic time the oldest ready item became ready */
 	GHashTable *sources; /* name -> GsIngestSourceState */
 	GsIngestCounters totals;
 	guint n_pending; /* submitted or re-queued, callback not yet run */
@@ -153,20 +155,20 @@ gs_ingest_item_parse(GsIngestItem *item)
 	g_autoptr(JsonNode) root = NULL;
 	GError *error = NULL;
 
-	root = gs_json_parse(item->json, (gssize)item->len, &error);
-	if (root == NULL) {
-		gs_ingest_item_set(
-			item, GS_INGEST_OUTCOME_INVALID, GS_REJECT_REASON_MALFORMED_JSON, error);
-		return FALSE;
+	item->event = gs_event_new_from_json(item->json, (gssize)item->len, &error);
+	if (item->event != NULL) {
+		g_clear_pointer(&item->json, g_free);
+		return TRUE;
 	}
-	item->event = gs_event_new_from_node(root, &error);
-	if (item->event == NULL) {
-		gs_ingest_item_set(
-			item, GS_INGEST_OUTCOME_INVALID, GS_REJECT_REASON_INVALID_EVENT, error);
-		return FALSE;
-	}
-	g_clear_pointer(&item->json, g_free);
-	return TRUE;
+	/* refused: was it the JSON itself or a member? (bad input only, so parsing twice is
+	 * fine) */
+	root = gs_json_parse(item->json, (gssize)item->len, NULL);
+	gs_ingest_item_set(item,
+			   GS_INGEST_OUTCOME_INVALID,
+			   root == NULL ? GS_REJECT_REASON_MALFORMED_JSON
+					: GS_REJECT_REASON_INVALID_EVENT,
+			   error);
+	return FALSE;
 }
 
 static gboolean
@@ -274,13 +276,21 @@ gs_ingest_push_staging(GsIngest *self)
 	}
 }
 
+static void
+gs_ingest_make_ready(GsIngest *self, GsIngestItem *item)
+{
+	if (self->ready.length == 0)
+		self->ready_since = g_get_monotonic_time();
+	g_queue_push_tail(&self->ready, item);
+}
+
 /* the reorder buffer: ready are the done items at the head of their source's queue */
 static void
 gs_ingest_advance(GsIngest *self, GsIngestSourceState *state)
 {
 	GQueue *inflight = &state->inflight;
 	while (inflight->head != NULL && ((GsIngestItem *)inflight->head->data)->done)
-		g_queue_push_tail(&self->ready, g_queue_pop_head(inflight));
+		gs_ingest_make_ready(self, g_queue_pop_head(inflight));
 }
 
 static void
@@ -574,6 +584,7 @@ gs_ingest_drain_slice(GsIngest *self)
 		if (slice->len % 32 == 0 && g_get_monotonic_time() > deadline)
 			break;
 	}
+	/* what remains, if anything, has waited long enough already */
 	if (accepted->len > 0)
 		gs_ingest_insert(self, accepted);
 	gs_policy_clear_pending(self->policy);
@@ -600,16 +611,45 @@ gs_ingest_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
 			item->done = TRUE;
 			self->totals.reprocessed++;
 			self->n_pending++;
-			g_queue_push_tail(&self->ready, item);
+			gs_ingest_make_ready(self, item);
 		}
 	}
 }
 
-static gboolean
-gs_ingest_has_work(GsIngest *self)
+/*
+ * When to drain: a transaction's cost is mostly per commit, so while more events are on
+ * their way from the workers, ready events gather for up to GS_INGEST_GATHER_USEC or until
+ * a full slice is ready. An event that arrives alone is drained at once.
+ */
+static gint64
+gs_ingest_drain_due(GsIngest *self)
 {
-	return g_atomic_int_get(&self->wake_pending) != 0 || self->staging->len > 0 ||
-	       self->ready.length > 0;
+	guint waiting;
+
+	if (self->ready.length == 0)
+		return G_MAXINT64;
+	waiting = self->n_pending - self->ready.length;
+	if (self->ready.length >= GS_INGEST_SLICE_EVENTS || waiting == 0)
+		return 0;
+	return self->ready_since + GS_INGEST_GATHER_USEC;
+}
+
+static gboolean
+gs_ingest_has_work(GsIngest *self, gint *timeout)
+{
+	gint64 due;
+
+	if (g_atomic_int_get(&self->wake_pending) != 0 || self->staging->len > 0)
+		return TRUE;
+	due = gs_ingest_drain_due(self);
+	if (due == G_MAXINT64)
+		return FALSE;
+	due -= g_get_monotonic_time();
+	if (due <= 0)
+		return TRUE;
+	if (timeout != NULL)
+		*timeout = (gint)((due + 999) / 1000);
+	return FALSE;
 }
 
 static gboolean
@@ -617,14 +657,14 @@ gs_ingest_source_prepare(GSource *source, gint *timeout)
 {
 	GsIngestSource *s = (GsIngestSource *)source;
 	*timeout = -1;
-	return s->self != NULL && gs_ingest_has_work(s->self);
+	return s->self != NULL && gs_ingest_has_work(s->self, timeout);
 }
 
 static gboolean
 gs_ingest_source_check(GSource *source)
 {
 	GsIngestSource *s = (GsIngestSource *)source;
-	return s->self != NULL && gs_ingest_has_work(s->self);
+	return s->self != NULL && gs_ingest_has_work(s->self, NULL);
 }
 
 static gboolean
@@ -636,7 +676,7 @@ gs_ingest_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_d
 		return G_SOURCE_REMOVE;
 	gs_ingest_push_staging(self);
 	gs_ingest_collect(self);
-	if (self->ready.length > 0)
+	if (gs_ingest_drain_due(self) <= g_get_monotonic_time())
 		gs_ingest_drain_slice(self);
 	return G_SOURCE_CONTINUE;
 }

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 
 typedef struct _GsSyncRun GsSyncRun;
 
+/* filters in one live REQ at most: strfry's limit; a relay that says less is believed */
+#define GS_SYNC_LIVE_MAX_FILTERS 200
+
 /* the NIP-77 knowledge about a relay */
 typedef enum {
 	GS_SYNC_NIP77_UNKNOWN = -1,
@@ -73,6 +76,7 @@ typedef struct {
 	/* live subscriptions per layer (index 0: L1, 1: L2, 2: L3) */
 	GPtrArray *live[3];
 	gboolean live_dirty;
+	guint max_filters; /* filters per REQ the relay takes: 200, or what it said */
 	/* historic subscriptions: sub id -> GsSyncRun (not a reference) */
 	GHashTable *hist_subs;
 	guint n_slots;	   /* historic subscriptions and NEG sessions in use */

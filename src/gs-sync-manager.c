@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gs-enums-types.h"
 #include "gs-error.h"
 #include "gs-relay-url.h"
@@ -439,6 +441,7 @@ gs_sync_manager_ensure_relay(GsSyncManager *self, const gchar *url, gboolean boo
 	relay->bootstrap = bootstrap;
 	relay->disconnected_at = -1;
 	relay->nip77 = GS_SYNC_NIP77_UNKNOWN;
+	relay->max_filters = GS_SYNC_LIVE_MAX_FILTERS;
 	relay->conn = gs_relay_connection_new(url, &copts);
 	gs_sync_live_clear(relay);
 	relay->redo = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_items_free);

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gs-error.h"
 #include "gs-hex.h"
 #include "gs-neg-session.h"
@@ -692,12 +694,12 @@ gs_sync_run_check(GsSyncRun *run)
 			break;
 		}
 		case GS_SYNC_FETCH_FALLBACK:
-			gs_sync_run_fallback(run, "ids-not-served");
+			gs_sync_run_fallback(run, "negentropy-undelivered");
 			break;
 		case GS_SYNC_FETCH_FAIL:
 		default:
-			gs_sync_batch_mark_failed(run->batch, "ids-not-served");
-			gs_sync_run_finish(run, GS_SYNC_OUTCOME_FAILED, "ids-not-served");
+			gs_sync_batch_mark_failed(run->batch, "negentropy-undelivered");
+			gs_sync_run_finish(run, GS_SYNC_OUTCOME_FAILED, "negentropy-undelivered");
 			break;
 		}
 		break;
