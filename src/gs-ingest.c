@@ -550,6 +550,8 @@ gs_ingest_insert(GsIngest *self, GPtrArray *accepted)
 		GsIngestItem *item = g_ptr_array_index(accepted, i);
 		g_ptr_array_add(events, item->event);
 	}
+	self->totals.transactions++;
+	self->totals.inserted += events->len;
 	if (!gs_store_insert_batch(self->store, events, results, &error)) {
 		g_warning("failed to store %u events: %s", accepted->len, error->message);
 		for (guint i = 0; i < accepted->len; i++) {
@@ -770,6 +772,8 @@ gs_ingest_counters_to_variant(const GsIngestCounters *c)
 	g_variant_dict_init(&dict, NULL);
 	g_variant_dict_insert(&dict, "received", "t", c->received);
 	g_variant_dict_insert(&dict, "reprocessed", "t", c->reprocessed);
+	g_variant_dict_insert(&dict, "transactions", "t", c->transactions);
+	g_variant_dict_insert(&dict, "inserted", "t", c->inserted);
 	g_variant_dict_insert_value(&dict, "outcomes", g_variant_builder_end(&outcomes));
 	g_variant_dict_insert_value(&dict, "reasons", g_variant_builder_end(&reasons));
 	return g_variant_dict_end(&dict);
@@ -778,9 +782,9 @@ gs_ingest_counters_to_variant(const GsIngestCounters *c)
 /**
  * gs_ingest_dup_counters:
  *
- * A snapshot for metrics: an `a{sv}` with "received" (t), "reprocessed" (t), "outcomes"
- * (a{st} by outcome nick), "reasons" (a{st} by reason nick, non-zero only) for the totals,
- * and "sources" (a{sa{sv}}) with the same keys per source.
+ * A snapshot for metrics: an `a{sv}` with "received", "reprocessed", "transactions" and
+ * "inserted" (t), "outcomes" (a{st} by outcome nick) and "reasons" (a{st} by reason nick,
+ * non-zero only) for the totals, and "sources" (a{sa{sv}}) with the same keys per source.
  *
  * Returns: (transfer full): a non-floating GVariant
  */
