@@ -33,6 +33,7 @@ typedef struct {
 	gint64 seq;
 	gchar id[65];
 	guint attempts;
+	guint64 send_seq;     /* sending order on this connection */
 	gint64 deadline;      /* monotonic, µs */
 	GsHomeAuth sent_auth; /* the AUTH state when it was sent */
 } GsHomeFlight;
@@ -198,7 +199,8 @@ gs_home_relay_retry_later(GsHomeRelay *self,
 			  const gchar *message,
 			  gint64 delay)
 {
-	gint64 next = (gs_home_relay_now(self) + delay + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+	/* rounded down: due when the pause that goes with it ends, before anything sent later */
+	gint64 next = (gs_home_relay_now(self) + delay) / G_USEC_PER_SEC;
 
 	self->stats.retried++;
 	gs_home_relay_push_result(self,
@@ -296,6 +298,30 @@ gs_home_refusal_from_prefix(const gchar *prefix, GsHomeRefusal *refusal)
 }
 
 /*
+ * The events sent before @flight and still unanswered: home held them when it refused
+ * @flight, so that is as many as it takes at once (relays cap the events a connection may
+ * have waiting; ours at 64). The window shrinks to it for the rest of the connection.
+ */
+static void
+gs_home_relay_learn_window(GsHomeRelay *self, GsHomeFlight *flight)
+{
+	GHashTableIter iter;
+	gpointer value;
+	guint earlier = 0;
+
+	g_hash_table_iter_init(&iter, self->flights);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		earlier += ((GsHomeFlight *)value)->send_seq < flight->send_seq;
+	if (earlier >= self->window)
+		return;
+	self->window = MAX(earlier, 1);
+	g_info("home relay %s takes %u events at a time: sending at most %u until reconnected",
+	       self->url,
+	       earlier,
+	       self->window);
+}
+
+/*
  * `rate-limited:` pauses all sending for the backoff of the current streak; the other events
  * of the window that hit the same limit wait for the same pause, they do not lengthen it
  */
@@ -304,6 +330,7 @@ gs_home_relay_rate_limited(GsHomeRelay *self, GsHomeFlight *flight, const gchar 
 {
 	gint64 now = gs_home_relay_now(self);
 
+	gs_home_relay_learn_window(self, flight);
 	if (self->paused_until <= now) {
 		gint64 delay =
 			gs_health_tracker_draw_backoff(self->health, ++self->rate_limit_streak);
@@ -438,6 +465,7 @@ gs_home_relay_send(GsHomeRelay *self, GsHomeOutboxEntry *entry)
 	flight->seq = entry->seq;
 	memcpy(flight->id, entry->id, sizeof(flight->id));
 	flight->attempts = entry->attempts;
+	flight->send_seq = self->next_send_seq++;
 	flight->deadline = g_get_monotonic_time() + (gint64)self->opts.ok_timeout_ms * 1000;
 	flight->sent_auth = self->auth;
 	g_hash_table_insert(self->flights, flight->id, flight);
@@ -461,8 +489,8 @@ gs_home_relay_refill(GsHomeRelay *self)
 		gs_home_relay_wake_at(self, self->paused_until);
 		return;
 	}
-	while (g_hash_table_size(self->flights) < self->opts.max_in_flight) {
-		guint room = self->opts.max_in_flight - g_hash_table_size(self->flights);
+	while (g_hash_table_size(self->flights) < self->window) {
+		guint room = self->window - g_hash_table_size(self->flights);
 		g_autoptr(GError) error = NULL;
 		g_autoptr(GPtrArray) due = gs_home_outbox_load_due(
 			self->outbox, self->cursor, now / G_USEC_PER_SEC, room, &error);
@@ -512,8 +540,7 @@ void
 gs_home_relay_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
 {
 	GsHomeRelay *self = GS_HOME_RELAY(user_data);
-	if (gs_home_relay_is_open(self) &&
-	    g_hash_table_size(self->flights) < self->opts.max_in_flight)
+	if (gs_home_relay_is_open(self) && g_hash_table_size(self->flights) < self->window)
 		gs_home_relay_schedule_pump(self);
 }
 
@@ -544,6 +571,7 @@ gs_home_delivery_opened(GsHomeRelay *self)
 	self->auth = GS_HOME_AUTH_NONE;
 	self->cursor = 0;
 	self->rescan = FALSE;
+	self->window = self->opts.max_in_flight;
 	g_clear_handle_id(&self->ok_timer_id, g_source_remove);
 	self->ok_timer_id = g_timeout_add(
 		MAX(self->opts.ok_timeout_ms / 4, 10), gs_home_relay_ok_timer_cb, self);

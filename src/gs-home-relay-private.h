@@ -44,6 +44,8 @@ struct _GsHomeRelay {
 	guint wake_id;
 	gint64 wake_at; /* wall, µs, of the armed wake timer */
 	guint maintenance_id;
+	guint window;	       /* events in flight at most, max_in_flight or learnt */
+	guint64 next_send_seq; /* numbers the events sent */
 	guint rate_limit_streak;
 	gint64 paused_until; /* wall, µs */
 	GsHomeAuth auth;

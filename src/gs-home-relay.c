@@ -454,6 +454,7 @@ gs_home_relay_get_stats(GsHomeRelay *self, GsHomeRelayStats *stats)
 	g_return_if_fail(GS_IS_HOME_RELAY(self));
 	*stats = self->stats;
 	stats->in_flight = g_hash_table_size(self->flights);
+	stats->window = self->window;
 }
 
 /**
@@ -585,6 +586,7 @@ gs_home_relay_new(GsStore *store,
 	self->opts.max_in_flight = MAX(self->opts.max_in_flight, 1);
 	self->opts.ok_timeout_ms = MAX(self->opts.ok_timeout_ms, 1);
 	self->opts.maintenance_ms = MAX(self->opts.maintenance_ms, 1);
+	self->window = self->opts.max_in_flight;
 	if (self->opts.seckey != NULL) {
 		memcpy(self->seckey, self->opts.seckey, sizeof(self->seckey));
 		self->has_seckey = TRUE;

@@ -97,6 +97,8 @@ gs_home_refusal_to_string(GsHomeRefusal refusal);
  * @reconciliations: reconciliations finished
  * @reconciled: events they found home lacking and queued
  * @in_flight: events sent and awaiting OK now
+ * @window: events that may be in flight at once now: max-in-flight, or less when home
+ *   rate-limited a fuller window on this connection
  *
  * Counters since start (`ngit_sync_home_published_total{result}`,
  * `ngit_sync_home_refused_total{reason}`).
@@ -110,6 +112,7 @@ typedef struct {
 	guint64 reconciliations;
 	guint64 reconciled;
 	guint in_flight;
+	guint window;
 } GsHomeRelayStats;
 
 /**

@@ -475,6 +475,49 @@ home_resume_after_restart(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(again, ==, 52);
 }
 
+/* home takes 8 events at a time and rate-limits the rest: after one pause the window is 8,
+ * and the events come in storing order, the refused ones first */
+static GsTestHomeVerdict
+judge_capped(GsTestHome *home, GsEvent *event, guint times, const gchar **message, gpointer data)
+{
+	if (gs_test_home_get_held(home) >= 8) {
+		*message = "rate-limited: too many events waiting to be checked";
+		return GS_TEST_HOME_REFUSE;
+	}
+	return GS_TEST_HOME_HOLD;
+}
+
+static gboolean
+release_cb(gpointer user_data)
+{
+	gs_test_home_release(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+home_learn_window(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) events = NULL;
+	GsHomeRelayStats stats;
+	guint release_id;
+
+	f->opts.max_in_flight = 30;
+	gs_test_home_set_judge(f->home, judge_capped, f);
+	fixture_new_relay(f);
+	events = fixture_store_notes(f, 12, 200);
+	gs_home_relay_start(f->relay);
+	release_id = g_timeout_add(20, release_cb, f->home);
+	GS_TEST_WAIT_FOR(pending(f) == 0, 15000);
+	g_source_remove(release_id);
+	gs_home_relay_get_stats(f->relay, &stats);
+	g_assert_cmpuint(stats.window, ==, 8);
+	g_assert_cmpuint(stats.retried, ==, 22);
+	g_assert_cmpuint(stats.delivered, ==, 200);
+	g_assert_cmpuint(gs_test_home_get_n_events(f->home), ==, 222);
+	g_assert_cmpuint(home_count(f, events), ==, 200);
+	g_assert_cmpuint(gs_test_home_get_max_outstanding(f->home), <=, 30);
+}
+
 /* a store without the home outbox table (schema 1) cannot take a home relay */
 static void
 home_no_table(Fixture *f, gconstpointer data)
@@ -513,6 +556,7 @@ main(int argc, char **argv)
 	ADD("down-then-up", home_down_then_up);
 	ADD("replaced-before-delivery", home_replaced_before_delivery);
 	ADD("resume-after-restart", home_resume_after_restart);
+	ADD("learn-window", home_learn_window);
 	ADD("no-table", home_no_table);
 	return g_test_run();
 }
