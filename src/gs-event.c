@@ -641,6 +641,47 @@ gs_event_check_id(const GsEvent *self, GError **error)
 	return TRUE;
 }
 
+/*
+ * Parsing an x-only key costs a field square root, about an eighth of a verification, and
+ * authors repeat (maintainers publish most of a repository's events), so each thread keeps
+ * the keys it parsed last in a small direct-mapped table. An entry is used only for the exact
+ * 32 bytes it was parsed from; a crafted key can at worst evict another one.
+ */
+#define GS_PUBKEY_CACHE_SLOTS 2048
+
+typedef struct {
+	gboolean used;
+	guint8 key[32];
+	secp256k1_xonly_pubkey parsed;
+} GsPubkeySlot;
+
+static GPrivate gs_pubkey_cache = G_PRIVATE_INIT(g_free);
+
+static gboolean
+gs_pubkey_parse_cached(const guint8 *pubkey, secp256k1_xonly_pubkey *out)
+{
+	GsPubkeySlot *cache = g_private_get(&gs_pubkey_cache);
+	GsPubkeySlot *slot;
+	guint32 h;
+
+	if (cache == NULL) {
+		cache = g_new0(GsPubkeySlot, GS_PUBKEY_CACHE_SLOTS);
+		g_private_set(&gs_pubkey_cache, cache);
+	}
+	memcpy(&h, pubkey + 1, sizeof(h));
+	slot = &cache[h % GS_PUBKEY_CACHE_SLOTS];
+	if (slot->used && memcmp(slot->key, pubkey, 32) == 0) {
+		*out = slot->parsed;
+		return TRUE;
+	}
+	if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, out, pubkey))
+		return FALSE;
+	slot->used = TRUE;
+	memcpy(slot->key, pubkey, 32);
+	slot->parsed = *out;
+	return TRUE;
+}
+
 /**
  * gs_schnorr_verify:
  * @pubkey: 32-byte x-only public key
@@ -655,7 +696,7 @@ gs_schnorr_verify(const guint8 *pubkey, const guint8 *msg32, const guint8 *sig, 
 {
 	secp256k1_xonly_pubkey pk;
 
-	if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, &pk, pubkey)) {
+	if (!gs_pubkey_parse_cached(pubkey, &pk)) {
 		g_set_error_literal(error,
 				    GS_ERROR,
 				    GS_ERROR_BAD_SIGNATURE,
