@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "gs-enums-types.h"
 #include "gs-relay-url.h"
 #include "gs-sync-manager-private.h"
 
@@ -15,6 +16,48 @@
  * DESIGN.md) and the counters behind the metrics of specs/sync.md 11. Getters take a URL in
  * any spelling; an unknown relay gives the default value.
  */
+
+static const gchar *
+gs_sync_enum_nick(GType type, gint value)
+{
+	g_autoptr(GEnumClass) klass = g_type_class_ref(type);
+	GEnumValue *found = g_enum_get_value(klass, value);
+	return found != NULL ? found->value_nick : "unknown";
+}
+
+/* the nick: the one spelling for D-Bus StatusName, /status and logs */
+const gchar *
+gs_connection_status_to_string(GsConnectionStatus status)
+{
+	return gs_sync_enum_nick(GS_TYPE_CONNECTION_STATUS, status);
+}
+
+const gchar *
+gs_relay_health_to_string(GsRelayHealth health)
+{
+	return gs_sync_enum_nick(GS_TYPE_RELAY_HEALTH, health);
+}
+
+gboolean
+gs_sync_manager_is_running(GsSyncManager *self)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), FALSE);
+	return self->running;
+}
+
+GsSyncIndex *
+gs_sync_manager_get_index(GsSyncManager *self)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), NULL);
+	return self->index;
+}
+
+GsHealthTracker *
+gs_sync_manager_get_health(GsSyncManager *self)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), NULL);
+	return self->health;
+}
 
 static GsSyncRelay *
 gs_sync_manager_info_find(GsSyncManager *self, const gchar *url)
