@@ -395,6 +395,9 @@ gs_http_server_init(GsHttpServer *self)
 	soup_server_add_handler(self->server, "/health", gs_http_health_cb, self, NULL);
 	soup_server_add_websocket_handler(
 		self->server, "/", NULL, NULL, gs_http_websocket_cb, self, NULL);
+	/* no permessage-deflate: the relay endpoint bounds each connection's queue by comparing
+	 * the bytes it queued with the bytes TCP acknowledged, which needs uncompressed frames */
+	soup_server_remove_websocket_extension(self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
 }
 
 GsHttpServer *

@@ -144,6 +144,8 @@ gs_message_parse_ok(GsMessage *msg, JsonArray *arr, GError **error)
 static gboolean
 gs_message_parse_neg(GsMessage *msg, JsonArray *arr, const gchar *verb, GError **error)
 {
+	JsonNode *filter = NULL;
+
 	if (!gs_message_get_string(arr, 1, verb, &msg->sub_id, error))
 		return FALSE;
 	switch (msg->type) {
@@ -151,11 +153,10 @@ gs_message_parse_neg(GsMessage *msg, JsonArray *arr, const gchar *verb, GError *
 		/* the pre-v1 draft had 5 elements; it is not supported */
 		if (!gs_message_check_len(arr, 4, 4, verb, error))
 			return FALSE;
-		msg->filters = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
-		g_ptr_array_add(msg->filters, NULL);
-		if (!gs_message_get_object(
-			    arr, 2, verb, (JsonNode **)&msg->filters->pdata[0], error))
+		if (!gs_message_get_object(arr, 2, verb, &filter, error))
 			return FALSE;
+		msg->filters = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+		g_ptr_array_add(msg->filters, filter);
 		return gs_message_get_string(arr, 3, verb, &msg->text, error);
 	case GS_MESSAGE_NEG_MSG:
 		return gs_message_check_len(arr, 3, 3, verb, error) &&
@@ -475,6 +476,19 @@ gchar *
 gs_message_build_auth_challenge(const gchar *challenge)
 {
 	return gs_message_build_strings("AUTH", challenge, NULL);
+}
+
+/* NIP-45 answer: ["COUNT", sub, {"count": n}], with "approximate": true when it is an estimate */
+gchar *
+gs_message_build_count(const gchar *sub_id, guint64 count, gboolean approximate)
+{
+	GString *out = g_string_new("[\"COUNT\",");
+	gs_json_append_string(out, sub_id);
+	g_string_append_printf(out, ",{\"count\":%" G_GUINT64_FORMAT, count);
+	if (approximate)
+		g_string_append(out, ",\"approximate\":true");
+	g_string_append(out, "}]");
+	return g_string_free(out, FALSE);
 }
 
 /**

@@ -96,6 +96,8 @@ gchar *
 gs_message_build_notice(const gchar *message);
 gchar *
 gs_message_build_auth_challenge(const gchar *challenge);
+gchar *
+gs_message_build_count(const gchar *sub_id, guint64 count, gboolean approximate);
 
 gchar *
 gs_message_split_prefix(const gchar *text, const gchar **rest);

@@ -10,6 +10,7 @@
 #include "gs-error.h"
 #include "gs-store-schema.h"
 #include "gs-store-sql.h"
+#include "gs-sync-state.h"
 
 typedef struct {
 	guint version;
@@ -80,6 +81,8 @@ static const GsStoreMigration gs_store_migrations[] = {
 	 "  d TEXT NOT NULL,"
 	 "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
 	 "CREATE INDEX superseded_address ON superseded (kind, pubkey, d);"},
+	/* the sync engine's persisted state (gs-sync-state.c) */
+	{2, GS_SYNC_STATE_SCHEMA},
 };
 
 guint

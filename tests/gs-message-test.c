@@ -9,6 +9,7 @@
 
 #include "gs-error.h"
 #include "gs-message.h"
+#include "gs-nip77.h"
 #include "gs-test-utils.h"
 
 typedef struct {
@@ -55,6 +56,8 @@ static const GsMessageCase cases[] = {
 	 GS_MESSAGE_NEG_OPEN,
 	 TRUE},
 	{"[\"NEG-OPEN\",\"n\",{},32,\"6100000200\"]", GS_MESSAGE_FROM_CLIENT, 0, FALSE},
+	/* a filter that is not an object */
+	{"[\"NEG-OPEN\",\"n\",[],\"61\"]", GS_MESSAGE_FROM_CLIENT, 0, FALSE},
 	{"[\"NEG-MSG\",\"n\",\"61\"]", GS_MESSAGE_FROM_RELAY, GS_MESSAGE_NEG_MSG, TRUE},
 	{"[\"NEG-ERR\",\"n\",\"blocked: too many\",500]",
 	 GS_MESSAGE_FROM_RELAY,
@@ -140,6 +143,34 @@ gs_message_build_test(void)
 	g_assert_cmpstr(closed, ==, "[\"CLOSED\",\"s\",\"error: x\"]");
 }
 
+/* NIP-77 messages built by gs-nip77 parse here; COUNT answers */
+static void
+gs_message_build_neg_test(void)
+{
+	g_autoptr(JsonNode) filter = json_from_string("{\"kinds\":[30617]}", NULL);
+	g_autoptr(GBytes) payload = g_bytes_new_static("\x61\x00", 2);
+	g_autofree gchar *open = gs_nip77_open_new("n\\1", filter, payload);
+	g_autofree gchar *err = gs_nip77_err_new("n1", "blocked: too many results");
+	g_autofree gchar *count = gs_message_build_count("c", 42, FALSE);
+	g_autofree gchar *approx = gs_message_build_count("c", 7, TRUE);
+	g_autoptr(GsMessage) parsed = NULL;
+	g_autoptr(GError) error = NULL;
+
+	parsed = gs_message_parse(open, strlen(open), GS_MESSAGE_FROM_CLIENT, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(parsed->type, ==, GS_MESSAGE_NEG_OPEN);
+	g_assert_cmpstr(parsed->sub_id, ==, "n\\1");
+	g_assert_cmpstr(parsed->text, ==, "6100");
+	g_assert_true(json_node_equal(g_ptr_array_index(parsed->filters, 0), filter));
+	g_clear_pointer(&parsed, gs_message_free);
+	parsed = gs_message_parse(err, strlen(err), GS_MESSAGE_FROM_RELAY, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(parsed->type, ==, GS_MESSAGE_NEG_ERR);
+	g_assert_cmpstr(parsed->text, ==, "blocked: too many results");
+	g_assert_cmpstr(count, ==, "[\"COUNT\",\"c\",{\"count\":42}]");
+	g_assert_cmpstr(approx, ==, "[\"COUNT\",\"c\",{\"count\":7,\"approximate\":true}]");
+}
+
 static void
 gs_message_prefix_test(void)
 {
@@ -168,6 +199,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/grasp-sync/message/peek-event", gs_message_peek_event_test);
 	g_test_add_func("/grasp-sync/message/build", gs_message_build_test);
+	g_test_add_func("/grasp-sync/message/build-neg", gs_message_build_neg_test);
 	g_test_add_func("/grasp-sync/message/prefix", gs_message_prefix_test);
 	return g_test_run();
 }

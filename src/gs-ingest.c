@@ -1,0 +1,962 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "GsIngest"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gs-enums-types.h"
+#include "gs-error.h"
+#include "gs-ingest.h"
+#include "gs-json.h"
+
+/*
+ * The pipeline. On the main context: the raw size limit, then the event goes into a staging
+ * job. Jobs of up to GS_INGEST_JOB_SIZE events run on a GThreadPool (parse, tag and clock
+ * limits, id, signature). Finished jobs come back through a mutex-protected list and a
+ * GSource woken with g_main_context_wakeup(). Each source (relay URL or client connection)
+ * has a queue of its events in arrival order; an event becomes ready only when every earlier
+ * event of its source is ready (the reorder buffer), so results keep per-source order.
+ * Ready events are drained in slices of at most GS_INGEST_SLICE_EVENTS events or
+ * GS_INGEST_SLICE_USEC of policy work: each slice is decided, then its accepted events are
+ * inserted in one transaction (gs_store_insert_batch), then the callbacks run.
+ *
+ * Within a slice, accepted events are shown to the policy as "pending" (gs_policy_add_pending)
+ * so that an announcement and its state, or a patch and its comments, can be accepted in the
+ * same slice. The store still decides replacement and deletion: a pending event the store
+ * then refuses (older version, deleted) may have let a dependent event in; that dependent
+ * would also have been accepted had the two arrived in separate slices a moment apart.
+ */
+
+#define GS_INGEST_JOB_SIZE 32
+#define GS_INGEST_SLICE_EVENTS 500
+#define GS_INGEST_SLICE_USEC 5000
+#define GS_INGEST_EXPIRE_INTERVAL_SECS 10
+
+typedef struct {
+	gchar *name;
+	guint64 next_seq;
+	GQueue inflight; /* GsIngestItem in arrival order, not yet ready */
+	GsIngestCounters counters;
+	guint n_items; /* items of this source not yet finished */
+	gboolean forgotten;
+} GsIngestSourceState;
+
+typedef struct {
+	GsIngestSourceState *source; /* NULL for re-processing */
+	guint64 seq;
+	gchar *json;
+	gsize len;
+	gint64 now_secs;
+	GsEvent *event;
+	gboolean needs_verify;
+	gboolean done;	  /* the worker part is finished */
+	gboolean decided; /* the outcome is final before the policy */
+	GsIngestOutcome outcome;
+	GsRejectReason reason;
+	gchar *dependency;
+	GError *error;
+	GsIngestDoneFunc callback;
+	gpointer user_data;
+} GsIngestItem;
+
+typedef struct {
+	GSource source;
+	GsIngest *self;
+} GsIngestSource;
+
+struct _GsIngest {
+	GObject parent_instance;
+	GsStore *store;
+	GsPolicy *policy;
+	GsRejectedIndex *index;
+	GMainContext *context;
+	GSource *source;
+	GSource *expire_source;
+	GThreadPool *pool;
+	guint max_threads;
+	gsize max_event_bytes;
+	GsClockFunc clock;
+	gpointer clock_data;
+	GPtrArray *staging; /* items not yet pushed to the pool */
+	GMutex lock;
+	GPtrArray *finished; /* jobs (GPtrArray of items) back from workers, under @lock */
+	gint wake_pending;   /* atomic */
+	GQueue ready;	     /* items whose turn has come, for the policy */
+	GHashTable *sources; /* name -> GsIngestSourceState */
+	GsIngestCounters totals;
+	guint n_pending; /* submitted or re-queued, callback not yet run */
+	gboolean disposing;
+};
+
+G_DEFINE_FINAL_TYPE(GsIngest, gs_ingest, G_TYPE_OBJECT)
+
+const gchar *
+gs_ingest_outcome_to_string(GsIngestOutcome outcome)
+{
+	static GEnumClass *klass = NULL;
+	GEnumValue *value;
+
+	if (g_once_init_enter(&klass))
+		g_once_init_leave(&klass, g_type_class_ref(GS_TYPE_INGEST_OUTCOME));
+	value = g_enum_get_value(klass, outcome);
+	return value != NULL ? value->value_nick : NULL;
+}
+
+static void
+gs_ingest_source_state_free(GsIngestSourceState *state)
+{
+	g_free(state->name);
+	g_free(state);
+}
+
+static void
+gs_ingest_item_free(GsIngestItem *item)
+{
+	g_free(item->json);
+	g_clear_pointer(&item->event, gs_event_unref);
+	g_free(item->dependency);
+	g_clear_error(&item->error);
+	g_free(item);
+}
+
+static gint64
+gs_ingest_default_clock(gpointer user_data)
+{
+	return g_get_real_time();
+}
+
+/* ---- the worker side: parse, limits, id, signature ---- */
+
+static void
+gs_ingest_item_set(GsIngestItem *item,
+		   GsIngestOutcome outcome,
+		   GsRejectReason reason,
+		   GError *error)
+{
+	item->decided = TRUE;
+	item->outcome = outcome;
+	item->reason = reason;
+	if (error != NULL) {
+		g_clear_error(&item->error);
+		item->error = error;
+	}
+}
+
+static gboolean
+gs_ingest_item_parse(GsIngestItem *item)
+{
+	g_autoptr(JsonNode) root = NULL;
+	GError *error = NULL;
+
+	root = gs_json_parse(item->json, (gssize)item->len, &error);
+	if (root == NULL) {
+		gs_ingest_item_set(
+			item, GS_INGEST_OUTCOME_INVALID, GS_REJECT_REASON_MALFORMED_JSON, error);
+		return FALSE;
+	}
+	item->event = gs_event_new_from_node(root, &error);
+	if (item->event == NULL) {
+		gs_ingest_item_set(
+			item, GS_INGEST_OUTCOME_INVALID, GS_REJECT_REASON_INVALID_EVENT, error);
+		return FALSE;
+	}
+	g_clear_pointer(&item->json, g_free);
+	return TRUE;
+}
+
+static gboolean
+gs_ingest_item_check_limits(GsIngestItem *item)
+{
+	GsEvent *event = item->event;
+
+	if (gs_event_get_n_tags(event) > GS_INGEST_MAX_TAGS) {
+		gs_ingest_item_set(item,
+				   GS_INGEST_OUTCOME_REJECTED,
+				   GS_REJECT_REASON_TOO_MANY_TAGS,
+				   g_error_new(GS_ERROR,
+					       GS_ERROR_TOO_LARGE,
+					       "event %s has %u tags, more than %u",
+					       gs_event_get_id(event),
+					       gs_event_get_n_tags(event),
+					       (guint)GS_INGEST_MAX_TAGS));
+		return FALSE;
+	}
+	if (gs_event_get_created_at(event) > item->now_secs + GS_INGEST_MAX_FUTURE_SECS) {
+		gs_ingest_item_set(item,
+				   GS_INGEST_OUTCOME_REJECTED,
+				   GS_REJECT_REASON_FUTURE,
+				   g_error_new(GS_ERROR,
+					       GS_ERROR_INVALID_EVENT,
+					       "event %s is dated %" G_GINT64_FORMAT
+					       ", more than %u s ahead",
+					       gs_event_get_id(event),
+					       gs_event_get_created_at(event),
+					       (guint)GS_INGEST_MAX_FUTURE_SECS));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+gs_ingest_item_work(GsIngestItem *item)
+{
+	GError *error = NULL;
+
+	if (item->decided)
+		return;
+	if (item->event == NULL && !gs_ingest_item_parse(item))
+		return;
+	if (!gs_ingest_item_check_limits(item))
+		return;
+	if (!item->needs_verify)
+		return;
+	if (!gs_event_check_id(item->event, &error)) {
+		gs_ingest_item_set(item, GS_INGEST_OUTCOME_INVALID, GS_REJECT_REASON_BAD_ID, error);
+		return;
+	}
+	if (!gs_event_check_signature(item->event, &error)) {
+		gs_ingest_item_set(
+			item, GS_INGEST_OUTCOME_INVALID, GS_REJECT_REASON_BAD_SIGNATURE, error);
+	}
+}
+
+static void
+gs_ingest_worker(gpointer data, gpointer user_data)
+{
+	GPtrArray *job = data;
+	GsIngest *self = GS_INGEST(user_data);
+
+	for (guint i = 0; i < job->len; i++)
+		gs_ingest_item_work(g_ptr_array_index(job, i));
+	g_mutex_lock(&self->lock);
+	g_ptr_array_add(self->finished, job);
+	g_mutex_unlock(&self->lock);
+	if (g_atomic_int_compare_and_exchange(&self->wake_pending, 0, 1))
+		g_main_context_wakeup(self->context);
+}
+
+/* ---- the main-context side ---- */
+
+static GsIngestSourceState *
+gs_ingest_source_state(GsIngest *self, const gchar *name)
+{
+	GsIngestSourceState *state = g_hash_table_lookup(self->sources, name);
+
+	if (state == NULL) {
+		state = g_new0(GsIngestSourceState, 1);
+		state->name = g_strdup(name);
+		g_queue_init(&state->inflight);
+		g_hash_table_insert(self->sources, state->name, state);
+	}
+	state->forgotten = FALSE;
+	return state;
+}
+
+static void
+gs_ingest_push_staging(GsIngest *self)
+{
+	g_autoptr(GError) error = NULL;
+	GPtrArray *job;
+
+	if (self->staging->len == 0)
+		return;
+	job = g_steal_pointer(&self->staging);
+	self->staging = g_ptr_array_sized_new(GS_INGEST_JOB_SIZE);
+	if (!g_thread_pool_push(self->pool, job, &error)) {
+		/* no thread could be started: do the work here rather than lose events */
+		g_warning("failed to start an ingest worker: %s", error->message);
+		gs_ingest_worker(job, self);
+	}
+}
+
+/* the reorder buffer: ready are the done items at the head of their source's queue */
+static void
+gs_ingest_advance(GsIngest *self, GsIngestSourceState *state)
+{
+	GQueue *inflight = &state->inflight;
+	while (inflight->head != NULL && ((GsIngestItem *)inflight->head->data)->done)
+		g_queue_push_tail(&self->ready, g_queue_pop_head(inflight));
+}
+
+static void
+gs_ingest_enqueue(GsIngest *self, GsIngestItem *item)
+{
+	self->n_pending++;
+	g_queue_push_tail(&item->source->inflight, item);
+	if (item->decided) {
+		/* refused before any work: it only waits for its turn */
+		item->done = TRUE;
+		gs_ingest_advance(self, item->source);
+		return;
+	}
+	g_ptr_array_add(self->staging, item);
+	if (self->staging->len >= GS_INGEST_JOB_SIZE)
+		gs_ingest_push_staging(self);
+}
+
+static GsIngestItem *
+gs_ingest_item_new(GsIngest *self,
+		   const gchar *source,
+		   GsIngestDoneFunc callback,
+		   gpointer user_data)
+{
+	GsIngestItem *item = g_new0(GsIngestItem, 1);
+
+	item->source = gs_ingest_source_state(self, source);
+	item->seq = item->source->next_seq++;
+	item->now_secs = self->clock(self->clock_data) / G_USEC_PER_SEC;
+	item->needs_verify = TRUE;
+	item->callback = callback;
+	item->user_data = user_data;
+	item->source->counters.received++;
+	item->source->n_items++;
+	self->totals.received++;
+	return item;
+}
+
+static gboolean
+gs_ingest_check_size(GsIngest *self, GsIngestItem *item, gsize len)
+{
+	if (len <= self->max_event_bytes)
+		return TRUE;
+	gs_ingest_item_set(item,
+			   GS_INGEST_OUTCOME_REJECTED,
+			   GS_REJECT_REASON_TOO_LARGE,
+			   g_error_new(GS_ERROR,
+				       GS_ERROR_TOO_LARGE,
+				       "event of %" G_GSIZE_FORMAT
+				       " bytes is over the limit of %" G_GSIZE_FORMAT,
+				       len,
+				       self->max_event_bytes));
+	return FALSE;
+}
+
+/**
+ * gs_ingest_submit:
+ * @source: where the event came from: a relay URL or a client connection name
+ * @json: the event object as received
+ * @len: its length in bytes
+ * @callback: (nullable): called once with the result, on this object's main context
+ *
+ * Counts the event as received and runs it through the pipeline. Never blocks on CPU work:
+ * parsing and verification happen on worker threads.
+ */
+void
+gs_ingest_submit(GsIngest *self,
+		 const gchar *source,
+		 const gchar *json,
+		 gsize len,
+		 GsIngestDoneFunc callback,
+		 gpointer user_data)
+{
+	GsIngestItem *item;
+
+	g_return_if_fail(GS_IS_INGEST(self));
+	g_return_if_fail(source != NULL);
+	g_return_if_fail(json != NULL || len == 0);
+
+	item = gs_ingest_item_new(self, source, callback, user_data);
+	if (gs_ingest_check_size(self, item, len)) {
+		item->json = g_strndup(json, len);
+		item->len = len;
+	}
+	gs_ingest_enqueue(self, item);
+}
+
+/**
+ * gs_ingest_submit_event:
+ * @event: an event parsed elsewhere (e.g. by the relay endpoint); its id and signature are
+ *   still checked
+ *
+ * As gs_ingest_submit(), without the parse step; the size limit applies to our JSON of it.
+ */
+void
+gs_ingest_submit_event(GsIngest *self,
+		       const gchar *source,
+		       GsEvent *event,
+		       GsIngestDoneFunc callback,
+		       gpointer user_data)
+{
+	GsIngestItem *item;
+
+	g_return_if_fail(GS_IS_INGEST(self));
+	g_return_if_fail(source != NULL);
+	g_return_if_fail(event != NULL);
+
+	item = gs_ingest_item_new(self, source, callback, user_data);
+	item->event = gs_event_ref(event);
+	gs_ingest_check_size(self, item, gs_event_get_json_size(event));
+	gs_ingest_enqueue(self, item);
+}
+
+static void
+gs_ingest_count(GsIngest *self, GsIngestItem *item)
+{
+	GsIngestCounters *counters[] = {&self->totals,
+					item->source != NULL ? &item->source->counters : NULL};
+
+	for (guint i = 0; i < G_N_ELEMENTS(counters); i++) {
+		if (counters[i] == NULL)
+			continue;
+		counters[i]->outcomes[item->outcome]++;
+		if (item->reason != GS_REJECT_REASON_NONE)
+			counters[i]->reasons[item->reason]++;
+	}
+}
+
+static void
+gs_ingest_finish(GsIngest *self, GsIngestItem *item)
+{
+	gs_ingest_count(self, item);
+	if (item->callback != NULL) {
+		GsIngestResult result = {
+			.source = item->source != NULL ? item->source->name : NULL,
+			.seq = item->seq,
+			.outcome = item->outcome,
+			.reason = item->reason,
+			.dependency = item->dependency,
+			.event = item->event,
+			.error = item->error,
+		};
+		item->callback(self, &result, item->user_data);
+	}
+	if (item->source != NULL && --item->source->n_items == 0 && item->source->forgotten)
+		g_hash_table_remove(self->sources, item->source->name);
+	self->n_pending--;
+	gs_ingest_item_free(item);
+}
+
+/* moves the finished jobs' items into the reorder buffers and on to the ready queue */
+static void
+gs_ingest_collect(GsIngest *self)
+{
+	g_autoptr(GPtrArray) jobs = NULL;
+
+	g_atomic_int_set(&self->wake_pending, 0);
+	g_mutex_lock(&self->lock);
+	if (self->finished->len > 0) {
+		jobs = self->finished;
+		self->finished = g_ptr_array_new();
+	}
+	g_mutex_unlock(&self->lock);
+	if (jobs == NULL)
+		return;
+	for (guint i = 0; i < jobs->len; i++) {
+		GPtrArray *job = g_ptr_array_index(jobs, i);
+		for (guint j = 0; j < job->len; j++) {
+			GsIngestItem *item = g_ptr_array_index(job, j);
+			item->done = TRUE;
+			gs_ingest_advance(self, item->source);
+		}
+		g_ptr_array_unref(job);
+	}
+}
+
+static void
+gs_ingest_file_rejected(GsIngest *self, GsIngestItem *item, const GsPolicyResult *result)
+{
+	g_auto(GStrv) keys = gs_policy_dup_wait_keys(self->policy, item->event, result);
+
+	if (result->verdict == GS_POLICY_VERDICT_DEFERRED)
+		gs_rejected_index_add_deferred(
+			self->index, item->event, (const gchar *const *)keys);
+	else
+		gs_rejected_index_add_rejected(
+			self->index, item->event, (const gchar *const *)keys);
+}
+
+/* the policy step for one ready item; returns %TRUE when it goes into the insert batch */
+static gboolean
+gs_ingest_decide(GsIngest *self, GsIngestItem *item)
+{
+	g_auto(GsPolicyResult) result = {0};
+	GError *error = NULL;
+
+	if (item->decided)
+		return FALSE;
+	if (!gs_policy_decide(self->policy, item->event, &result, &error)) {
+		gs_ingest_item_set(
+			item, GS_INGEST_OUTCOME_FAILED, GS_REJECT_REASON_STORE_ERROR, error);
+		return FALSE;
+	}
+	switch (result.verdict) {
+	case GS_POLICY_VERDICT_ACCEPTED:
+		gs_policy_add_pending(self->policy, item->event);
+		return TRUE;
+	case GS_POLICY_VERDICT_DUPLICATE:
+		gs_ingest_item_set(item, GS_INGEST_OUTCOME_DUPLICATE, GS_REJECT_REASON_NONE, NULL);
+		return FALSE;
+	case GS_POLICY_VERDICT_DEFERRED:
+		gs_ingest_item_set(item, GS_INGEST_OUTCOME_DEFERRED, GS_REJECT_REASON_NONE, NULL);
+		item->dependency = g_strdup(result.dependency);
+		gs_ingest_file_rejected(self, item, &result);
+		return FALSE;
+	case GS_POLICY_VERDICT_REJECTED:
+	default:
+		gs_ingest_item_set(item, GS_INGEST_OUTCOME_REJECTED, result.reason, NULL);
+		gs_ingest_file_rejected(self, item, &result);
+		return FALSE;
+	}
+}
+
+static void
+gs_ingest_apply_store_result(GsIngest *self, GsIngestItem *item, GsStoreResult result)
+{
+	switch (result) {
+	case GS_STORE_RESULT_STORED:
+	case GS_STORE_RESULT_REPLACED:
+		gs_ingest_item_set(item, GS_INGEST_OUTCOME_STORED, GS_REJECT_REASON_NONE, NULL);
+		break;
+	case GS_STORE_RESULT_DUPLICATE:
+		gs_ingest_item_set(item, GS_INGEST_OUTCOME_DUPLICATE, GS_REJECT_REASON_NONE, NULL);
+		break;
+	case GS_STORE_RESULT_REFUSED_DELETED:
+		gs_ingest_item_set(
+			item, GS_INGEST_OUTCOME_REJECTED, GS_REJECT_REASON_DELETED, NULL);
+		gs_rejected_index_add_rejected(self->index, item->event, NULL);
+		break;
+	case GS_STORE_RESULT_REFUSED_OLDER:
+	default:
+		gs_ingest_item_set(
+			item, GS_INGEST_OUTCOME_REJECTED, GS_REJECT_REASON_SUPERSEDED, NULL);
+		gs_rejected_index_add_rejected(self->index, item->event, NULL);
+		break;
+	}
+}
+
+static void
+gs_ingest_insert(GsIngest *self, GPtrArray *accepted)
+{
+	g_autoptr(GPtrArray) events = g_ptr_array_sized_new(accepted->len);
+	g_autoptr(GArray) results = g_array_new(FALSE, FALSE, sizeof(GsStoreResult));
+	g_autoptr(GError) error = NULL;
+
+	for (guint i = 0; i < accepted->len; i++) {
+		GsIngestItem *item = g_ptr_array_index(accepted, i);
+		g_ptr_array_add(events, item->event);
+	}
+	if (!gs_store_insert_batch(self->store, events, results, &error)) {
+		g_warning("failed to store %u events: %s", accepted->len, error->message);
+		for (guint i = 0; i < accepted->len; i++) {
+			gs_ingest_item_set(g_ptr_array_index(accepted, i),
+					   GS_INGEST_OUTCOME_FAILED,
+					   GS_REJECT_REASON_STORE_ERROR,
+					   g_error_copy(error));
+		}
+		return;
+	}
+	for (guint i = 0; i < accepted->len; i++) {
+		gs_ingest_apply_store_result(self,
+					     g_ptr_array_index(accepted, i),
+					     g_array_index(results, GsStoreResult, i));
+	}
+}
+
+/* one slice: decide up to GS_INGEST_SLICE_EVENTS ready items (or ~5 ms of policy work),
+ * insert the accepted ones in one transaction, then call back in order */
+static void
+gs_ingest_drain_slice(GsIngest *self)
+{
+	g_autoptr(GPtrArray) slice = g_ptr_array_new();
+	g_autoptr(GPtrArray) accepted = g_ptr_array_new();
+	gint64 deadline = g_get_monotonic_time() + GS_INGEST_SLICE_USEC;
+
+	while (self->ready.length > 0 && slice->len < GS_INGEST_SLICE_EVENTS) {
+		GsIngestItem *item = g_queue_pop_head(&self->ready);
+		g_ptr_array_add(slice, item);
+		if (gs_ingest_decide(self, item))
+			g_ptr_array_add(accepted, item);
+		if (slice->len % 32 == 0 && g_get_monotonic_time() > deadline)
+			break;
+	}
+	if (accepted->len > 0)
+		gs_ingest_insert(self, accepted);
+	gs_policy_clear_pending(self->policy);
+	for (guint i = 0; i < slice->len; i++)
+		gs_ingest_finish(self, g_ptr_array_index(slice, i));
+}
+
+/* a dependency arrived: queue the deferred events waiting for it */
+static void
+gs_ingest_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
+{
+	GsIngest *self = GS_INGEST(user_data);
+	g_auto(GStrv) keys = gs_policy_dup_arrival_keys(self->policy, event);
+
+	for (guint i = 0; keys[i] != NULL; i++) {
+		g_autoptr(GPtrArray) events = NULL;
+
+		if (!gs_rejected_index_has_dependents(self->index, keys[i]))
+			continue;
+		events = gs_rejected_index_take_dependents(self->index, keys[i]);
+		for (guint j = 0; j < events->len; j++) {
+			GsIngestItem *item = g_new0(GsIngestItem, 1);
+			item->event = gs_event_ref(g_ptr_array_index(events, j));
+			item->done = TRUE;
+			self->totals.reprocessed++;
+			self->n_pending++;
+			g_queue_push_tail(&self->ready, item);
+		}
+	}
+}
+
+static gboolean
+gs_ingest_has_work(GsIngest *self)
+{
+	return g_atomic_int_get(&self->wake_pending) != 0 || self->staging->len > 0 ||
+	       self->ready.length > 0;
+}
+
+static gboolean
+gs_ingest_source_prepare(GSource *source, gint *timeout)
+{
+	GsIngestSource *s = (GsIngestSource *)source;
+	*timeout = -1;
+	return s->self != NULL && gs_ingest_has_work(s->self);
+}
+
+static gboolean
+gs_ingest_source_check(GSource *source)
+{
+	GsIngestSource *s = (GsIngestSource *)source;
+	return s->self != NULL && gs_ingest_has_work(s->self);
+}
+
+static gboolean
+gs_ingest_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+	GsIngest *self = ((GsIngestSource *)source)->self;
+
+	if (self == NULL)
+		return G_SOURCE_REMOVE;
+	gs_ingest_push_staging(self);
+	gs_ingest_collect(self);
+	if (self->ready.length > 0)
+		gs_ingest_drain_slice(self);
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs gs_ingest_source_funcs = {
+	gs_ingest_source_prepare,
+	gs_ingest_source_check,
+	gs_ingest_source_dispatch,
+	NULL,
+	NULL,
+	NULL,
+};
+
+static gboolean
+gs_ingest_expire_cb(gpointer user_data)
+{
+	GsIngest *self = GS_INGEST(user_data);
+	gs_rejected_index_expire(self->index);
+	return G_SOURCE_CONTINUE;
+}
+
+/**
+ * gs_ingest_flush:
+ *
+ * Iterates the ingest's main context until every event submitted so far, and every deferred
+ * event re-queued meanwhile, has had its callback. For tests, benchmarks and shutdown; call it
+ * from the thread that owns the context.
+ */
+void
+gs_ingest_flush(GsIngest *self)
+{
+	g_return_if_fail(GS_IS_INGEST(self));
+	while (self->n_pending > 0)
+		g_main_context_iteration(self->context, TRUE);
+}
+
+/**
+ * gs_ingest_get_pending:
+ *
+ * Returns: the number of events whose callback has not run yet
+ */
+guint
+gs_ingest_get_pending(GsIngest *self)
+{
+	g_return_val_if_fail(GS_IS_INGEST(self), 0);
+	return self->n_pending;
+}
+
+/**
+ * gs_ingest_get_counters:
+ * @source: (nullable): a source, or %NULL for the totals
+ * @counters: (out caller-allocates): the values
+ *
+ * Returns: %FALSE (and zeros) when @source is unknown
+ */
+gboolean
+gs_ingest_get_counters(GsIngest *self, const gchar *source, GsIngestCounters *counters)
+{
+	GsIngestSourceState *state;
+
+	g_return_val_if_fail(GS_IS_INGEST(self), FALSE);
+	memset(counters, 0, sizeof(*counters));
+	if (source == NULL) {
+		*counters = self->totals;
+		return TRUE;
+	}
+	state = g_hash_table_lookup(self->sources, source);
+	if (state == NULL)
+		return FALSE;
+	*counters = state->counters;
+	return TRUE;
+}
+
+static GVariant *
+gs_ingest_counters_to_variant(const GsIngestCounters *c)
+{
+	GVariantDict dict;
+	GVariantBuilder outcomes;
+	GVariantBuilder reasons;
+
+	g_variant_builder_init(&outcomes, G_VARIANT_TYPE("a{st}"));
+	for (guint i = 0; i < GS_INGEST_OUTCOME_LAST; i++)
+		g_variant_builder_add(
+			&outcomes, "{st}", gs_ingest_outcome_to_string(i), c->outcomes[i]);
+	g_variant_builder_init(&reasons, G_VARIANT_TYPE("a{st}"));
+	for (guint i = GS_REJECT_REASON_NONE + 1; i < GS_REJECT_REASON_LAST; i++) {
+		if (c->reasons[i] > 0)
+			g_variant_builder_add(
+				&reasons, "{st}", gs_reject_reason_to_string(i), c->reasons[i]);
+	}
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "received", "t", c->received);
+	g_variant_dict_insert(&dict, "reprocessed", "t", c->reprocessed);
+	g_variant_dict_insert_value(&dict, "outcomes", g_variant_builder_end(&outcomes));
+	g_variant_dict_insert_value(&dict, "reasons", g_variant_builder_end(&reasons));
+	return g_variant_dict_end(&dict);
+}
+
+/**
+ * gs_ingest_dup_counters:
+ *
+ * A snapshot for metrics: an `a{sv}` with "received" (t), "reprocessed" (t), "outcomes"
+ * (a{st} by outcome nick), "reasons" (a{st} by reason nick, non-zero only) for the totals,
+ * and "sources" (a{sa{sv}}) with the same keys per source.
+ *
+ * Returns: (transfer full): a non-floating GVariant
+ */
+GVariant *
+gs_ingest_dup_counters(GsIngest *self)
+{
+	g_autoptr(GVariant) totals = NULL;
+	GVariantDict dict;
+	GVariantBuilder sources;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_return_val_if_fail(GS_IS_INGEST(self), NULL);
+	g_variant_builder_init(&sources, G_VARIANT_TYPE("a{sa{sv}}"));
+	g_hash_table_iter_init(&iter, self->sources);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		GsIngestSourceState *state = value;
+		g_variant_builder_add(&sources,
+				      "{s@a{sv}}",
+				      state->name,
+				      gs_ingest_counters_to_variant(&state->counters));
+	}
+	totals = g_variant_ref_sink(gs_ingest_counters_to_variant(&self->totals));
+	g_variant_dict_init(&dict, totals);
+	g_variant_dict_insert_value(&dict, "sources", g_variant_builder_end(&sources));
+	return g_variant_ref_sink(g_variant_dict_end(&dict));
+}
+
+/**
+ * gs_ingest_forget_source:
+ *
+ * Drops the counters of @source (a relay that was removed), once its events in flight are
+ * done. The totals keep counting them.
+ */
+void
+gs_ingest_forget_source(GsIngest *self, const gchar *source)
+{
+	GsIngestSourceState *state;
+
+	g_return_if_fail(GS_IS_INGEST(self));
+	state = g_hash_table_lookup(self->sources, source);
+	if (state == NULL)
+		return;
+	state->forgotten = TRUE;
+	if (state->n_items == 0)
+		g_hash_table_remove(self->sources, source);
+}
+
+/**
+ * gs_ingest_set_max_threads:
+ * @max_threads: worker threads for parse and verification; 0 for one per processor
+ */
+void
+gs_ingest_set_max_threads(GsIngest *self, guint max_threads)
+{
+	g_return_if_fail(GS_IS_INGEST(self));
+	self->max_threads = max_threads > 0 ? max_threads : g_get_num_processors();
+	g_thread_pool_set_max_threads(self->pool, (gint)self->max_threads, NULL);
+}
+
+guint
+gs_ingest_get_max_threads(GsIngest *self)
+{
+	g_return_val_if_fail(GS_IS_INGEST(self), 0);
+	return self->max_threads;
+}
+
+/**
+ * gs_ingest_set_max_event_bytes:
+ * @max_event_bytes: the largest event JSON accepted (`max-event-bytes`, 256 KiB)
+ */
+void
+gs_ingest_set_max_event_bytes(GsIngest *self, gsize max_event_bytes)
+{
+	g_return_if_fail(GS_IS_INGEST(self));
+	self->max_event_bytes = max_event_bytes;
+}
+
+/**
+ * gs_ingest_set_clock:
+ * @clock: (nullable): the clock for the `created_at` limit, %NULL for g_get_real_time()
+ */
+void
+gs_ingest_set_clock(GsIngest *self, GsClockFunc clock, gpointer user_data)
+{
+	g_return_if_fail(GS_IS_INGEST(self));
+	self->clock = clock != NULL ? clock : gs_ingest_default_clock;
+	self->clock_data = user_data;
+}
+
+/* every event still in the pipeline gets its callback, as failed */
+static void
+gs_ingest_fail_all(GsIngest *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	gs_ingest_collect(self);
+	g_hash_table_iter_init(&iter, self->sources);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		GsIngestSourceState *state = value;
+		while (state->inflight.length > 0)
+			g_queue_push_tail(&self->ready, g_queue_pop_head(&state->inflight));
+	}
+	while (self->ready.length > 0) {
+		GsIngestItem *item = g_queue_pop_head(&self->ready);
+		if (!item->decided) {
+			gs_ingest_item_set(item,
+					   GS_INGEST_OUTCOME_FAILED,
+					   GS_REJECT_REASON_SHUTDOWN,
+					   g_error_new_literal(GS_ERROR,
+							       GS_ERROR_BUSY,
+							       "the ingest shut down first"));
+		}
+		gs_ingest_finish(self, item);
+	}
+}
+
+static void
+gs_ingest_dispose(GObject *object)
+{
+	GsIngest *self = GS_INGEST(object);
+
+	if (self->pool != NULL) {
+		gs_ingest_push_staging(self);
+		/* let the workers finish what they hold, then fail everything not decided */
+		g_thread_pool_free(g_steal_pointer(&self->pool), FALSE, TRUE);
+		gs_ingest_fail_all(self);
+	}
+	if (self->source != NULL) {
+		((GsIngestSource *)self->source)->self = NULL;
+		g_source_destroy(self->source);
+		g_clear_pointer(&self->source, g_source_unref);
+	}
+	if (self->expire_source != NULL) {
+		g_source_destroy(self->expire_source);
+		g_clear_pointer(&self->expire_source, g_source_unref);
+	}
+	if (self->store != NULL)
+		g_signal_handlers_disconnect_by_data(self->store, self);
+	g_clear_object(&self->store);
+	g_clear_object(&self->policy);
+	g_clear_object(&self->index);
+	G_OBJECT_CLASS(gs_ingest_parent_class)->dispose(object);
+}
+
+static void
+gs_ingest_finalize(GObject *object)
+{
+	GsIngest *self = GS_INGEST(object);
+
+	g_ptr_array_unref(self->staging);
+	g_ptr_array_unref(self->finished);
+	g_hash_table_unref(self->sources);
+	g_mutex_clear(&self->lock);
+	g_main_context_unref(self->context);
+	G_OBJECT_CLASS(gs_ingest_parent_class)->finalize(object);
+}
+
+static void
+gs_ingest_class_init(GsIngestClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	object_class->dispose = gs_ingest_dispose;
+	object_class->finalize = gs_ingest_finalize;
+}
+
+static void
+gs_ingest_init(GsIngest *self)
+{
+	self->max_event_bytes = GS_INGEST_DEFAULT_MAX_EVENT_BYTES;
+	self->clock = gs_ingest_default_clock;
+	self->staging = g_ptr_array_sized_new(GS_INGEST_JOB_SIZE);
+	self->finished = g_ptr_array_new();
+	g_mutex_init(&self->lock);
+	g_queue_init(&self->ready);
+	self->sources = g_hash_table_new_full(
+		g_str_hash, g_str_equal, NULL, (GDestroyNotify)gs_ingest_source_state_free);
+}
+
+/**
+ * gs_ingest_new:
+ * @store: where accepted events go
+ * @policy: the acceptance policy (over @store)
+ * @index: where deferred and refused events are filed; expired on a timer by the ingest
+ *
+ * Results are delivered on the thread-default main context of the caller.
+ *
+ * Returns: (transfer full): a new ingest with one worker thread per processor
+ */
+GsIngest *
+gs_ingest_new(GsStore *store, GsPolicy *policy, GsRejectedIndex *index)
+{
+	GsIngest *self;
+	g_autoptr(GError) error = NULL;
+
+	g_return_val_if_fail(GS_IS_STORE(store), NULL);
+	g_return_val_if_fail(GS_IS_POLICY(policy), NULL);
+	g_return_val_if_fail(GS_IS_REJECTED_INDEX(index), NULL);
+
+	self = g_object_new(GS_TYPE_INGEST, NULL);
+	self->store = g_object_ref(store);
+	self->policy = g_object_ref(policy);
+	self->index = g_object_ref(index);
+	self->context = g_main_context_ref_thread_default();
+	self->max_threads = g_get_num_processors();
+	self->pool =
+		g_thread_pool_new(gs_ingest_worker, self, (gint)self->max_threads, FALSE, &error);
+	g_assert_no_error(error); /* only exclusive pools can fail to start */
+	self->source = g_source_new(&gs_ingest_source_funcs, sizeof(GsIngestSource));
+	((GsIngestSource *)self->source)->self = self;
+	g_source_set_name(self->source, "GsIngest");
+	g_source_attach(self->source, self->context);
+	self->expire_source = g_timeout_source_new_seconds(GS_INGEST_EXPIRE_INTERVAL_SECS);
+	g_source_set_callback(self->expire_source, gs_ingest_expire_cb, self, NULL);
+	g_source_attach(self->expire_source, self->context);
+	g_signal_connect(store, "event-stored", G_CALLBACK(gs_ingest_event_stored_cb), self);
+	return self;
+}

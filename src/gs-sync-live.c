@@ -1,0 +1,340 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "GsSync"
+
+#include "config.h"
+
+#include "gs-sync-filters.h"
+#include "gs-sync-manager-private.h"
+
+/*
+ * Live subscriptions (specs/sync.md 2): the layer filters with `limit:0`, kept open for the
+ * life of the connection and not tracked as batches. A relay gets few REQs: one for L1, one
+ * for L2 (state and repository filters of the confirmed and pending repositories) and one for
+ * L3 (their root events), each split only past 200 filters (strfry's limit per REQ). They are
+ * rebuilt when the item sets change: the new REQ opens before the old one closes, so nothing
+ * published meanwhile is missed.
+ *
+ * Also the intake of every event a relay sends, live or historic: it is parsed, checked
+ * against the filters of the subscription it came on (relays send events that match nothing
+ * we asked, section 14), and handed to the ingest with the relay URL as its source.
+ */
+
+#define GS_SYNC_LIVE_MAX_FILTERS 200
+
+static void
+gs_sync_live_sub_free(GsSyncLiveSub *sub)
+{
+	g_free(sub->sub_id);
+	g_ptr_array_unref(sub->filters);
+	g_free(sub);
+}
+
+static void
+gs_sync_intake_done_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
+{
+	GsSyncManager *self = GS_SYNC_MANAGER(user_data);
+
+	if (result->outcome == GS_INGEST_OUTCOME_STORED)
+		self->events_synced++;
+	g_object_unref(self);
+}
+
+/**
+ * gs_sync_intake_event:
+ * @filters: (element-type GsFilter) (nullable): the subscription's filters
+ * @event_out: (out) (optional) (transfer full): the parsed event when it matched and went to
+ *   the ingest, else %NULL
+ *
+ * Counts the event as received from @relay, parses it, drops it when it matches none of
+ * @filters, and submits it to the ingest, which verifies, decides and stores. Events that
+ * cannot be parsed, or are too large to parse, go to the ingest raw so that they are counted
+ * with their reason.
+ */
+void
+gs_sync_intake_event(GsSyncManager *self,
+		     GsSyncRelay *relay,
+		     const gchar *json,
+		     gsize len,
+		     GPtrArray *filters,
+		     GsEvent **event_out)
+{
+	g_autoptr(GsEvent) event = NULL;
+
+	if (event_out != NULL)
+		*event_out = NULL;
+	relay->stats.events_received++;
+	relay->stats.last_event_at = gs_sync_manager_now(self);
+	if (len > self->opts.max_event_bytes ||
+	    (event = gs_event_new_from_json(json, len, NULL)) == NULL) {
+		gs_ingest_submit(self->ingest,
+				 relay->url,
+				 json,
+				 len,
+				 gs_sync_intake_done_cb,
+				 g_object_ref(self));
+		return;
+	}
+	if (filters != NULL && !gs_filters_match(filters, event)) {
+		relay->stats.events_dropped++;
+		g_debug("%s: dropped event %s: it matches no filter of its subscription",
+			relay->url,
+			gs_event_get_id(event));
+		return;
+	}
+	gs_ingest_submit_event(
+		self->ingest, relay->url, event, gs_sync_intake_done_cb, g_object_ref(self));
+	if (event_out != NULL)
+		*event_out = g_steal_pointer(&event);
+}
+
+static GsSyncLiveSub *
+gs_sync_live_find(GsSyncRelay *relay, const gchar *sub_id)
+{
+	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
+		for (guint i = 0; i < relay->live[l]->len; i++) {
+			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
+			if (g_strcmp0(sub->sub_id, sub_id) == 0)
+				return sub;
+		}
+	}
+	return NULL;
+}
+
+gboolean
+gs_sync_live_is_sub(GsSyncRelay *relay, const gchar *sub_id)
+{
+	return gs_sync_live_find(relay, sub_id) != NULL;
+}
+
+static void
+gs_sync_live_event_cb(GsRelayConnection *conn,
+		      const gchar *sub_id,
+		      const gchar *json,
+		      gsize len,
+		      gpointer user_data)
+{
+	GsSyncRelay *relay = user_data;
+	GsSyncLiveSub *sub = gs_sync_live_find(relay, sub_id);
+
+	if (sub != NULL)
+		gs_sync_intake_event(relay->manager, relay, json, len, sub->filters, NULL);
+}
+
+static void
+gs_sync_live_state_cb(GsRelayConnection *conn,
+		      const gchar *sub_id,
+		      GsRelaySubscriptionEnd end,
+		      const gchar *prefix,
+		      const gchar *message,
+		      gpointer user_data)
+{
+	GsSyncRelay *relay = user_data;
+	GsSyncLiveSub *sub = gs_sync_live_find(relay, sub_id);
+
+	if (sub == NULL)
+		return;
+	if (end == GS_RELAY_SUBSCRIPTION_EOSE) {
+		sub->eose_seen = TRUE;
+		return;
+	}
+	/* closed or aborted: the relay forgot it; a rate limit sends it again afterwards */
+	g_clear_pointer(&sub->sub_id, g_free);
+	if (end == GS_RELAY_SUBSCRIPTION_CLOSED) {
+		g_info("%s: live subscription closed: %s",
+		       relay->url,
+		       message != NULL ? message : "");
+		if (g_strcmp0(gs_sync_reason_from_closed(message), "rate-limited") == 0)
+			gs_sync_manager_enter_rate_limit(relay->manager, relay, FALSE);
+	}
+}
+
+static gboolean
+gs_sync_live_open(GsSyncRelay *relay, GsSyncLiveSub *sub)
+{
+	g_autoptr(GError) error = NULL;
+
+	sub->eose_seen = FALSE;
+	sub->sub_id = gs_relay_connection_subscribe(relay->conn,
+						    sub->filters,
+						    gs_sync_live_event_cb,
+						    gs_sync_live_state_cb,
+						    relay,
+						    &error);
+	if (sub->sub_id == NULL) {
+		g_debug("%s: live subscription not opened: %s", relay->url, error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+gs_sync_live_close_all(GsSyncRelay *relay, GPtrArray *subs)
+{
+	for (guint i = 0; i < subs->len; i++) {
+		GsSyncLiveSub *sub = g_ptr_array_index(subs, i);
+		if (sub->sub_id != NULL)
+			gs_relay_connection_unsubscribe(relay->conn, sub->sub_id);
+	}
+}
+
+/* a key that is equal when two filter lists are */
+static gchar *
+gs_sync_live_key(GPtrArray *filters)
+{
+	GString *key = g_string_new(NULL);
+
+	for (guint i = 0; i < filters->len; i++) {
+		g_autofree gchar *json = gs_filter_to_json(g_ptr_array_index(filters, i));
+		g_string_append(key, json);
+		g_string_append_c(key, '\n');
+	}
+	return g_string_free(key, FALSE);
+}
+
+static gchar *
+gs_sync_live_subs_key(GPtrArray *subs)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new();
+
+	for (guint i = 0; i < subs->len; i++) {
+		GsSyncLiveSub *sub = g_ptr_array_index(subs, i);
+		for (guint j = 0; j < sub->filters->len; j++)
+			g_ptr_array_add(all, g_ptr_array_index(sub->filters, j));
+	}
+	return gs_sync_live_key(all);
+}
+
+/* replaces the subscriptions of one layer when its filters changed; returns: %FALSE when a
+ * subscription could not be opened (tried again at the next rebuild) */
+static gboolean
+gs_sync_live_set_layer(GsSyncRelay *relay, guint layer, GPtrArray *filters)
+{
+	g_autofree gchar *want = gs_sync_live_key(filters);
+	g_autofree gchar *have = gs_sync_live_subs_key(relay->live[layer]);
+	g_autoptr(GPtrArray) subs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_sub_free);
+	GPtrArray *old;
+	gboolean ok = TRUE;
+
+	if (g_strcmp0(want, have) == 0 && relay->live[layer]->len > 0)
+		return TRUE;
+	if (filters->len == 0 && relay->live[layer]->len == 0)
+		return TRUE;
+	for (guint off = 0; off < filters->len; off += GS_SYNC_LIVE_MAX_FILTERS) {
+		GsSyncLiveSub *sub = g_new0(GsSyncLiveSub, 1);
+		sub->filters = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
+		for (guint i = off; i < MIN(off + GS_SYNC_LIVE_MAX_FILTERS, filters->len); i++)
+			g_ptr_array_add(sub->filters, gs_filter_ref(g_ptr_array_index(filters, i)));
+		g_ptr_array_add(subs, sub);
+		ok &= gs_sync_live_open(relay, sub);
+	}
+	old = relay->live[layer];
+	gs_sync_live_close_all(relay, old);
+	relay->live[layer] = g_steal_pointer(&subs);
+	g_ptr_array_unref(old);
+	return ok;
+}
+
+static void
+gs_sync_live_collect(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, GPtrArray *roots)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) pending = gs_sync_index_dup_pending_batches(self->index, relay->url);
+	g_autoptr(GPtrArray) c_repos = gs_sync_index_dup_confirmed_repos(self->index, relay->url);
+	g_autoptr(GPtrArray) c_roots = gs_sync_index_dup_confirmed_roots(self->index, relay->url);
+	GPtrArray *sources[2][2] = {{c_repos, c_roots}, {NULL, NULL}};
+
+	for (guint k = 0; k < 2; k++) {
+		for (guint i = 0; sources[0][k] != NULL && i < sources[0][k]->len; i++) {
+			const gchar *item = g_ptr_array_index(sources[0][k], i);
+			if (g_hash_table_add(seen, (gpointer)item))
+				g_ptr_array_add(k == 0 ? repos : roots, g_strdup(item));
+		}
+	}
+	for (guint b = 0; b < pending->len; b++) {
+		GsSyncBatch *batch = g_ptr_array_index(pending, b);
+		sources[1][0] = gs_sync_batch_get_repos(batch);
+		sources[1][1] = gs_sync_batch_get_roots(batch);
+		for (guint k = 0; k < 2; k++) {
+			for (guint i = 0; i < sources[1][k]->len; i++) {
+				const gchar *item = g_ptr_array_index(sources[1][k], i);
+				if (g_hash_table_add(seen, (gpointer)item))
+					g_ptr_array_add(k == 0 ? repos : roots, g_strdup(item));
+			}
+		}
+	}
+}
+
+/**
+ * gs_sync_live_rebuild:
+ *
+ * Brings the live subscriptions of a relay in line with its confirmed and pending items. On a
+ * relay that takes no new subscription (rate limited) it waits for the next rebuild.
+ */
+void
+gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay)
+{
+	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
+	g_autoptr(GPtrArray) repos = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) roots = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) full = NULL;
+	g_autoptr(GPtrArray) l1 = gs_sync_filters_layer1(GS_SYNC_FILTERS_LIVE, -1);
+	g_autoptr(GPtrArray) l2 = NULL;
+	g_autoptr(GPtrArray) l2_repo = NULL;
+	g_autoptr(GPtrArray) l3 = NULL;
+	gboolean ok = TRUE;
+
+	if (!gs_sync_relay_can_subscribe(relay)) {
+		relay->live_dirty = TRUE;
+		return;
+	}
+	gs_sync_live_collect(self, relay, repos, roots);
+	full = gs_sync_targets_filter_by_level(targets, repos, GS_SYNC_LEVEL_FULL);
+	l2 = gs_sync_filters_state(repos, GS_SYNC_FILTERS_LIVE, -1, NULL);
+	l2_repo = gs_sync_filters_repos(full, GS_SYNC_FILTERS_LIVE, -1, NULL);
+	l3 = gs_sync_filters_roots(roots, GS_SYNC_FILTERS_LIVE, -1, NULL);
+	if (l2 == NULL || l2_repo == NULL || l3 == NULL) {
+		g_warning("%s: bad items in the index", relay->url);
+		return;
+	}
+	for (guint i = 0; i < l2_repo->len; i++)
+		g_ptr_array_add(l2, gs_filter_ref(g_ptr_array_index(l2_repo, i)));
+	ok &= gs_sync_live_set_layer(relay, 0, l1);
+	ok &= gs_sync_live_set_layer(relay, 1, l2);
+	ok &= gs_sync_live_set_layer(relay, 2, l3);
+	relay->live_dirty = !ok;
+}
+
+/* the connection is gone, and with it its subscriptions */
+void
+gs_sync_live_clear(GsSyncRelay *relay)
+{
+	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
+		g_clear_pointer(&relay->live[l], g_ptr_array_unref);
+		relay->live[l] =
+			g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_sub_free);
+	}
+}
+
+/* after a rate limit: what the relay closed or never answered is sent again */
+void
+gs_sync_live_resend_unanswered(GsSyncRelay *relay)
+{
+	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
+		for (guint i = 0; i < relay->live[l]->len; i++) {
+			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
+			if (sub->eose_seen)
+				continue;
+			if (sub->sub_id != NULL) {
+				gs_relay_connection_unsubscribe(relay->conn, sub->sub_id);
+				g_clear_pointer(&sub->sub_id, g_free);
+			}
+			if (!gs_sync_live_open(relay, sub))
+				relay->live_dirty = TRUE;
+		}
+	}
+}

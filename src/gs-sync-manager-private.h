@@ -1,0 +1,207 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "gs-sync-manager.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Internal to the sync manager and its parts (gs-sync-manager.c: relays, state machine and
+ * control; gs-sync-discovery.c: targets; gs-sync-runner.c: historic batches; gs-sync-live.c:
+ * live subscriptions and event intake; gs-sync-state.c: persistence). Everything runs on the
+ * main context.
+ */
+
+typedef struct _GsSyncRun GsSyncRun;
+
+/* the NIP-77 knowledge about a relay */
+typedef enum {
+	GS_SYNC_NIP77_UNKNOWN = -1,
+	GS_SYNC_NIP77_NO = 0,
+	GS_SYNC_NIP77_YES = 1,
+} GsSyncNip77;
+
+/* a historic subscription waiting for a free slot or for a rate limit to end */
+typedef void (*GsSyncSlotFunc)(GsSyncRun *run, gpointer data);
+
+typedef struct {
+	GsSyncRun *run; /* a reference */
+	GsSyncSlotFunc func;
+	gpointer data;
+	GDestroyNotify data_free;
+} GsSyncSlotWaiter;
+
+/* the items of a batch to run again */
+typedef struct {
+	GPtrArray *repos;
+	GPtrArray *roots;
+} GsSyncItems;
+
+void
+gs_sync_items_free(GsSyncItems *items);
+
+/* a live REQ: one per layer (more when a layer has over 200 filters) */
+typedef struct {
+	gchar *sub_id;
+	GPtrArray *filters; /* of GsFilter */
+	gboolean eose_seen;
+} GsSyncLiveSub;
+
+typedef struct {
+	GsSyncManager *manager; /* not a reference: the manager owns the relay */
+	gchar *url;
+	GsRelayConnection *conn;
+	gboolean bootstrap;	  /* configured or added as bootstrap: never dropped */
+	gboolean pinned;	  /* added through AddRelay: dropped only by RemoveRelay */
+	gboolean paused;	  /* Disconnect(): no attempt until Reconnect() */
+	gboolean closing;	  /* we are closing the connection: not a failure */
+	gboolean ever_connected;  /* persisted */
+	gboolean explicit_resync; /* the next connection starts afresh */
+	gint64 last_connected;	  /* unix s of the manager's clock, 0 never */
+	gint64 disconnected_at;	  /* unix s, -1 unknown */
+	gint64 last_eose[3];	  /* unix s of the last historic EOSE per layer, 0 never */
+	GsSyncNip77 nip77;
+	gint64 nip77_learned_at;
+	gint64 next_daily_at; /* unix s of the next daily pass, 0 none scheduled */
+	gint64 pass_started;  /* monotonic us when the current historic pass began, 0 none */
+	gboolean l1_wanted;   /* the L1 historic batch still has to be sent */
+	gint64 l1_since;      /* its since, -1 none */
+	/* live subscriptions per layer (index 0: L1, 1: L2, 2: L3) */
+	GPtrArray *live[3];
+	gboolean live_dirty;
+	/* historic subscriptions: sub id -> GsSyncRun (not a reference) */
+	GHashTable *hist_subs;
+	guint n_slots;	   /* historic subscriptions and NEG sessions in use */
+	guint learned_cap; /* what the relay said it takes, 0 unknown */
+	GQueue waiters;	   /* of GsSyncSlotWaiter */
+	guint completion_id;
+	GPtrArray *redo; /* of GsSyncItems: batches that had failed before a restart */
+	/* counters */
+	GsSyncRelayStats stats;
+	GHashTable *failure_reasons;  /* reason -> count */
+	GHashTable *fallback_reasons; /* reason -> count */
+} GsSyncRelay;
+
+struct _GsSyncManager {
+	GObject parent_instance;
+	GsSyncManagerOptions opts;
+	GsStore *store;
+	GsIngest *ingest;
+	GsRejectedIndex *rejected; /* nullable */
+	GsSyncIndex *index;
+	GsHealthTracker *health;
+	GHashTable *relays; /* url -> GsSyncRelay */
+	GHashTable *runs;   /* batch id (guint64 *) -> GsSyncRun */
+	GRand *rand;
+	gboolean running;
+	gboolean persist;
+	/* discovery */
+	GPtrArray *queue; /* of GsEvent, stored since the last drain */
+	gboolean reload_targets;
+	guint drain_id;
+	guint tick_id;
+	gulong stored_id;
+	/* counters */
+	guint64 events_synced;
+	GsSyncDurationHistogram durations;
+};
+
+/* gs-sync-manager.c */
+gint64
+gs_sync_manager_now(GsSyncManager *self);
+GsSyncRelay *
+gs_sync_manager_lookup(GsSyncManager *self, const gchar *url);
+GsSyncRelay *
+gs_sync_manager_ensure_relay(GsSyncManager *self, const gchar *url, gboolean bootstrap);
+gboolean
+gs_sync_relay_is_live(GsSyncRelay *relay);
+gboolean
+gs_sync_relay_can_subscribe(GsSyncRelay *relay);
+void
+gs_sync_manager_maybe_connect(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_start_work(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_completion_check(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_relay_changed(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_enter_rate_limit(GsSyncManager *self, GsSyncRelay *relay, gboolean from_notice);
+void
+gs_sync_relay_count_reason(GHashTable *reasons, const gchar *reason);
+
+/* gs-sync-discovery.c */
+gboolean
+gs_sync_discovery_load(GsSyncManager *self, GError **error);
+void
+gs_sync_discovery_event_stored_cb(GsStore *store, GsEvent *event, GsSyncManager *self);
+gboolean
+gs_sync_discovery_drain_cb(gpointer user_data);
+void
+gs_sync_discovery_diff_relay(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_discovery_sync_relays(GsSyncManager *self);
+
+/* gs-sync-live.c */
+void
+gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_live_clear(GsSyncRelay *relay);
+gboolean
+gs_sync_live_is_sub(GsSyncRelay *relay, const gchar *sub_id);
+void
+gs_sync_live_resend_unanswered(GsSyncRelay *relay);
+void
+gs_sync_intake_event(GsSyncManager *self,
+		     GsSyncRelay *relay,
+		     const gchar *json,
+		     gsize len,
+		     GPtrArray *filters,
+		     GsEvent **event_out);
+
+/* gs-sync-runner.c */
+gboolean
+gs_sync_runner_start_batch(GsSyncManager *self,
+			   GsSyncRelay *relay,
+			   GPtrArray *repos,
+			   GPtrArray *roots,
+			   gint64 since,
+			   GError **error);
+void
+gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch);
+void
+gs_sync_runner_release_slot(GsSyncRelay *relay);
+void
+gs_sync_runner_flush_waiters(GsSyncRelay *relay);
+void
+gs_sync_runner_clear_waiters(GsSyncRelay *relay);
+void
+gs_sync_runner_requeue_unanswered(GsSyncRelay *relay);
+GsSyncMethod
+gs_sync_runner_choose_method(GsSyncManager *self, GsSyncRelay *relay);
+
+/* gs-sync-state.c */
+gboolean
+gs_sync_state_init(GsSyncManager *self, GError **error);
+void
+gs_sync_state_save_relay(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_state_save_confirmed(GsSyncManager *self, GsSyncRelay *relay, GsSyncBatch *batch);
+void
+gs_sync_state_clear_confirmed(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_state_save_failed(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_state_delete_relay(GsSyncManager *self, const gchar *url);
+gboolean
+gs_sync_state_load_relays(GsSyncManager *self, GError **error);
+void
+gs_sync_state_save_rejected(GsSyncManager *self);
+void
+gs_sync_state_load_rejected(GsSyncManager *self);
+
+G_END_DECLS

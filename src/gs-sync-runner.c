@@ -1,0 +1,888 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "GsSync"
+
+#include "config.h"
+
+#include "gs-error.h"
+#include "gs-hex.h"
+#include "gs-neg-session.h"
+#include "gs-sync-filters.h"
+#include "gs-sync-manager-private.h"
+
+/*
+ * Running one historic batch (specs/sync.md 4) on a live relay:
+ * - negentropy: one NIP-77 session per filter (strfry takes one filter per NEG-OPEN) over the
+ *   local set from the store plus the rejected ids, then `{ids:[...]}` fetch rounds with the
+ *   retry protection of 4.3; "no NIP-77" or a transient failure falls back to REQ+EOSE;
+ * - REQ+EOSE: one paged subscription per filter (a page's limit applies per filter, so a
+ *   filter alone is what makes `until = oldest seen` correct).
+ * Each filter is a *stream*: a subscription, or one waiting for a slot of the relay's budget
+ * or for a rate limit to end. The batch ends once, through gs_sync_index_end_batch(); the
+ * index's batch-finished signal then tears the run down (gs_sync_runner_batch_finished()),
+ * whoever ended it (this file, a disconnection, a fresh start).
+ */
+
+#define GS_SYNC_RUN_MAX_NEG_ITEMS 5000000
+#define GS_SYNC_RUN_RATE_RETRIES 3
+/* live subscriptions (one per layer) plus one spare are kept out of the historic budget */
+#define GS_SYNC_RUN_LIVE_RESERVE 4
+
+typedef enum {
+	GS_SYNC_PHASE_NEG,
+	GS_SYNC_PHASE_FETCH,
+	GS_SYNC_PHASE_REQ,
+} GsSyncPhase;
+
+typedef struct {
+	GsFilter *base;	    /* REQ: the historic filter; FETCH: the ids filter */
+	GsFilter *current;  /* what the open (or next) subscription asks for */
+	GsSyncPager *pager; /* REQ phase only */
+	gchar *sub_id;	    /* %NULL while waiting */
+	guint page_events;
+	guint rate_retries;
+} GsSyncStream;
+
+struct _GsSyncRun {
+	gint ref_count;
+	GsSyncManager *manager;
+	GsSyncRelay *relay;
+	GsSyncBatch *batch;
+	guint64 id;
+	GsSyncMethod method; /* what it does now: negentropy until it falls back */
+	GsSyncPhase phase;
+	GPtrArray *base;     /* of GsFilter: the items' historic filters */
+	GPtrArray *streams;  /* of GsSyncStream, open or waiting */
+	GHashTable *need;    /* ids negentropy found on the relay and not here */
+	guint n_neg;	     /* NEG sessions running or waiting for a slot */
+	guint n_neg_waiting; /* of which waiting */
+	GCancellable *cancellable;
+	guint timeout_id;
+	gboolean ended;
+};
+
+static void
+gs_sync_stream_free(GsSyncStream *stream)
+{
+	g_clear_pointer(&stream->base, gs_filter_unref);
+	g_clear_pointer(&stream->current, gs_filter_unref);
+	g_clear_pointer(&stream->pager, gs_sync_pager_free);
+	g_free(stream->sub_id);
+	g_free(stream);
+}
+
+static gint
+gs_sync_run_strcmp(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+static GsSyncRun *
+gs_sync_run_ref(GsSyncRun *run)
+{
+	run->ref_count++;
+	return run;
+}
+
+static void
+gs_sync_run_unref(GsSyncRun *run)
+{
+	if (--run->ref_count > 0)
+		return;
+	g_ptr_array_unref(run->base);
+	g_ptr_array_unref(run->streams);
+	g_hash_table_unref(run->need);
+	g_object_unref(run->cancellable);
+	gs_sync_batch_unref(run->batch);
+	g_free(run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GsSyncRun, gs_sync_run_unref)
+
+static void
+gs_sync_run_finish(GsSyncRun *run, GsSyncOutcome outcome, const gchar *reason);
+static void
+gs_sync_run_check(GsSyncRun *run);
+static void
+gs_sync_run_request(GsSyncRun *run, GsSyncStream *stream);
+
+/* slots: the relay's subscription budget, shared by its batches ------------------------------- */
+
+static guint
+gs_sync_runner_cap(GsSyncRelay *relay)
+{
+	guint budget = relay->manager->opts.max_subscriptions;
+	guint cap = budget > GS_SYNC_RUN_LIVE_RESERVE + 1 ? budget - GS_SYNC_RUN_LIVE_RESERVE : 1;
+
+	if (relay->learned_cap > 0)
+		cap = MIN(cap, relay->learned_cap);
+	return cap;
+}
+
+static void
+gs_sync_slot_waiter_free(GsSyncSlotWaiter *waiter)
+{
+	if (waiter->data_free != NULL)
+		waiter->data_free(waiter->data);
+	gs_sync_run_unref(waiter->run);
+	g_free(waiter);
+}
+
+/* runs waiting work while the relay takes new subscriptions and slots are free */
+void
+gs_sync_runner_flush_waiters(GsSyncRelay *relay)
+{
+	while (gs_sync_relay_can_subscribe(relay) && relay->n_slots < gs_sync_runner_cap(relay) &&
+	       !g_queue_is_empty(&relay->waiters)) {
+		GsSyncSlotWaiter *waiter = g_queue_pop_head(&relay->waiters);
+		relay->n_slots++;
+		waiter->func(waiter->run, waiter->data);
+		waiter->data_free = NULL; /* the function took it */
+		gs_sync_slot_waiter_free(waiter);
+	}
+}
+
+void
+gs_sync_runner_clear_waiters(GsSyncRelay *relay)
+{
+	GsSyncSlotWaiter *waiter;
+
+	while ((waiter = g_queue_pop_head(&relay->waiters)) != NULL)
+		gs_sync_slot_waiter_free(waiter);
+}
+
+void
+gs_sync_runner_release_slot(GsSyncRelay *relay)
+{
+	if (relay->n_slots > 0)
+		relay->n_slots--;
+}
+
+/* @func gets a slot and takes @data; while none is free it waits, in order */
+static void
+gs_sync_run_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data, GDestroyNotify free)
+{
+	GsSyncSlotWaiter *waiter = g_new0(GsSyncSlotWaiter, 1);
+
+	waiter->run = gs_sync_run_ref(run);
+	waiter->func = func;
+	waiter->data = data;
+	waiter->data_free = free;
+	g_queue_push_tail(&run->relay->waiters, waiter);
+	gs_sync_runner_flush_waiters(run->relay);
+}
+
+static void
+gs_sync_run_drop_waiters(GsSyncRun *run)
+{
+	GList *l = run->relay->waiters.head;
+
+	while (l != NULL) {
+		GList *next = l->next;
+		GsSyncSlotWaiter *waiter = l->data;
+		if (waiter->run == run) {
+			g_queue_delete_link(&run->relay->waiters, l);
+			gs_sync_slot_waiter_free(waiter);
+		}
+		l = next;
+	}
+}
+
+/* timeout ------------------------------------------------------------------------------------- */
+
+static gboolean
+gs_sync_run_has_open(GsSyncRun *run)
+{
+	for (guint i = 0; i < run->streams->len; i++) {
+		GsSyncStream *stream = g_ptr_array_index(run->streams, i);
+		if (stream->sub_id != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+gs_sync_run_arm_timeout(GsSyncRun *run);
+
+/* no EOSE within batch-timeout, reset by each event: the batch fails (section 4.2); time spent
+ * waiting for a slot or a rate limit does not count */
+static gboolean
+gs_sync_run_timeout_cb(gpointer user_data)
+{
+	GsSyncRun *run = user_data;
+
+	run->timeout_id = 0;
+	if (!gs_sync_run_has_open(run)) {
+		gs_sync_run_arm_timeout(run);
+		return G_SOURCE_REMOVE;
+	}
+	g_info("%s: batch %" G_GUINT64_FORMAT " timed out",
+	       run->relay->url,
+	       gs_sync_batch_get_id(run->batch));
+	gs_sync_batch_mark_failed(run->batch, "timeout");
+	gs_sync_run_finish(run, GS_SYNC_OUTCOME_FAILED, "timeout");
+	return G_SOURCE_REMOVE;
+}
+
+static void
+gs_sync_run_arm_timeout(GsSyncRun *run)
+{
+	g_clear_handle_id(&run->timeout_id, g_source_remove);
+	if (!run->ended)
+		run->timeout_id = g_timeout_add(
+			run->manager->opts.batch_timeout_ms, gs_sync_run_timeout_cb, run);
+}
+
+/* streams ------------------------------------------------------------------------------------- */
+
+static GsSyncStream *
+gs_sync_run_find_stream(GsSyncRun *run, const gchar *sub_id)
+{
+	for (guint i = 0; i < run->streams->len; i++) {
+		GsSyncStream *stream = g_ptr_array_index(run->streams, i);
+		if (g_strcmp0(stream->sub_id, sub_id) == 0)
+			return stream;
+	}
+	return NULL;
+}
+
+/* closes the stream's subscription (if open) and gives its slot back */
+static void
+gs_sync_run_detach(GsSyncRun *run, GsSyncStream *stream)
+{
+	GsSyncManager *self = run->manager;
+	g_autofree gchar *sub_id = g_steal_pointer(&stream->sub_id);
+
+	if (sub_id == NULL)
+		return;
+	g_hash_table_remove(run->relay->hist_subs, sub_id);
+	gs_sync_index_remove_subscription(self->index, run->batch, sub_id);
+	gs_relay_connection_unsubscribe(run->relay->conn, sub_id);
+	gs_sync_runner_release_slot(run->relay);
+}
+
+static void
+gs_sync_run_drop_stream(GsSyncRun *run, GsSyncStream *stream)
+{
+	gs_sync_run_detach(run, stream);
+	g_ptr_array_remove(run->streams, stream);
+}
+
+static void
+gs_sync_run_event_cb(GsRelayConnection *conn,
+		     const gchar *sub_id,
+		     const gchar *json,
+		     gsize len,
+		     gpointer user_data)
+{
+	GsSyncRelay *relay = user_data;
+	GsSyncRun *run = g_hash_table_lookup(relay->hist_subs, sub_id);
+	g_autoptr(GPtrArray) filters = g_ptr_array_new();
+	g_autoptr(GsEvent) event = NULL;
+	GsSyncStream *stream;
+
+	if (run == NULL || (stream = gs_sync_run_find_stream(run, sub_id)) == NULL)
+		return;
+	g_ptr_array_add(filters, stream->current);
+	gs_sync_intake_event(run->manager, relay, json, len, filters, &event);
+	if (event == NULL)
+		return;
+	stream->page_events++;
+	if (stream->pager != NULL)
+		gs_sync_pager_record(
+			stream->pager, gs_event_get_id(event), gs_event_get_created_at(event));
+	gs_sync_batch_record_event(
+		run->batch, sub_id, gs_event_get_id(event), gs_event_get_created_at(event));
+	gs_sync_run_arm_timeout(run);
+}
+
+static void
+gs_sync_run_stream_eose(GsSyncRun *run, GsSyncStream *stream)
+{
+	gs_sync_run_detach(run, stream);
+	gs_sync_run_arm_timeout(run);
+	if (stream->pager != NULL &&
+	    gs_sync_pager_end_page(stream->pager) == GS_SYNC_PAGE_STEP_NEXT) {
+		g_clear_pointer(&stream->current, gs_filter_unref);
+		stream->current = gs_sync_filters_page(stream->base, stream->pager);
+		gs_sync_run_request(run, stream);
+		return;
+	}
+	g_ptr_array_remove(run->streams, stream);
+	gs_sync_run_check(run);
+}
+
+/* a relay that says how many subscriptions it takes: stay under what it allowed */
+static gboolean
+gs_sync_closed_is_sub_limit(const gchar *message)
+{
+	g_autofree gchar *lower = g_ascii_strdown(message != NULL ? message : "", -1);
+	return strstr(lower, "too many concurrent") != NULL ||
+	       strstr(lower, "too many subscriptions") != NULL ||
+	       strstr(lower, "max subscriptions") != NULL ||
+	       strstr(lower, "maximum subscriptions") != NULL ||
+	       strstr(lower, "subscription limit") != NULL;
+}
+
+static void
+gs_sync_run_stream_closed(GsSyncRun *run, GsSyncStream *stream, const gchar *message)
+{
+	const gchar *reason = gs_sync_reason_from_closed(message);
+	GsSyncRelay *relay = run->relay;
+	guint open = relay->n_slots;
+
+	gs_sync_run_detach(run, stream);
+	g_debug("%s: batch %" G_GUINT64_FORMAT " subscription closed: %s",
+		relay->url,
+		gs_sync_batch_get_id(run->batch),
+		message != NULL ? message : "");
+	if (g_strcmp0(reason, "rate-limited") == 0 &&
+	    stream->rate_retries++ < GS_SYNC_RUN_RATE_RETRIES) {
+		gs_sync_manager_enter_rate_limit(run->manager, relay, FALSE);
+		gs_sync_run_request(run, stream);
+		return;
+	}
+	if (gs_sync_closed_is_sub_limit(message) && open > 1 && stream->rate_retries++ < 8) {
+		relay->learned_cap = MAX(open - 1, 1);
+		g_info("%s: keeping at most %u historic subscriptions open",
+		       relay->url,
+		       relay->learned_cap);
+		gs_sync_run_request(run, stream);
+		return;
+	}
+	gs_sync_batch_mark_failed(run->batch, reason);
+	g_ptr_array_remove(run->streams, stream);
+	gs_sync_run_check(run);
+}
+
+static void
+gs_sync_run_state_cb(GsRelayConnection *conn,
+		     const gchar *sub_id,
+		     GsRelaySubscriptionEnd end,
+		     const gchar *prefix,
+		     const gchar *message,
+		     gpointer user_data)
+{
+	GsSyncRelay *relay = user_data;
+	GsSyncRun *run = g_hash_table_lookup(relay->hist_subs, sub_id);
+	g_autoptr(GsSyncRun) hold = NULL;
+	GsSyncStream *stream;
+
+	if (run == NULL || (stream = gs_sync_run_find_stream(run, sub_id)) == NULL)
+		return;
+	hold = gs_sync_run_ref(run);
+	if (end == GS_RELAY_SUBSCRIPTION_EOSE) {
+		gs_sync_run_stream_eose(run, stream);
+	} else if (end == GS_RELAY_SUBSCRIPTION_CLOSED) {
+		gs_sync_run_stream_closed(run, stream, message);
+	} else {
+		/* the connection dropped: the disconnection ends the batch as aborted */
+		g_hash_table_remove(relay->hist_subs, sub_id);
+		g_clear_pointer(&stream->sub_id, g_free);
+	}
+	gs_sync_runner_flush_waiters(relay);
+}
+
+/* sends the stream's subscription; runs with a slot taken */
+static void
+gs_sync_run_send(GsSyncRun *run, gpointer data)
+{
+	GsSyncStream *stream = data;
+	GsSyncRelay *relay = run->relay;
+	g_autoptr(GPtrArray) filters = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+
+	if (run->ended || !g_ptr_array_find(run->streams, stream, NULL)) {
+		gs_sync_runner_release_slot(relay);
+		return;
+	}
+	g_ptr_array_add(filters, stream->current);
+	stream->sub_id = gs_relay_connection_subscribe(
+		relay->conn, filters, gs_sync_run_event_cb, gs_sync_run_state_cb, relay, &error);
+	if (stream->sub_id == NULL) {
+		/* the connection's budget is smaller than ours thought: wait for a slot */
+		gs_sync_runner_release_slot(relay);
+		relay->learned_cap = MAX(relay->n_slots, 1);
+		g_debug("%s: %s", relay->url, error->message);
+		gs_sync_run_request(run, stream);
+		return;
+	}
+	stream->page_events = 0;
+	g_hash_table_insert(relay->hist_subs, g_strdup(stream->sub_id), run);
+	gs_sync_index_add_subscription(run->manager->index, run->batch, stream->sub_id, NULL, NULL);
+	gs_sync_run_arm_timeout(run);
+}
+
+static void
+gs_sync_run_request(GsSyncRun *run, GsSyncStream *stream)
+{
+	if (!g_ptr_array_find(run->streams, stream, NULL))
+		g_ptr_array_add(run->streams, stream);
+	gs_sync_run_with_slot(run, gs_sync_run_send, stream, NULL);
+}
+
+static GsSyncStream *
+gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
+{
+	GsSyncStream *stream = g_new0(GsSyncStream, 1);
+
+	stream->base = gs_filter_ref(base);
+	if (paged) {
+		stream->pager = gs_sync_filters_pager_new(base, limit);
+		stream->current = gs_sync_filters_page(base, stream->pager);
+	} else {
+		stream->current = gs_filter_ref(base);
+	}
+	return stream;
+}
+
+/* REQ+EOSE over the items' filters (section 4.5) */
+static void
+gs_sync_run_begin_req(GsSyncRun *run)
+{
+	run->phase = GS_SYNC_PHASE_REQ;
+	run->method = GS_SYNC_METHOD_REQ_EOSE;
+	for (guint i = 0; i < run->base->len; i++)
+		gs_sync_run_request(run,
+				    gs_sync_stream_new(g_ptr_array_index(run->base, i),
+						       TRUE,
+						       run->manager->opts.req_page_limit));
+	gs_sync_run_check(run);
+}
+
+/* a round of `{ids:[...]}` fetches, 300 ids a filter (section 4.3) */
+static void
+gs_sync_run_begin_fetch(GsSyncRun *run, GPtrArray *ids)
+{
+	g_autoptr(GPtrArray) filters = gs_sync_filters_ids(ids, NULL);
+
+	run->phase = GS_SYNC_PHASE_FETCH;
+	for (guint i = 0; filters != NULL && i < filters->len; i++)
+		gs_sync_run_request(run,
+				    gs_sync_stream_new(g_ptr_array_index(filters, i), FALSE, 0));
+	gs_sync_run_check(run);
+}
+
+/* negentropy ---------------------------------------------------------------------------------- */
+
+static void
+gs_sync_run_fallback(GsSyncRun *run, const gchar *reason)
+{
+	g_info("%s: batch %" G_GUINT64_FORMAT " falls back to REQ+EOSE (%s)",
+	       run->relay->url,
+	       gs_sync_batch_get_id(run->batch),
+	       reason);
+	gs_sync_relay_count_reason(run->relay->fallback_reasons, reason);
+	run->phase = GS_SYNC_PHASE_REQ;
+	/* sessions still waiting for a slot never start */
+	gs_sync_run_drop_waiters(run);
+	run->n_neg -= run->n_neg_waiting;
+	run->n_neg_waiting = 0;
+	/* the L1 batch keeps its recorded method (the index lets only item batches fall back);
+	 * the run counts what it did */
+	gs_sync_batch_begin_fallback(run->batch);
+	gs_sync_run_begin_req(run);
+	/* the running sessions end as cancelled, after the streams exist, so that their ends
+	 * cannot end the batch early */
+	g_cancellable_cancel(run->cancellable);
+}
+
+/* ids the relay has and we lack, minus those stored since or refused before */
+static GPtrArray *
+gs_sync_run_missing(GsSyncRun *run)
+{
+	GsSyncManager *self = run->manager;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, run->need);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (gs_store_has_event(self->store, key, NULL))
+			continue;
+		if (self->rejected != NULL && gs_rejected_index_contains(self->rejected, key))
+			continue;
+		g_ptr_array_add(ids, g_strdup(key));
+	}
+	g_ptr_array_sort(ids, gs_sync_run_strcmp);
+	return ids;
+}
+
+static void
+gs_sync_run_neg_done(GsSyncRun *run)
+{
+	g_autoptr(GPtrArray) ids = gs_sync_run_missing(run);
+
+	if (run->relay->nip77 != GS_SYNC_NIP77_YES) {
+		run->relay->nip77 = GS_SYNC_NIP77_YES;
+		run->relay->nip77_learned_at = gs_sync_manager_now(run->manager);
+		gs_sync_state_save_relay(run->manager, run->relay);
+	}
+	g_debug("%s: batch %" G_GUINT64_FORMAT " reconciled: %u ids to fetch",
+		run->relay->url,
+		gs_sync_batch_get_id(run->batch),
+		ids->len);
+	if (ids->len == 0) {
+		gs_sync_run_finish(run, GS_SYNC_OUTCOME_COMPLETE, NULL);
+		return;
+	}
+	gs_sync_batch_add_requested_ids(run->batch, ids);
+	gs_sync_run_begin_fetch(run, ids);
+}
+
+static void
+gs_sync_run_neg_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GsSyncRun) run = user_data;
+	g_autoptr(GsNegSessionResult) result = NULL;
+	g_autoptr(GError) error = NULL;
+	GsSyncRelay *relay = run->relay;
+
+	result = gs_neg_session_run_finish(res, &error);
+	/* an ended run gave its sessions' slots back already, and its relay may be gone */
+	if (run->ended)
+		return;
+	run->n_neg--;
+	gs_sync_runner_release_slot(relay);
+	if (run->phase != GS_SYNC_PHASE_NEG ||
+	    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+	    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)) {
+		if (run->phase != GS_SYNC_PHASE_NEG)
+			gs_sync_run_check(run);
+		gs_sync_runner_flush_waiters(relay);
+		return;
+	}
+	if (error != NULL) {
+		const gchar *reason = "error";
+		if (g_error_matches(error, GS_ERROR, GS_ERROR_UNSUPPORTED)) {
+			reason = "unsupported";
+			relay->nip77 = GS_SYNC_NIP77_NO;
+			relay->nip77_learned_at = gs_sync_manager_now(run->manager);
+			gs_sync_state_save_relay(run->manager, relay);
+			gs_sync_manager_relay_changed(run->manager, relay);
+		} else if (g_error_matches(error, GS_ERROR, GS_ERROR_TIMEOUT)) {
+			reason = "timeout";
+		}
+		g_debug("%s: negentropy: %s", relay->url, error->message);
+		gs_sync_run_fallback(run, reason);
+	} else {
+		for (guint i = 0; i < result->need->len; i++) {
+			GsNegentropyId *id = &g_array_index(result->need, GsNegentropyId, i);
+			g_hash_table_add(run->need, gs_hex_encode(id->bytes, sizeof(id->bytes)));
+		}
+		gs_sync_run_arm_timeout(run);
+		gs_sync_run_check(run);
+	}
+	gs_sync_runner_flush_waiters(relay);
+}
+
+/* the local set for @filter: the store's events plus the ids we refused before (section 8) */
+static GsNegentropyStorage *
+gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, GError **error)
+{
+	GsSyncManager *self = run->manager;
+	g_autoptr(GArray) items = NULL;
+	g_autoptr(GArray) refused = NULL;
+	g_autoptr(GsNegentropyStorage) storage = NULL;
+	gint64 since = gs_filter_get_since(filter);
+
+	if (!gs_store_query_items(self->store, filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &items, error))
+		return NULL;
+	if (self->rejected != NULL)
+		refused = gs_rejected_index_dup_items(self->rejected);
+	storage = gs_negentropy_storage_new(items->len + (refused ? refused->len : 0));
+	for (guint i = 0; i < items->len; i++) {
+		GsStoreItem *item = &g_array_index(items, GsStoreItem, i);
+		gs_negentropy_storage_add(storage, item->created_at, item->id, NULL);
+	}
+	for (guint i = 0; refused != NULL && i < refused->len; i++) {
+		GsStoreItem *item = &g_array_index(refused, GsStoreItem, i);
+		if (since < 0 || (gint64)item->created_at >= since)
+			gs_negentropy_storage_add(storage, item->created_at, item->id, NULL);
+	}
+	gs_negentropy_storage_seal(storage);
+	return g_steal_pointer(&storage);
+}
+
+static void
+gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
+{
+	g_autoptr(GsFilter) filter = data;
+	g_autoptr(GsNegentropyStorage) local = NULL;
+	g_autoptr(GError) error = NULL;
+	GsSyncManager *self = run->manager;
+
+	run->n_neg_waiting--;
+	if (run->ended || run->phase != GS_SYNC_PHASE_NEG) {
+		run->n_neg--;
+		gs_sync_runner_release_slot(run->relay);
+		return;
+	}
+	local = gs_sync_run_local_set(run, filter, &error);
+	if (local == NULL) {
+		run->n_neg--;
+		gs_sync_runner_release_slot(run->relay);
+		g_debug("%s: no local set: %s", run->relay->url, error->message);
+		gs_sync_run_fallback(run, "local-set");
+		return;
+	}
+	gs_neg_session_run_async(run->relay->conn,
+				 filter,
+				 local,
+				 self->opts.negentropy_frame_limit,
+				 self->opts.neg_timeout_ms,
+				 run->cancellable,
+				 gs_sync_run_neg_cb,
+				 gs_sync_run_ref(run));
+}
+
+static void
+gs_sync_run_begin_neg(GsSyncRun *run)
+{
+	run->phase = GS_SYNC_PHASE_NEG;
+	for (guint i = 0; i < run->base->len; i++) {
+		run->n_neg++;
+		run->n_neg_waiting++;
+		gs_sync_run_with_slot(run,
+				      gs_sync_run_neg_start,
+				      gs_filter_ref(g_ptr_array_index(run->base, i)),
+				      (GDestroyNotify)gs_filter_unref);
+	}
+}
+
+/* ending ------------------------------------------------------------------------------------- */
+
+static void
+gs_sync_run_finish(GsSyncRun *run, GsSyncOutcome outcome, const gchar *reason)
+{
+	g_autoptr(GsSyncRun) hold = gs_sync_run_ref(run);
+	g_autoptr(GError) error = NULL;
+
+	if (run->ended)
+		return;
+	if (!gs_sync_index_end_batch(run->manager->index, run->batch, outcome, reason, &error))
+		g_warning("%s: %s", run->relay->url, error->message);
+}
+
+/* after each stream or session ends: the next phase, or the end of the batch */
+static void
+gs_sync_run_check(GsSyncRun *run)
+{
+	if (run->ended || run->streams->len > 0 || run->n_neg > 0)
+		return;
+	if (gs_sync_batch_get_failed(run->batch)) {
+		gs_sync_run_finish(run, GS_SYNC_OUTCOME_FAILED, NULL);
+		return;
+	}
+	switch (run->phase) {
+	case GS_SYNC_PHASE_NEG:
+		gs_sync_run_neg_done(run);
+		break;
+	case GS_SYNC_PHASE_FETCH:
+		switch (gs_sync_batch_decide_fetch(run->batch)) {
+		case GS_SYNC_FETCH_COMPLETE:
+			gs_sync_run_finish(run, GS_SYNC_OUTCOME_COMPLETE, NULL);
+			break;
+		case GS_SYNC_FETCH_REFETCH: {
+			g_autoptr(GPtrArray) ids = gs_sync_batch_begin_refetch(run->batch);
+			gs_sync_run_begin_fetch(run, ids);
+			break;
+		}
+		case GS_SYNC_FETCH_FALLBACK:
+			gs_sync_run_fallback(run, "ids-not-served");
+			break;
+		case GS_SYNC_FETCH_FAIL:
+		default:
+			gs_sync_batch_mark_failed(run->batch, "ids-not-served");
+			gs_sync_run_finish(run, GS_SYNC_OUTCOME_FAILED, "ids-not-served");
+			break;
+		}
+		break;
+	case GS_SYNC_PHASE_REQ:
+	default:
+		gs_sync_run_finish(run, GS_SYNC_OUTCOME_COMPLETE, NULL);
+		break;
+	}
+}
+
+/* the index ended @batch (whoever asked): count it and tear its run down */
+void
+gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch)
+{
+	guint64 id = gs_sync_batch_get_id(batch);
+	GsSyncRun *run = g_hash_table_lookup(self->runs, &id);
+	GsSyncOutcome outcome = gs_sync_batch_get_outcome(batch);
+	GsSyncRelay *relay;
+
+	if (run == NULL)
+		return;
+	g_hash_table_remove(self->runs, &run->id);
+	relay = run->relay;
+	run->ended = TRUE;
+	relay->stats.batches[run->method][outcome]++;
+	if (outcome == GS_SYNC_OUTCOME_FAILED)
+		gs_sync_relay_count_reason(relay->failure_reasons,
+					   gs_sync_batch_get_reason(batch) != NULL
+						   ? gs_sync_batch_get_reason(batch)
+						   : "error");
+	if (outcome == GS_SYNC_OUTCOME_COMPLETE) {
+		gint64 now = gs_sync_manager_now(self);
+		if (gs_sync_batch_is_layer1(batch))
+			relay->last_eose[0] = now;
+		if (gs_sync_batch_get_repos(batch)->len > 0)
+			relay->last_eose[1] = now;
+		if (gs_sync_batch_get_roots(batch)->len > 0)
+			relay->last_eose[2] = now;
+	}
+	if (outcome != GS_SYNC_OUTCOME_ABORTED)
+		gs_sync_state_save_confirmed(self, relay, batch);
+	g_clear_handle_id(&run->timeout_id, g_source_remove);
+	/* the running sessions' slots come back now: their callbacks may come after the relay
+	 * is gone */
+	for (guint i = run->n_neg_waiting; i < run->n_neg; i++)
+		gs_sync_runner_release_slot(relay);
+	g_cancellable_cancel(run->cancellable);
+	while (run->streams->len > 0)
+		gs_sync_run_drop_stream(run, g_ptr_array_index(run->streams, 0));
+	gs_sync_run_drop_waiters(run);
+	gs_sync_run_unref(run);
+	gs_sync_runner_flush_waiters(relay);
+}
+
+/* NOTICE "rate limited" names no subscription: what got no answer was probably dropped, so it
+ * is sent again once the cooldown ends */
+void
+gs_sync_runner_requeue_unanswered(GsSyncRelay *relay)
+{
+	g_autoptr(GPtrArray) runs = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, relay->hist_subs);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		if (!g_ptr_array_find(runs, value, NULL))
+			g_ptr_array_add(runs, value);
+	}
+	for (guint i = 0; i < runs->len; i++) {
+		GsSyncRun *run = g_ptr_array_index(runs, i);
+		for (guint j = 0; j < run->streams->len; j++) {
+			GsSyncStream *stream = g_ptr_array_index(run->streams, j);
+			if (stream->sub_id == NULL || stream->page_events > 0)
+				continue;
+			gs_sync_run_detach(run, stream);
+			gs_sync_run_with_slot(run, gs_sync_run_send, stream, NULL);
+		}
+	}
+}
+
+/* starting ------------------------------------------------------------------------------------ */
+
+GsSyncMethod
+gs_sync_runner_choose_method(GsSyncManager *self, GsSyncRelay *relay)
+{
+	if (self->opts.disable_negentropy || relay->nip77 == GS_SYNC_NIP77_NO)
+		return GS_SYNC_METHOD_REQ_EOSE;
+	return GS_SYNC_METHOD_NEGENTROPY;
+}
+
+static GPtrArray *
+gs_sync_runner_filters(GsSyncManager *self,
+		       GPtrArray *repos,
+		       GPtrArray *roots,
+		       gint64 since,
+		       GError **error)
+{
+	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
+	g_autoptr(GPtrArray) full = NULL;
+	g_autoptr(GPtrArray) state = NULL;
+
+	if ((repos == NULL || repos->len == 0) && (roots == NULL || roots->len == 0))
+		return gs_sync_filters_layer1(GS_SYNC_FILTERS_HISTORIC, since);
+	full = gs_sync_targets_filter_by_level(targets, repos, GS_SYNC_LEVEL_FULL);
+	state = gs_sync_targets_filter_by_level(targets, repos, GS_SYNC_LEVEL_STATE_ONLY);
+	return gs_sync_filters_items(full, state, roots, GS_SYNC_FILTERS_HISTORIC, since, error);
+}
+
+static gboolean
+gs_sync_runner_start_one(GsSyncManager *self,
+			 GsSyncRelay *relay,
+			 GPtrArray *repos,
+			 GPtrArray *roots,
+			 gint64 since,
+			 GError **error)
+{
+	GsSyncMethod method = gs_sync_runner_choose_method(self, relay);
+	g_autoptr(GPtrArray) filters = gs_sync_runner_filters(self, repos, roots, since, error);
+	GsSyncBatch *batch;
+	GsSyncRun *run;
+
+	if (filters == NULL)
+		return FALSE;
+	batch = gs_sync_index_register_batch(self->index, relay->url, method, repos, roots, error);
+	if (batch == NULL)
+		return FALSE;
+	run = g_new0(GsSyncRun, 1);
+	run->ref_count = 1;
+	run->manager = self;
+	run->relay = relay;
+	run->batch = batch;
+	run->id = gs_sync_batch_get_id(batch);
+	run->method = method;
+	run->base = g_steal_pointer(&filters);
+	run->streams = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_stream_free);
+	run->need = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	run->cancellable = g_cancellable_new();
+	g_hash_table_insert(self->runs, &run->id, run);
+	gs_sync_run_arm_timeout(run);
+	if (method == GS_SYNC_METHOD_NEGENTROPY)
+		gs_sync_run_begin_neg(run);
+	else
+		gs_sync_run_begin_req(run);
+	return TRUE;
+}
+
+/**
+ * gs_sync_runner_start_batch:
+ * @repos: (nullable): repository coordinates
+ * @roots: (nullable): root event ids; with @repos empty too this is the L1 batch
+ * @since: -1, or the catch-up bound
+ *
+ * Registers and starts historic batches for the items on a live relay, 100 repositories and
+ * 100 roots a batch.
+ *
+ * Returns: %FALSE with @error set when the relay is not live or rate limited
+ *   (%GS_ERROR_BUSY), or the index refused the batch
+ */
+gboolean
+gs_sync_runner_start_batch(GsSyncManager *self,
+			   GsSyncRelay *relay,
+			   GPtrArray *repos,
+			   GPtrArray *roots,
+			   gint64 since,
+			   GError **error)
+{
+	guint n_repos = repos != NULL ? repos->len : 0;
+	guint n_roots = roots != NULL ? roots->len : 0;
+	guint step = GS_SYNC_FILTERS_CHUNK;
+	gboolean ok = TRUE;
+
+	if (!gs_sync_relay_can_subscribe(relay)) {
+		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s takes no new work now", relay->url);
+		return FALSE;
+	}
+	if (n_repos == 0 && n_roots == 0)
+		return gs_sync_runner_start_one(self, relay, NULL, NULL, since, error);
+	for (guint off = 0; ok && (off < n_repos || off < n_roots); off += step) {
+		g_autoptr(GPtrArray) r = g_ptr_array_new();
+		g_autoptr(GPtrArray) e = g_ptr_array_new();
+		for (guint i = off; i < MIN(off + step, n_repos); i++)
+			g_ptr_array_add(r, g_ptr_array_index(repos, i));
+		for (guint i = off; i < MIN(off + step, n_roots); i++)
+			g_ptr_array_add(e, g_ptr_array_index(roots, i));
+		ok = gs_sync_runner_start_one(self, relay, r, e, since, error);
+	}
+	return ok;
+}

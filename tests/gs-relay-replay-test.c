@@ -1,0 +1,166 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gs-error.h"
+#include "gs-filter.h"
+#include "gs-relay-replay.h"
+#include "gs-test-utils.h"
+
+/* a store of @n events over few timestamps (page boundaries fall inside runs of equal
+ * created_at), kinds 1 and 7, authors from a few keys, some with a `t` tag */
+static GsStore *
+make_store(guint n, guint span, gsize pad)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autofree gchar *content = g_strnfill(pad, 'c');
+	GsStore *store = gs_store_new(":memory:", &error);
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < n; i++) {
+		const gchar *tags[] = {"t", i % 3 == 0 ? "git" : "other", NULL, NULL};
+		g_autofree gchar *text = g_strdup_printf("%u %s", i, content);
+		g_ptr_array_add(
+			events,
+			gs_test_event_new(i % 5, 1000 + i % span, i % 4 ? 1 : 7, tags, text));
+	}
+	g_assert_true(gs_store_insert_batch(store, events, NULL, &error));
+	g_assert_no_error(error);
+	return store;
+}
+
+static GPtrArray *
+parse_filters(const gchar *json)
+{
+	g_autoptr(JsonNode) root = json_from_string(json, NULL);
+	JsonArray *arr = json_node_get_array(root);
+	GPtrArray *filters = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
+
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		g_autoptr(GError) error = NULL;
+		GsFilter *f = gs_filter_new_from_node(json_array_get_element(arr, i), &error);
+		g_assert_no_error(error);
+		g_ptr_array_add(filters, f);
+	}
+	return filters;
+}
+
+typedef struct {
+	guint n;
+	guint span;
+	gsize pad;
+	const gchar *filters;
+} ReplayCase;
+
+static const ReplayCase replay_cases[] = {
+	{0, 1, 0, "[{\"limit\":10}]"},
+	{50, 50, 0, "[{\"limit\":500}]"},
+	/* 600 events on 3 timestamps: every page boundary is inside a run */
+	{600, 3, 0, "[{\"limit\":450}]"},
+	{600, 1, 0, "[{\"limit\":600}]"},
+	{600, 7, 0, "[{\"kinds\":[1],\"limit\":300},{\"kinds\":[7],\"limit\":40}]"},
+	/* overlapping filters: an event matching both is given once */
+	{600, 20, 0, "[{\"kinds\":[1],\"limit\":200},{\"#t\":[\"git\"],\"limit\":250}]"},
+	{600, 600, 0, "[{\"since\":1100,\"until\":1400,\"limit\":1000},{\"limit\":5}]"},
+	/* big events: small pages */
+	{300, 10, 8000, "[{\"limit\":300},{\"kinds\":[7],\"limit\":0}]"},
+	{300, 300, 100, "[{\"ids\":[],\"limit\":10},{\"kinds\":[7],\"limit\":1000}]"},
+};
+
+/* the pages, merged, give exactly what one query gives */
+static void
+test_same_as_query(gconstpointer data)
+{
+	const ReplayCase *c = data;
+	g_autoptr(GsStore) store = make_store(c->n, c->span, c->pad);
+	g_autoptr(GPtrArray) filters = parse_filters(c->filters);
+	g_autoptr(GsRelayReplay) replay = gs_relay_replay_new(store, filters);
+	g_autoptr(GPtrArray) want = NULL;
+	g_autoptr(GError) error = NULL;
+	guint got = 0;
+
+	want = gs_store_query(store, filters, 0, &error);
+	g_assert_no_error(error);
+	for (;;) {
+		g_autoptr(GsEvent) ev = gs_relay_replay_next(replay, NULL, &error);
+		g_assert_no_error(error);
+		if (ev == NULL)
+			break;
+		g_assert_cmpuint(got, <, want->len);
+		g_assert_cmpstr(gs_event_get_id(ev), ==, gs_event_get_id(want->pdata[got]));
+		got++;
+	}
+	g_assert_cmpuint(got, ==, want->len);
+	if (c->n >= 600 && want->len > 200)
+		g_assert_cmpuint(gs_relay_replay_get_query_count(replay), >, filters->len);
+}
+
+/* excluded ids are skipped and do not count towards the limit */
+static void
+test_exclude(void)
+{
+	g_autoptr(GsStore) store = make_store(100, 100, 0);
+	g_autoptr(GPtrArray) filters = parse_filters("[{\"limit\":10}]");
+	g_autoptr(GsRelayReplay) replay = gs_relay_replay_new(store, filters);
+	g_autoptr(GPtrArray) all = NULL;
+	g_autoptr(GHashTable) exclude = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) all_filters = parse_filters("[{\"limit\":12}]");
+	guint got = 0;
+
+	all = gs_store_query(store, all_filters, 0, &error);
+	g_hash_table_add(exclude, (gpointer)gs_event_get_id(all->pdata[0]));
+	g_hash_table_add(exclude, (gpointer)gs_event_get_id(all->pdata[5]));
+	for (;;) {
+		g_autoptr(GsEvent) ev = gs_relay_replay_next(replay, exclude, &error);
+		if (ev == NULL)
+			break;
+		g_assert_false(g_hash_table_contains(exclude, gs_event_get_id(ev)));
+		got++;
+	}
+	g_assert_no_error(error);
+	g_assert_cmpuint(got, ==, 10);
+}
+
+/* a filter the store refuses (more values than SQLite binds, 250,000 on Debian 12): the
+ * error comes from the first read */
+static void
+test_error(void)
+{
+	g_autoptr(GsStore) store = make_store(1, 1, 0);
+	g_autoptr(GPtrArray) filters = NULL;
+	g_autoptr(GsRelayReplay) replay = NULL;
+	g_autoptr(GsEvent) ev = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) json = g_string_new("[{\"limit\":10,\"#t\":[");
+
+	for (guint i = 0; i < 260000; i++)
+		g_string_append_printf(json, "%s\"v%u\"", i > 0 ? "," : "", i);
+	g_string_append(json, "]}]");
+	filters = parse_filters(json->str);
+	replay = gs_relay_replay_new(store, filters);
+	ev = gs_relay_replay_next(replay, NULL, &error);
+	g_assert_null(ev);
+	g_assert_error(error, GS_ERROR, GS_ERROR_TOO_LARGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	gs_test_init(&argc, &argv);
+	for (guint i = 0; i < G_N_ELEMENTS(replay_cases); i++) {
+		g_autofree gchar *path =
+			g_strdup_printf("/grasp-sync/relay-replay/same-as-query/%u", i);
+		g_test_add_data_func(path, &replay_cases[i], test_same_as_query);
+	}
+	g_test_add_func("/grasp-sync/relay-replay/exclude", test_exclude);
+	g_test_add_func("/grasp-sync/relay-replay/error", test_error);
+	return g_test_run();
+}
