@@ -153,7 +153,7 @@ static const GsSyncMetricInfo gs_sync_metrics[] = {
 #undef G
 #undef H
 
-static const gdouble gs_sync_duration_buckets[] = {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600};
+static const gdouble gs_sync_duration_buckets[] = {1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
 
 const GsSyncMetricInfo *
 gs_sync_metrics_get_table(guint *n_entries)
