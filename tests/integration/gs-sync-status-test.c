@@ -58,6 +58,7 @@ test_sync_status_bootstrap(GsHarness *h, gconstpointer data)
 	gs_harness_start(h, bootstrap);
 	status = gs_sync_status_new(h->manager, service);
 	gs_sync_metrics_register(metrics);
+	gs_sync_metrics_bind(metrics, GS_STATUS_PROVIDER(status));
 	gs_sync_status_bind_metrics(status, metrics);
 	gs_sync_metrics_bind_ingest(metrics, h->ingest, h->rejected);
 	relay = gs_status_provider_find_relay(GS_STATUS_PROVIDER(status), url, NULL);
