@@ -54,9 +54,11 @@ static const GsConfigKey gs_config_keys[] = {
 		GS_CONFIG_KEY_FLAG_ENV_BELOW_FILE,
 		"Relay URLs of this GRASP service; a repository is ours when its announcement "
 		"lists one of them. NGIT_DOMAIN counts only when no file or option sets the key"),
-	GS_LIST("sync", "bootstrap-relays", "NGIT_SYNC_BOOTSTRAP_RELAY_URL",
-		gs_config_check_relay_url, GS_CONFIG_KEY_FLAG_NONE,
-		"Relays always followed and never dropped; discovery starts from them"),
+	/* with no configuration at all the daemon archives from these public GRASP relays */
+	{"sync", "bootstrap-relays", GS_CONFIG_TYPE_STRV, "wss://relay.ngit.dev;wss://gitnostr.com;",
+	 "NGIT_SYNC_BOOTSTRAP_RELAY_URL", 0, 0, NULL, gs_config_check_relay_url,
+	 GS_CONFIG_KEY_FLAG_NONE,
+	 "Relays always followed and never dropped; discovery starts from them"},
 	GS_CHOICE("sync", "archive", "all", "none|all",
 		  "all: accept every repository announcement (GRASP-05 archive); none: only "
 		  "ours and those matched by archive-pubkeys or archive-services"),

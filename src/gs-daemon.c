@@ -15,7 +15,12 @@
 
 #include "gs-daemon.h"
 #include "gs-http-server.h"
+#include "gs-ingest.h"
+#include "gs-policy.h"
+#include "gs-rejected-index.h"
+#include "gs-relay-server.h"
 #include "gs-store.h"
+#include "gs-sync-manager.h"
 #include "gs-sync-metrics.h"
 
 struct _GsDaemon {
@@ -27,6 +32,11 @@ struct _GsDaemon {
 	GsDbusService *dbus_service;
 	GsStore *store;
 	GsHttpServer *http;
+	GsPolicy *policy;
+	GsRejectedIndex *rejected;
+	GsIngest *ingest;
+	GsRelayServer *relay;
+	GsSyncManager *sync;
 	gchar *state_dir;
 	gboolean started;
 	/* command-line options, applied to the configuration by gs_daemon_setup() */
@@ -350,6 +360,93 @@ gs_daemon_start_http(GsDaemon *self, GError **error)
 	return TRUE;
 }
 
+/* the acceptance policy from [sync]: service URLs, archive modes, blacklists */
+static gboolean
+gs_daemon_setup_policy(GsDaemon *self, GError **error)
+{
+	GsConfig *c = self->config;
+	gboolean archive_all = g_strcmp0(gs_config_get_string(c, "sync", "archive"), "all") == 0;
+
+	self->policy = gs_policy_new(self->store);
+	gs_policy_set_archive_mode(self->policy,
+				   archive_all ? GS_ARCHIVE_MODE_ALL : GS_ARCHIVE_MODE_NONE);
+	return gs_policy_set_service_urls(
+		       self->policy, gs_config_get_strv(c, "sync", "service-urls"), error) &&
+	       gs_policy_set_archive_pubkeys(
+		       self->policy, gs_config_get_strv(c, "sync", "archive-pubkeys"), error) &&
+	       gs_policy_set_archive_services(
+		       self->policy, gs_config_get_strv(c, "sync", "archive-services"), error) &&
+	       gs_policy_set_repository_blacklist(
+		       self->policy,
+		       gs_config_get_strv(c, "sync", "repository-blacklist"),
+		       error) &&
+	       gs_policy_set_event_blacklist(
+		       self->policy, gs_config_get_strv(c, "sync", "event-blacklist"), error);
+}
+
+/* what every incoming event goes through: the policy, the rejected index and the ingest */
+static gboolean
+gs_daemon_start_ingest(GsDaemon *self, GError **error)
+{
+	GsConfig *c = self->config;
+
+	if (!gs_daemon_setup_policy(self, error))
+		return FALSE;
+	self->rejected = gs_rejected_index_new(
+		gs_config_get_int(c, "sync", "rejected-hot-cache-duration-secs"),
+		gs_config_get_int(c, "sync", "rejected-cold-index-expiry-secs"));
+	self->ingest = gs_ingest_new(self->store, self->policy, self->rejected);
+	gs_ingest_set_max_event_bytes(self->ingest,
+				      gs_config_get_int(c, "sync", "max-event-bytes"));
+	return TRUE;
+}
+
+/* the relay endpoint on the HTTP server's `/`, with the [relay] limits */
+static void
+gs_daemon_start_relay(GsDaemon *self)
+{
+	GsConfig *c = self->config;
+	GsRelayLimits limits;
+
+	gs_relay_limits_init(&limits);
+	limits.accept_events = gs_config_get_boolean(c, "relay", "accept-events");
+	limits.default_limit = gs_config_get_int(c, "relay", "default-limit");
+	limits.max_limit = gs_config_get_int(c, "relay", "max-limit");
+	limits.max_message_bytes = gs_config_get_int(c, "relay", "max-message-bytes");
+	limits.max_subscriptions = gs_config_get_int(c, "relay", "max-subscriptions");
+	limits.max_filters = gs_config_get_int(c, "relay", "max-filters");
+	limits.max_subid_length = gs_config_get_int(c, "relay", "max-subid-length");
+	limits.max_connections = gs_config_get_int(c, "relay", "max-connections");
+	limits.events_per_minute = gs_config_get_int(c, "relay", "events-per-minute");
+	limits.max_sync_events = gs_config_get_int(c, "relay", "max-sync-events");
+	limits.negentropy_frame_limit = gs_config_get_int(c, "relay", "negentropy-frame-limit");
+	self->relay = gs_relay_server_new(self->store, self->ingest, &limits);
+	gs_relay_server_set_info(self->relay,
+				 "grasp-syncd",
+				 "a synced copy of Nostr git repositories (NIP-34)",
+				 NULL,
+				 NULL);
+	gs_relay_server_attach(self->relay, self->http);
+}
+
+/* the sync engine, last: it feeds the ingest from the relays it follows */
+static gboolean
+gs_daemon_start_sync(GsDaemon *self, GError **error)
+{
+	GsSyncManagerOptions opts;
+	g_auto(GStrv) relays = NULL;
+
+	gs_sync_manager_options_init(&opts);
+	gs_sync_manager_options_load_config(&opts, self->config);
+	self->sync = gs_sync_manager_new(self->store, self->ingest, self->rejected, &opts);
+	gs_sync_manager_options_clear(&opts);
+	if (!gs_sync_manager_start(self->sync, error))
+		return FALSE;
+	relays = gs_sync_manager_dup_relay_urls(self->sync);
+	g_message("syncing from %u relays", g_strv_length(relays));
+	return TRUE;
+}
+
 /**
  * gs_daemon_start:
  *
@@ -394,7 +491,12 @@ gs_daemon_start(GsDaemon *self, GError **error)
 	if (self->store == NULL)
 		return FALSE;
 	g_message("event store %s", store_path);
+	if (!gs_daemon_start_ingest(self, error))
+		return FALSE;
 	if (!gs_daemon_start_http(self, error))
+		return FALSE;
+	gs_daemon_start_relay(self);
+	if (!gs_daemon_start_sync(self, error))
 		return FALSE;
 	if (!gs_daemon_start_surfaces(self, error))
 		return FALSE;
@@ -427,12 +529,25 @@ void
 gs_daemon_stop(GsDaemon *self)
 {
 	g_return_if_fail(GS_IS_DAEMON(self));
-	/* also after a start that failed half-way */
+	/* also after a start that failed half-way; the sync engine first: it records when each
+	 * relay was disconnected, so that a quick restart catches up */
+	if (self->sync != NULL)
+		gs_sync_manager_stop(self->sync);
+	g_clear_object(&self->sync);
+	if (self->relay != NULL)
+		gs_relay_server_close_all(
+			self->relay, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "shutting down");
+	g_clear_object(&self->relay);
 	if (self->http != NULL)
 		gs_http_server_disconnect(self->http);
 	if (self->dbus_service != NULL)
 		gs_dbus_service_stop(self->dbus_service);
 	g_clear_object(&self->http);
+	if (self->ingest != NULL)
+		gs_ingest_flush(self->ingest);
+	g_clear_object(&self->ingest);
+	g_clear_object(&self->rejected);
+	g_clear_object(&self->policy);
 	g_clear_object(&self->store);
 	if (!self->started)
 		return;

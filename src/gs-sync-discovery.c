@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gs-error.h"
 #include "gs-relay-url.h"
 #include "gs-sync-filters.h"

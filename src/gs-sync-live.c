@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gs-sync-filters.h"
 #include "gs-sync-manager-private.h"
 
@@ -14,7 +16,8 @@
  * Live subscriptions (specs/sync.md 2): the layer filters with `limit:0`, kept open for the
  * life of the connection and not tracked as batches. A relay gets few REQs: one for L1, one
  * for L2 (state and repository filters of the confirmed and pending repositories) and one for
- * L3 (their root events), each split only past 200 filters (strfry's limit per REQ). They are
+ * L3 (their root events), each split only past 200 filters (strfry's limit per REQ), or past
+ * the limit a relay states when it refuses a REQ with "too many filters (at most N)". They are
  * rebuilt when the item sets change: the new REQ opens before the old one closes, so nothing
  * published meanwhile is missed.
  *
@@ -22,8 +25,6 @@
  * against the filters of the subscription it came on (relays send events that match nothing
  * we asked, section 14), and handed to the ingest with the relay URL as its source.
  */
-
-#define GS_SYNC_LIVE_MAX_FILTERS 200
 
 static void
 gs_sync_live_sub_free(GsSyncLiveSub *sub)
@@ -124,6 +125,24 @@ gs_sync_live_event_cb(GsRelayConnection *conn,
 		gs_sync_intake_event(relay->manager, relay, json, len, sub->filters, NULL);
 }
 
+/* "too many filters (at most N)": split live REQs at N filters from now on */
+static gboolean
+gs_sync_live_learn_max_filters(GsSyncRelay *relay, const gchar *message)
+{
+	const gchar *at = message != NULL ? strstr(message, "too many filters") : NULL;
+	const gchar *most = at != NULL ? strstr(at, "at most ") : NULL;
+	guint64 n;
+
+	if (most == NULL)
+		return FALSE;
+	n = g_ascii_strtoull(most + strlen("at most "), NULL, 10);
+	if (n == 0 || n >= relay->max_filters)
+		return FALSE;
+	relay->max_filters = (guint)n;
+	g_info("%s: at most %u filters a REQ", relay->url, relay->max_filters);
+	return TRUE;
+}
+
 static void
 gs_sync_live_state_cb(GsRelayConnection *conn,
 		      const gchar *sub_id,
@@ -143,12 +162,13 @@ gs_sync_live_state_cb(GsRelayConnection *conn,
 	}
 	/* closed or aborted: the relay forgot it; a rate limit sends it again afterwards */
 	g_clear_pointer(&sub->sub_id, g_free);
-	if (end == GS_RELAY_SUBSCRIPTION_CLOSED) {
-		g_info("%s: live subscription closed: %s",
-		       relay->url,
-		       message != NULL ? message : "");
-		if (g_strcmp0(gs_sync_reason_from_closed(message), "rate-limited") == 0)
-			gs_sync_manager_enter_rate_limit(relay->manager, relay, FALSE);
+	if (end != GS_RELAY_SUBSCRIPTION_CLOSED)
+		return;
+	g_info("%s: live subscription closed: %s", relay->url, message != NULL ? message : "");
+	if (g_strcmp0(gs_sync_reason_from_closed(message), "rate-limited") == 0) {
+		gs_sync_manager_enter_rate_limit(relay->manager, relay, FALSE);
+	} else if (gs_sync_live_learn_max_filters(relay, message)) {
+		gs_sync_live_rebuild(relay->manager, relay);
 	}
 }
 
@@ -208,6 +228,20 @@ gs_sync_live_subs_key(GPtrArray *subs)
 	return gs_sync_live_key(all);
 }
 
+/* every REQ of the layer is open and no larger than the relay takes */
+static gboolean
+gs_sync_live_layer_is_open(GsSyncRelay *relay, guint layer)
+{
+	GPtrArray *subs = relay->live[layer];
+
+	for (guint i = 0; i < subs->len; i++) {
+		GsSyncLiveSub *sub = g_ptr_array_index(subs, i);
+		if (sub->sub_id == NULL || sub->filters->len > relay->max_filters)
+			return FALSE;
+	}
+	return subs->len > 0;
+}
+
 /* replaces the subscriptions of one layer when its filters changed; returns: %FALSE when a
  * subscription could not be opened (tried again at the next rebuild) */
 static gboolean
@@ -220,14 +254,14 @@ gs_sync_live_set_layer(GsSyncRelay *relay, guint layer, GPtrArray *filters)
 	GPtrArray *old;
 	gboolean ok = TRUE;
 
-	if (g_strcmp0(want, have) == 0 && relay->live[layer]->len > 0)
+	if (g_strcmp0(want, have) == 0 && gs_sync_live_layer_is_open(relay, layer))
 		return TRUE;
 	if (filters->len == 0 && relay->live[layer]->len == 0)
 		return TRUE;
-	for (guint off = 0; off < filters->len; off += GS_SYNC_LIVE_MAX_FILTERS) {
+	for (guint off = 0; off < filters->len; off += relay->max_filters) {
 		GsSyncLiveSub *sub = g_new0(GsSyncLiveSub, 1);
 		sub->filters = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
-		for (guint i = off; i < MIN(off + GS_SYNC_LIVE_MAX_FILTERS, filters->len); i++)
+		for (guint i = off; i < MIN(off + relay->max_filters, filters->len); i++)
 			g_ptr_array_add(sub->filters, gs_filter_ref(g_ptr_array_index(filters, i)));
 		g_ptr_array_add(subs, sub);
 		ok &= gs_sync_live_open(relay, sub);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "gs-sync-manager.h"
+#include "gs-sync-rules.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,9 @@ G_BEGIN_DECLS
  */
 
 typedef struct _GsSyncRun GsSyncRun;
+
+/* filters in one live REQ at most: strfry's limit; a relay that says less is believed */
+#define GS_SYNC_LIVE_MAX_FILTERS 200
 
 /* the NIP-77 knowledge about a relay */
 typedef enum {
@@ -73,6 +77,7 @@ typedef struct {
 	/* live subscriptions per layer (index 0: L1, 1: L2, 2: L3) */
 	GPtrArray *live[3];
 	gboolean live_dirty;
+	guint max_filters; /* filters per REQ the relay takes: 200, or what it said */
 	/* historic subscriptions: sub id -> GsSyncRun (not a reference) */
 	GHashTable *hist_subs;
 	guint n_slots;	   /* historic subscriptions and NEG sessions in use */
@@ -104,6 +109,7 @@ struct _GsSyncManager {
 	gboolean reload_targets;
 	guint drain_id;
 	guint tick_id;
+	gint64 rejected_saved_at; /* unix s of the last save of the rejected index */
 	gulong stored_id;
 	/* counters */
 	guint64 events_synced;
@@ -123,6 +129,15 @@ gboolean
 gs_sync_relay_can_subscribe(GsSyncRelay *relay);
 void
 gs_sync_manager_maybe_connect(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_connect(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_begin_entry(GsSyncManager *self,
+			    GsSyncRelay *relay,
+			    GsSyncEntry entry,
+			    gint64 since);
+void
+gs_sync_manager_remove(GsSyncManager *self, GsSyncRelay *relay);
 void
 gs_sync_manager_start_work(GsSyncManager *self, GsSyncRelay *relay);
 void

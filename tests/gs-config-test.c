@@ -78,8 +78,16 @@ gs_config_defaults_test(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(gs_config_get_string(f->config, "sync", "archive"), ==, "all");
 	g_assert_cmpstr(gs_config_get_string(f->config, "dbus", "bus"), ==, "system");
 	g_assert_null(gs_config_get_string(f->config, "home", "relay"));
+	/* the embedded default: public GRASP relays, so that no configuration means archiving */
 	g_assert_cmpuint(
 		g_strv_length((gchar **)gs_config_get_strv(f->config, "sync", "bootstrap-relays")),
+		==,
+		2);
+	g_assert_cmpstr(gs_config_get_strv(f->config, "sync", "bootstrap-relays")[0],
+			==,
+			"wss://relay.ngit.dev");
+	g_assert_cmpuint(
+		g_strv_length((gchar **)gs_config_get_strv(f->config, "sync", "service-urls")),
 		==,
 		0);
 	g_assert_cmpint(

@@ -39,6 +39,9 @@ fixture_setup(Fixture *f, gconstpointer data)
 	f->env = g_environ_setenv(NULL, "PATH", "/usr/bin:/bin", TRUE);
 	f->env = g_environ_setenv(f->env, "LC_ALL", "C.UTF-8", TRUE);
 	f->env = g_environ_setenv(f->env, "HOME", home, TRUE);
+	/* never the built-in public relays: a local address where nothing listens */
+	f->env =
+		g_environ_setenv(f->env, "NGIT_SYNC_BOOTSTRAP_RELAY_URL", "ws://127.0.0.1:9", TRUE);
 	/* never the default port: tests run in parallel */
 	f->env = g_environ_setenv(f->env, "NGIT_BIND_ADDRESS", "127.0.0.1:0", TRUE);
 	g_assert_true(g_file_set_contents(f->conf, "", -1, NULL));

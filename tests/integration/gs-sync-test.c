@@ -251,7 +251,7 @@ test_degraded(GsHarness *h, gconstpointer data)
 		"connected-degraded");
 	g_assert_true(gs_sync_manager_get_relay_historic_sync_had_failures(h->manager, url));
 	g_assert_cmpuint(gs_sync_manager_get_relay_failed_batches(h->manager, url), ==, 1);
-	g_assert_cmpuint(failures_for(h, url, "ids-not-served"), ==, 1);
+	g_assert_cmpuint(failures_for(h, url, "negentropy-undelivered"), ==, 1);
 	gs_sync_manager_get_relay_stats(h->manager, url, &stats);
 	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_NEGENTROPY][GS_SYNC_OUTCOME_FAILED], ==, 1);
 	failed = gs_sync_manager_dup_relay_failed_batches(h->manager, url);
@@ -267,7 +267,7 @@ test_degraded(GsHarness *h, gconstpointer data)
 	g_assert_false(gs_sync_manager_get_relay_historic_sync_had_failures(h->manager, url));
 	g_assert_cmpuint(gs_sync_manager_get_relay_failed_batches(h->manager, url), ==, 0);
 	/* the counter keeps its history */
-	g_assert_cmpuint(failures_for(h, url, "ids-not-served"), ==, 1);
+	g_assert_cmpuint(failures_for(h, url, "negentropy-undelivered"), ==, 1);
 }
 
 /* 9. batch timeout and CLOSED: a relay that never sends EOSE and one that answers CLOSED
