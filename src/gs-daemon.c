@@ -26,6 +26,7 @@
 #include "gs-store.h"
 #include "gs-sync-manager.h"
 #include "gs-sync-metrics.h"
+#include "gs-sync-status.h"
 
 struct _GsDaemon {
 	GObject parent_instance;
@@ -510,6 +511,7 @@ gs_daemon_start_sync(GsDaemon *self, GError **error)
 {
 	GsSyncManagerOptions opts;
 	g_auto(GStrv) relays = NULL;
+	g_autoptr(GsSyncStatus) status = NULL;
 
 	gs_sync_manager_options_init(&opts);
 	gs_sync_manager_options_load_config(&opts, self->config);
@@ -530,6 +532,11 @@ gs_daemon_start_sync(GsDaemon *self, GError **error)
 		return FALSE;
 	relays = gs_sync_manager_dup_relay_urls(self->sync);
 	g_message("syncing from %u relays", g_strv_length(relays));
+	/* what D-Bus, /status, the page and /metrics show of the engine */
+	status = gs_sync_status_new(self->sync,
+				    gs_config_get_strv(self->config, "sync", "service-urls"));
+	gs_sync_status_bind_metrics(status, self->metrics);
+	g_set_object(&self->provider, GS_STATUS_PROVIDER(status));
 	return TRUE;
 }
 

@@ -441,6 +441,65 @@ gs_metrics_observe(GsMetrics *self, const gchar *name, const gchar *const *value
 }
 
 /**
+ * gs_metrics_set_total:
+ *
+ * Sets a counter to a total its source keeps itself (for collectors that read counts at
+ * scrape time). The source should only count up: Prometheus reads a smaller value as a
+ * counter reset.
+ */
+void
+gs_metrics_set_total(GsMetrics *self, const gchar *name, const gchar *const *values, gdouble value)
+{
+	GsMetricFamily *family;
+
+	g_return_if_fail(GS_IS_METRICS(self));
+	family = gs_metrics_lookup_family(self, name, values);
+	if (family == NULL)
+		return;
+	if (family->type != GS_METRIC_TYPE_COUNTER) {
+		g_critical("metric %s: only counters take totals", name);
+		return;
+	}
+	gs_metrics_ensure_series(family, values)->value = value;
+}
+
+/**
+ * gs_metrics_set_histogram:
+ * @counts: observations per bucket, not cumulative, the last one for `+Inf`
+ * @n_counts: the family's number of buckets plus one
+ * @sum: the sum of the observations
+ *
+ * Sets a histogram from counts its source keeps itself.
+ */
+void
+gs_metrics_set_histogram(GsMetrics *self,
+			 const gchar *name,
+			 const gchar *const *values,
+			 const guint64 *counts,
+			 guint n_counts,
+			 gdouble sum)
+{
+	GsMetricFamily *family;
+	GsMetricSeries *series;
+
+	g_return_if_fail(GS_IS_METRICS(self));
+	family = gs_metrics_lookup_family(self, name, values);
+	if (family == NULL)
+		return;
+	if (family->type != GS_METRIC_TYPE_HISTOGRAM || n_counts != family->buckets->len + 1) {
+		g_critical("metric %s: not a histogram of %u buckets", name, n_counts - 1);
+		return;
+	}
+	series = gs_metrics_ensure_series(family, values);
+	series->count = 0;
+	for (guint i = 0; i < n_counts; i++) {
+		series->hits[i] = counts[i];
+		series->count += counts[i];
+	}
+	series->value = sum;
+}
+
+/**
  * gs_metrics_lookup:
  * @value: (out) (optional): the counter or gauge value; a histogram's sum
  *

@@ -79,6 +79,15 @@ void
 gs_metrics_set(GsMetrics *self, const gchar *name, const gchar *const *values, gdouble value);
 void
 gs_metrics_observe(GsMetrics *self, const gchar *name, const gchar *const *values, gdouble value);
+void
+gs_metrics_set_total(GsMetrics *self, const gchar *name, const gchar *const *values, gdouble value);
+void
+gs_metrics_set_histogram(GsMetrics *self,
+			 const gchar *name,
+			 const gchar *const *values,
+			 const guint64 *counts,
+			 guint n_counts,
+			 gdouble sum);
 gboolean
 gs_metrics_lookup(GsMetrics *self, const gchar *name, const gchar *const *values, gdouble *value);
 guint

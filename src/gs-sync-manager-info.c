@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "gs-enums-types.h"
 #include "gs-relay-url.h"
 #include "gs-sync-manager-private.h"
 
@@ -15,6 +16,27 @@
  * DESIGN.md) and the counters behind the metrics of specs/sync.md 11. Getters take a URL in
  * any spelling; an unknown relay gives the default value.
  */
+
+gboolean
+gs_sync_manager_is_running(GsSyncManager *self)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), FALSE);
+	return self->running;
+}
+
+GsSyncIndex *
+gs_sync_manager_get_index(GsSyncManager *self)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), NULL);
+	return self->index;
+}
+
+GsHealthTracker *
+gs_sync_manager_get_health(GsSyncManager *self)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), NULL);
+	return self->health;
+}
 
 static GsSyncRelay *
 gs_sync_manager_info_find(GsSyncManager *self, const gchar *url)

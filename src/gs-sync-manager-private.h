@@ -6,6 +6,7 @@
 #pragma once
 
 #include "gs-sync-manager.h"
+#include "gs-sync-rules.h"
 
 G_BEGIN_DECLS
 
@@ -108,6 +109,7 @@ struct _GsSyncManager {
 	gboolean reload_targets;
 	guint drain_id;
 	guint tick_id;
+	gint64 rejected_saved_at; /* unix s of the last save of the rejected index */
 	gulong stored_id;
 	/* counters */
 	guint64 events_synced;
@@ -127,6 +129,15 @@ gboolean
 gs_sync_relay_can_subscribe(GsSyncRelay *relay);
 void
 gs_sync_manager_maybe_connect(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_connect(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_begin_entry(GsSyncManager *self,
+			    GsSyncRelay *relay,
+			    GsSyncEntry entry,
+			    gint64 since);
+void
+gs_sync_manager_remove(GsSyncManager *self, GsSyncRelay *relay);
 void
 gs_sync_manager_start_work(GsSyncManager *self, GsSyncRelay *relay);
 void

@@ -10,10 +10,8 @@
 #include <string.h>
 
 #include "gs-error.h"
-#include "gs-hex.h"
-#include "gs-neg-session.h"
 #include "gs-sync-filters.h"
-#include "gs-sync-manager-private.h"
+#include "gs-sync-run-private.h"
 
 /*
  * Running one historic batch (specs/sync.md 4) on a live relay:
@@ -28,43 +26,9 @@
  * whoever ended it (this file, a disconnection, a fresh start).
  */
 
-#define GS_SYNC_RUN_MAX_NEG_ITEMS 5000000
 #define GS_SYNC_RUN_RATE_RETRIES 3
 /* live subscriptions (one per layer) plus one spare are kept out of the historic budget */
 #define GS_SYNC_RUN_LIVE_RESERVE 4
-
-typedef enum {
-	GS_SYNC_PHASE_NEG,
-	GS_SYNC_PHASE_FETCH,
-	GS_SYNC_PHASE_REQ,
-} GsSyncPhase;
-
-typedef struct {
-	GsFilter *base;	    /* REQ: the historic filter; FETCH: the ids filter */
-	GsFilter *current;  /* what the open (or next) subscription asks for */
-	GsSyncPager *pager; /* REQ phase only */
-	gchar *sub_id;	    /* %NULL while waiting */
-	guint page_events;
-	guint rate_retries;
-} GsSyncStream;
-
-struct _GsSyncRun {
-	gint ref_count;
-	GsSyncManager *manager;
-	GsSyncRelay *relay;
-	GsSyncBatch *batch;
-	guint64 id;
-	GsSyncMethod method; /* what it does now: negentropy until it falls back */
-	GsSyncPhase phase;
-	GPtrArray *base;     /* of GsFilter: the items' historic filters */
-	GPtrArray *streams;  /* of GsSyncStream, open or waiting */
-	GHashTable *need;    /* ids negentropy found on the relay and not here */
-	guint n_neg;	     /* NEG sessions running or waiting for a slot */
-	guint n_neg_waiting; /* of which waiting */
-	GCancellable *cancellable;
-	guint timeout_id;
-	gboolean ended;
-};
 
 static void
 gs_sync_stream_free(GsSyncStream *stream)
@@ -76,20 +40,20 @@ gs_sync_stream_free(GsSyncStream *stream)
 	g_free(stream);
 }
 
-static gint
+gint
 gs_sync_run_strcmp(gconstpointer a, gconstpointer b)
 {
 	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
-static GsSyncRun *
+GsSyncRun *
 gs_sync_run_ref(GsSyncRun *run)
 {
 	run->ref_count++;
 	return run;
 }
 
-static void
+void
 gs_sync_run_unref(GsSyncRun *run)
 {
 	if (--run->ref_count > 0)
@@ -102,12 +66,6 @@ gs_sync_run_unref(GsSyncRun *run)
 	g_free(run);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GsSyncRun, gs_sync_run_unref)
-
-static void
-gs_sync_run_finish(GsSyncRun *run, GsSyncOutcome outcome, const gchar *reason);
-static void
-gs_sync_run_check(GsSyncRun *run);
 static void
 gs_sync_run_request(GsSyncRun *run, GsSyncStream *stream);
 
@@ -164,7 +122,7 @@ gs_sync_runner_release_slot(GsSyncRelay *relay)
 }
 
 /* @func gets a slot and takes @data; while none is free it waits, in order */
-static void
+void
 gs_sync_run_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data, GDestroyNotify free)
 {
 	GsSyncSlotWaiter *waiter = g_new0(GsSyncSlotWaiter, 1);
@@ -177,7 +135,7 @@ gs_sync_run_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data, GDestr
 	gs_sync_runner_flush_waiters(run->relay);
 }
 
-static void
+void
 gs_sync_run_drop_waiters(GsSyncRun *run)
 {
 	GList *l = run->relay->waiters.head;
@@ -206,9 +164,6 @@ gs_sync_run_has_open(GsSyncRun *run)
 	return FALSE;
 }
 
-static void
-gs_sync_run_arm_timeout(GsSyncRun *run);
-
 /* no EOSE within batch-timeout, reset by each event: the batch fails (section 4.2); time spent
  * waiting for a slot or a rate limit does not count */
 static gboolean
@@ -229,7 +184,7 @@ gs_sync_run_timeout_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-static void
+void
 gs_sync_run_arm_timeout(GsSyncRun *run)
 {
 	g_clear_handle_id(&run->timeout_id, g_source_remove);
@@ -442,7 +397,7 @@ gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 }
 
 /* REQ+EOSE over the items' filters (section 4.5) */
-static void
+void
 gs_sync_run_begin_req(GsSyncRun *run)
 {
 	run->phase = GS_SYNC_PHASE_REQ;
@@ -456,7 +411,7 @@ gs_sync_run_begin_req(GsSyncRun *run)
 }
 
 /* a round of `{ids:[...]}` fetches, 300 ids a filter (section 4.3) */
-static void
+void
 gs_sync_run_begin_fetch(GsSyncRun *run, GPtrArray *ids)
 {
 	g_autoptr(GPtrArray) filters = gs_sync_filters_ids(ids, NULL);
@@ -468,196 +423,9 @@ gs_sync_run_begin_fetch(GsSyncRun *run, GPtrArray *ids)
 	gs_sync_run_check(run);
 }
 
-/* negentropy ---------------------------------------------------------------------------------- */
-
-static void
-gs_sync_run_fallback(GsSyncRun *run, const gchar *reason)
-{
-	g_info("%s: batch %" G_GUINT64_FORMAT " falls back to REQ+EOSE (%s)",
-	       run->relay->url,
-	       gs_sync_batch_get_id(run->batch),
-	       reason);
-	gs_sync_relay_count_reason(run->relay->fallback_reasons, reason);
-	run->phase = GS_SYNC_PHASE_REQ;
-	/* sessions still waiting for a slot never start */
-	gs_sync_run_drop_waiters(run);
-	run->n_neg -= run->n_neg_waiting;
-	run->n_neg_waiting = 0;
-	/* the L1 batch keeps its recorded method (the index lets only item batches fall back);
-	 * the run counts what it did */
-	gs_sync_batch_begin_fallback(run->batch);
-	gs_sync_run_begin_req(run);
-	/* the running sessions end as cancelled, after the streams exist, so that their ends
-	 * cannot end the batch early */
-	g_cancellable_cancel(run->cancellable);
-}
-
-/* ids the relay has and we lack, minus those stored since or refused before */
-static GPtrArray *
-gs_sync_run_missing(GsSyncRun *run)
-{
-	GsSyncManager *self = run->manager;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	GHashTableIter iter;
-	gpointer key;
-
-	g_hash_table_iter_init(&iter, run->need);
-	while (g_hash_table_iter_next(&iter, &key, NULL)) {
-		if (gs_store_has_event(self->store, key, NULL))
-			continue;
-		if (self->rejected != NULL && gs_rejected_index_contains(self->rejected, key))
-			continue;
-		g_ptr_array_add(ids, g_strdup(key));
-	}
-	g_ptr_array_sort(ids, gs_sync_run_strcmp);
-	return ids;
-}
-
-static void
-gs_sync_run_neg_done(GsSyncRun *run)
-{
-	g_autoptr(GPtrArray) ids = gs_sync_run_missing(run);
-
-	if (run->relay->nip77 != GS_SYNC_NIP77_YES) {
-		run->relay->nip77 = GS_SYNC_NIP77_YES;
-		run->relay->nip77_learned_at = gs_sync_manager_now(run->manager);
-		gs_sync_state_save_relay(run->manager, run->relay);
-	}
-	g_debug("%s: batch %" G_GUINT64_FORMAT " reconciled: %u ids to fetch",
-		run->relay->url,
-		gs_sync_batch_get_id(run->batch),
-		ids->len);
-	if (ids->len == 0) {
-		gs_sync_run_finish(run, GS_SYNC_OUTCOME_COMPLETE, NULL);
-		return;
-	}
-	gs_sync_batch_add_requested_ids(run->batch, ids);
-	gs_sync_run_begin_fetch(run, ids);
-}
-
-static void
-gs_sync_run_neg_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GsSyncRun) run = user_data;
-	g_autoptr(GsNegSessionResult) result = NULL;
-	g_autoptr(GError) error = NULL;
-	GsSyncRelay *relay = run->relay;
-
-	result = gs_neg_session_run_finish(res, &error);
-	/* an ended run gave its sessions' slots back already, and its relay may be gone */
-	if (run->ended)
-		return;
-	run->n_neg--;
-	gs_sync_runner_release_slot(relay);
-	if (run->phase != GS_SYNC_PHASE_NEG ||
-	    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-	    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)) {
-		if (run->phase != GS_SYNC_PHASE_NEG)
-			gs_sync_run_check(run);
-		gs_sync_runner_flush_waiters(relay);
-		return;
-	}
-	if (error != NULL) {
-		const gchar *reason = "error";
-		if (g_error_matches(error, GS_ERROR, GS_ERROR_UNSUPPORTED)) {
-			reason = "unsupported";
-			relay->nip77 = GS_SYNC_NIP77_NO;
-			relay->nip77_learned_at = gs_sync_manager_now(run->manager);
-			gs_sync_state_save_relay(run->manager, relay);
-			gs_sync_manager_relay_changed(run->manager, relay);
-		} else if (g_error_matches(error, GS_ERROR, GS_ERROR_TIMEOUT)) {
-			reason = "timeout";
-		}
-		g_debug("%s: negentropy: %s", relay->url, error->message);
-		gs_sync_run_fallback(run, reason);
-	} else {
-		for (guint i = 0; i < result->need->len; i++) {
-			GsNegentropyId *id = &g_array_index(result->need, GsNegentropyId, i);
-			g_hash_table_add(run->need, gs_hex_encode(id->bytes, sizeof(id->bytes)));
-		}
-		gs_sync_run_arm_timeout(run);
-		gs_sync_run_check(run);
-	}
-	gs_sync_runner_flush_waiters(relay);
-}
-
-/* the local set for @filter: the store's events plus the ids we refused before (section 8) */
-static GsNegentropyStorage *
-gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, GError **error)
-{
-	GsSyncManager *self = run->manager;
-	g_autoptr(GArray) items = NULL;
-	g_autoptr(GArray) refused = NULL;
-	g_autoptr(GsNegentropyStorage) storage = NULL;
-	gint64 since = gs_filter_get_since(filter);
-
-	if (!gs_store_query_items(self->store, filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &items, error))
-		return NULL;
-	if (self->rejected != NULL)
-		refused = gs_rejected_index_dup_items(self->rejected);
-	storage = gs_negentropy_storage_new(items->len + (refused ? refused->len : 0));
-	for (guint i = 0; i < items->len; i++) {
-		GsStoreItem *item = &g_array_index(items, GsStoreItem, i);
-		gs_negentropy_storage_add(storage, item->created_at, item->id, NULL);
-	}
-	for (guint i = 0; refused != NULL && i < refused->len; i++) {
-		GsStoreItem *item = &g_array_index(refused, GsStoreItem, i);
-		if (since < 0 || (gint64)item->created_at >= since)
-			gs_negentropy_storage_add(storage, item->created_at, item->id, NULL);
-	}
-	gs_negentropy_storage_seal(storage);
-	return g_steal_pointer(&storage);
-}
-
-static void
-gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
-{
-	g_autoptr(GsFilter) filter = data;
-	g_autoptr(GsNegentropyStorage) local = NULL;
-	g_autoptr(GError) error = NULL;
-	GsSyncManager *self = run->manager;
-
-	run->n_neg_waiting--;
-	if (run->ended || run->phase != GS_SYNC_PHASE_NEG) {
-		run->n_neg--;
-		gs_sync_runner_release_slot(run->relay);
-		return;
-	}
-	local = gs_sync_run_local_set(run, filter, &error);
-	if (local == NULL) {
-		run->n_neg--;
-		gs_sync_runner_release_slot(run->relay);
-		g_debug("%s: no local set: %s", run->relay->url, error->message);
-		gs_sync_run_fallback(run, "local-set");
-		return;
-	}
-	gs_neg_session_run_async(run->relay->conn,
-				 filter,
-				 local,
-				 self->opts.negentropy_frame_limit,
-				 self->opts.neg_timeout_ms,
-				 run->cancellable,
-				 gs_sync_run_neg_cb,
-				 gs_sync_run_ref(run));
-}
-
-static void
-gs_sync_run_begin_neg(GsSyncRun *run)
-{
-	run->phase = GS_SYNC_PHASE_NEG;
-	for (guint i = 0; i < run->base->len; i++) {
-		run->n_neg++;
-		run->n_neg_waiting++;
-		gs_sync_run_with_slot(run,
-				      gs_sync_run_neg_start,
-				      gs_filter_ref(g_ptr_array_index(run->base, i)),
-				      (GDestroyNotify)gs_filter_unref);
-	}
-}
-
 /* ending ------------------------------------------------------------------------------------- */
 
-static void
+void
 gs_sync_run_finish(GsSyncRun *run, GsSyncOutcome outcome, const gchar *reason)
 {
 	g_autoptr(GsSyncRun) hold = gs_sync_run_ref(run);
@@ -670,7 +438,7 @@ gs_sync_run_finish(GsSyncRun *run, GsSyncOutcome outcome, const gchar *reason)
 }
 
 /* after each stream or session ends: the next phase, or the end of the batch */
-static void
+void
 gs_sync_run_check(GsSyncRun *run)
 {
 	if (run->ended || run->streams->len > 0 || run->n_neg > 0)

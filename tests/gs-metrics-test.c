@@ -306,6 +306,33 @@ gs_metrics_histogram_test(void)
 	g_ptr_array_unref(parse_exposition(text));
 }
 
+/* totals and histograms kept by their source, set at scrape time */
+static void
+gs_metrics_set_totals_test(void)
+{
+	g_autoptr(GsMetrics) m = metrics_new_basic();
+	const gdouble buckets[] = {1, 10};
+	const guint64 counts[] = {2, 0, 3};
+	const gchar *labels[] = {"wss://a", "success", NULL};
+	g_autofree gchar *text = NULL;
+
+	g_assert_true(gs_metrics_register_histogram(m, "d_seconds", "d", NULL, buckets, 2, NULL));
+	gs_metrics_set_total(m, "x_attempts_total", labels, 41);
+	gs_metrics_set_total(m, "x_attempts_total", labels, 42);
+	gs_metrics_set_total(m, "x_events_total", NULL, 7);
+	gs_metrics_set_histogram(m, "d_seconds", NULL, counts, G_N_ELEMENTS(counts), 123.5);
+	text = gs_metrics_render(m);
+	g_assert_nonnull(
+		strstr(text, "x_attempts_total{relay=\"wss://a\",result=\"success\"} 42\n"));
+	g_assert_nonnull(strstr(text, "x_events_total 7\n"));
+	g_assert_nonnull(strstr(text,
+				"d_seconds_bucket{le=\"1\"} 2\n"
+				"d_seconds_bucket{le=\"10\"} 2\n"
+				"d_seconds_bucket{le=\"+Inf\"} 5\n"
+				"d_seconds_sum 123.5\n"
+				"d_seconds_count 5\n"));
+}
+
 static void
 gs_metrics_remove_label_test(void)
 {
@@ -425,6 +452,7 @@ static const Misuse misuses[] = {
 	{"unknown", "*nope_total is not registered*"},
 	{"set-counter", "*only gauges are set*"},
 	{"observe-gauge", "*cannot observe*"},
+	{"total-gauge", "*only counters take totals*"},
 };
 
 static void
@@ -441,6 +469,8 @@ misuse_run(GsMetrics *m, const gchar *what)
 		gs_metrics_inc(m, "nope_total", NULL);
 	else if (g_strcmp0(what, "set-counter") == 0)
 		gs_metrics_set(m, "x_events_total", NULL, 5);
+	else if (g_strcmp0(what, "total-gauge") == 0)
+		gs_metrics_set_total(m, "x_status", one, 1);
 	else
 		gs_metrics_observe(m, "x_status", one, 1);
 }
@@ -492,6 +522,7 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/metrics/escaping", gs_metrics_escaping_test);
 	g_test_add_func("/grasp-sync/metrics/histogram", gs_metrics_histogram_test);
 	g_test_add_func("/grasp-sync/metrics/remove-label", gs_metrics_remove_label_test);
+	g_test_add_func("/grasp-sync/metrics/set-totals", gs_metrics_set_totals_test);
 	g_test_add_func("/grasp-sync/metrics/collector", gs_metrics_collector_test);
 	for (guint i = 0; i < G_N_ELEMENTS(misuses); i++) {
 		g_autofree gchar *path =

@@ -234,7 +234,7 @@ int
 main(int argc, char **argv)
 {
 	gs_test_init(&argc, &argv);
-	g_test_add("/grasp-sync/ops/policy",
+	g_test_add("/grasp-sync/ops/bus-policy",
 		   Fixture,
 		   NULL,
 		   fixture_setup,

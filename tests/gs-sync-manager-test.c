@@ -1,0 +1,456 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* the sync manager's decisions: options, control methods, the daily pass, the 15 minute rule,
+ * dropping relays, the subscription budget, NIP-77 marks and what survives a restart */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gs-error.h"
+#include "gs-message.h"
+#include "gs-relay-url.h"
+#include "integration/gs-sync-harness.h"
+
+static void
+test_options_from_config(void)
+{
+	g_autoptr(GsConfig) config = gs_config_new();
+	g_autoptr(GError) error = NULL;
+	GsSyncManagerOptions opts;
+
+	g_assert_true(gs_config_validate(config, &error));
+	gs_sync_manager_options_init(&opts);
+	gs_sync_manager_options_load_config(&opts, config);
+	g_assert_cmpuint(g_strv_length(opts.bootstrap_relays), ==, 2);
+	g_assert_cmpuint(g_strv_length(opts.service_urls), ==, 0);
+	g_assert_false(opts.disable_negentropy);
+	g_assert_cmpuint(opts.batch_window_ms, ==, 5000);
+	g_assert_cmpuint(opts.completion_extra_ms, ==, 1000);
+	g_assert_cmpuint(opts.batch_timeout_ms, ==, 120000);
+	g_assert_cmpuint(opts.health_tick_ms, ==, 2000);
+	g_assert_cmpuint(opts.base_backoff_secs, ==, 5);
+	g_assert_cmpuint(opts.connect_timeout_ms, ==, 5000);
+	g_assert_cmpuint(opts.max_backoff_secs, ==, 3600);
+	g_assert_cmpint(opts.quick_reconnect_secs, ==, 900);
+	g_assert_cmpint(opts.daily_min_secs, ==, 23 * 3600);
+	g_assert_cmpint(opts.daily_max_secs, ==, 25 * 3600);
+	g_assert_cmpuint(opts.rate_limit_cooldown_ms, ==, 65000);
+	g_assert_cmpuint(opts.dead_after_secs, ==, 24 * 3600);
+	g_assert_cmpuint(opts.naughty_expiry_secs, ==, 12 * 3600);
+	g_assert_cmpuint(opts.negentropy_frame_limit, ==, 60000);
+	g_assert_cmpuint(opts.req_page_limit, ==, 500);
+	g_assert_cmpuint(opts.max_subscriptions, ==, 70);
+	g_assert_cmpuint(opts.max_event_bytes, ==, 262144);
+
+	g_assert_true(
+		gs_config_set_value(config, "sync", "batch-window-ms", "250", "test", &error));
+	g_assert_true(
+		gs_config_set_value(config, "sync", "base-backoff-secs", "2", "test", &error));
+	g_assert_true(
+		gs_config_set_value(config, "sync", "disable-negentropy", "true", "test", &error));
+	g_assert_no_error(error);
+	gs_sync_manager_options_load_config(&opts, config);
+	g_assert_cmpuint(opts.batch_window_ms, ==, 250);
+	g_assert_cmpuint(opts.base_backoff_secs, ==, 2);
+	g_assert_cmpuint(opts.connect_timeout_ms, ==, 2000);
+	g_assert_true(opts.disable_negentropy);
+	gs_sync_manager_options_clear(&opts);
+}
+
+static void
+count_cb(GsSyncManager *manager, const gchar *url, guint *n)
+{
+	(*n)++;
+}
+
+static gboolean
+relay_has_no_client(GsHarness *h, gpointer data)
+{
+	return gs_test_relay_get_connection_count(data) == 0;
+}
+
+/* AddRelay, RemoveRelay, Resync, RetryFailed and their refusals */
+static void
+test_control(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *relay = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *boot[] = {"ws://127.0.0.1:9", NULL};
+	g_autofree gchar *added = NULL;
+	g_autofree gchar *url = gs_relay_url_normalise(gs_test_relay_get_url(relay), FALSE, NULL);
+	g_autoptr(GError) error = NULL;
+	guint n_added = 0, n_removed = 0;
+
+	gs_harness_start(h, boot);
+	g_signal_connect(h->manager, "relay-added", G_CALLBACK(count_cb), &n_added);
+	g_signal_connect(h->manager, "relay-removed", G_CALLBACK(count_cb), &n_removed);
+
+	g_assert_null(gs_sync_manager_add_relay(h->manager, "http://x", FALSE, &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_assert_null(gs_sync_manager_add_relay(h->manager, GS_HARNESS_SERVICE "/", FALSE, &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+
+	/* another spelling of the same relay is the same relay */
+	added = gs_sync_manager_add_relay(h->manager, gs_test_relay_get_url(relay), FALSE, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(added, ==, url);
+	g_assert_cmpuint(n_added, ==, 1);
+	g_assert_false(gs_sync_manager_get_relay_is_bootstrap(h->manager, url));
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	/* an added relay stays although no repository names it */
+	gs_harness_run_for(h, 4 * h->opts.health_tick_ms);
+	g_assert_true(gs_sync_manager_has_relay(h->manager, url));
+
+	g_assert_false(gs_sync_manager_remove_relay(h->manager, "ws://127.0.0.1:1", &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_false(gs_sync_manager_remove_relay(h->manager, boot[0], &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_assert_false(gs_sync_manager_retry_failed(h->manager, boot[0], &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_BUSY);
+	g_clear_error(&error);
+	g_assert_false(gs_sync_manager_resync(h->manager, "ws://127.0.0.1:1", &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+
+	g_assert_true(gs_sync_manager_remove_relay(h->manager, url, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(n_removed, ==, 1);
+	g_assert_false(gs_sync_manager_has_relay(h->manager, url));
+	/* closed directly, not left waiting */
+	g_assert_true(gs_harness_wait(h, relay_has_no_client, relay, GS_HARNESS_WAIT_MS));
+}
+
+static const gchar *daily_expected = "connected syncing connected ";
+
+/* the daily pass: 23-25 h after the first connection the relay is synced afresh */
+static void
+test_daily_pass(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 2, 1);
+	g_autoptr(GString) tail = g_string_new(NULL);
+	gint64 now, next, second;
+	GArray *seen;
+	guint neg_opens;
+
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	now = gs_harness_now(h);
+	next = gs_sync_manager_get_relay_next_daily_at(h->manager, url);
+	g_assert_cmpint(next, >=, now + 23 * 3600 - 5);
+	g_assert_cmpint(next, <=, now + 25 * 3600);
+
+	/* not yet */
+	gs_harness_advance(h, next - now - 60);
+	gs_harness_run_for(h, 4 * h->opts.health_tick_ms);
+	g_assert_cmpint(gs_sync_manager_get_relay_status(h->manager, url),
+			==,
+			GS_CONNECTION_STATUS_CONNECTED);
+	neg_opens = gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN);
+
+	gs_harness_advance(h, 120);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_SYNCING));
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	seen = gs_harness_get_statuses(h, url);
+	for (guint i = seen->len - 3; i < seen->len; i++)
+		g_string_append_printf(
+			tail,
+			"%s ",
+			gs_connection_status_to_string(g_array_index(seen, GsConnectionStatus, i)));
+	g_assert_cmpstr(tail->str, ==, daily_expected);
+	/* with negentropy, and rescheduled */
+	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, neg_opens);
+	second = gs_sync_manager_get_relay_next_daily_at(h->manager, url);
+	g_assert_cmpint(second, >=, next + 23 * 3600);
+	g_assert_cmpuint(gs_harness_n_events(h->store), ==, events->len);
+}
+
+/* the historic filters sent from @start on: how many carry a since, how many do not */
+static void
+count_since(GPtrArray *log, guint start, guint *with, guint *without)
+{
+	*with = *without = 0;
+	for (guint i = start; i < log->len; i++) {
+		const gchar *text = g_ptr_array_index(log, i);
+		g_autoptr(GsMessage) msg =
+			gs_message_parse(text, strlen(text), GS_MESSAGE_FROM_CLIENT, NULL);
+
+		if (msg == NULL ||
+		    (msg->type != GS_MESSAGE_REQ && msg->type != GS_MESSAGE_NEG_OPEN))
+			continue;
+		for (guint j = 0; j < msg->filters->len; j++) {
+			g_autoptr(GsFilter) f =
+				gs_filter_new_from_node(g_ptr_array_index(msg->filters, j), NULL);
+			if (gs_filter_get_limit(f) == 0 || gs_filter_get_ids(f) != NULL)
+				continue;
+			if (gs_filter_get_since(f) >= 0)
+				(*with)++;
+			else
+				(*without)++;
+		}
+	}
+}
+
+/* a reconnection more than 15 minutes after the disconnection starts afresh */
+static void
+test_late_reconnect(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 2, 1);
+	guint start, with, without;
+
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	gs_test_relay_drop_connections(source);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_DISCONNECTED));
+	start = gs_test_relay_get_log(source)->len;
+	gs_harness_advance(h, 901);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	count_since(gs_test_relay_get_log(source), start, &with, &without);
+	g_assert_cmpuint(with, ==, 0);
+	g_assert_cmpuint(without, >=, 1 + 4 + 3); /* L1, the repository's L2, the roots' L3 */
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
+}
+
+static gboolean
+relay_gone(GsHarness *h, gpointer data)
+{
+	return !gs_sync_manager_has_relay(h->manager, data);
+}
+
+/* a relay named by an announcement is dropped when the announcement stops naming it */
+static void
+test_relay_removed(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *boot = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	GsTestRelay *other = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *bootstrap[] = {gs_test_relay_get_url(boot), NULL};
+	const gchar *listed[] = {gs_test_relay_get_url(other), NULL};
+	g_autofree gchar *other_url = gs_relay_url_normalise(listed[0], FALSE, NULL);
+	gint64 at = g_get_real_time() / G_USEC_PER_SEC - 600;
+	g_autoptr(GsEvent) first = gs_harness_announcement(1, "alpha", at, listed);
+	g_autoptr(GsEvent) second = gs_harness_announcement(1, "alpha", at + 60, NULL);
+	guint n_removed = 0;
+
+	gs_test_relay_add_event(boot, first);
+	gs_harness_start(h, bootstrap);
+	g_signal_connect(h->manager, "relay-removed", G_CALLBACK(count_cb), &n_removed);
+	g_assert_true(gs_harness_wait_status(h, other_url, GS_CONNECTION_STATUS_CONNECTED));
+	gs_test_relay_add_event(boot, second);
+	g_assert_true(gs_harness_wait(h, relay_gone, other_url, GS_HARNESS_WAIT_MS));
+	g_assert_cmpuint(n_removed, ==, 1);
+	g_assert_true(gs_harness_wait(h, relay_has_no_client, other, GS_HARNESS_WAIT_MS));
+	/* the bootstrap relay stays */
+	g_assert_true(gs_sync_manager_has_relay(h->manager, bootstrap[0]));
+	g_assert_true(gs_harness_has(h, second));
+}
+
+typedef struct {
+	const gchar *url;
+	guint max_subs;
+} BudgetWatch;
+
+static gboolean
+budget_watch(GsHarness *h, gpointer data)
+{
+	BudgetWatch *w = data;
+	GsRelayConnection *conn = gs_sync_manager_get_connection(h->manager, w->url);
+
+	w->max_subs = MAX(w->max_subs, gs_relay_connection_get_n_subscriptions(conn));
+	return gs_sync_manager_get_relay_status(h->manager, w->url) ==
+	       GS_CONNECTION_STATUS_CONNECTED;
+}
+
+/* many filters, small pages and a budget of 6 subscriptions: all of it, never over budget */
+static void
+test_budget(GsHarness *h, gconstpointer data)
+{
+	GsRelayLimits limits;
+	GsTestRelay *source;
+	g_autofree gchar *url = NULL;
+	const gchar *bootstrap[2] = {NULL, NULL};
+	g_autoptr(GPtrArray) events =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	BudgetWatch w = {NULL, 0};
+	GsSyncRelayStats stats;
+
+	gs_relay_limits_init(&limits);
+	limits.events_per_minute = 0;
+	limits.max_subscriptions = 6;
+	source = gs_test_relay_new_full(NULL, &limits);
+	g_ptr_array_add(h->relays, source);
+	url = gs_relay_url_normalise(gs_test_relay_get_url(source), FALSE, NULL);
+	bootstrap[0] = url;
+	for (guint r = 0; r < 3; r++) {
+		g_autofree gchar *d = g_strdup_printf("repo%u", r);
+		g_autoptr(GPtrArray) repo = gs_harness_repo_events(1 + r * 10, d, bootstrap, 12, 2);
+		for (guint i = 0; i < repo->len; i++)
+			g_ptr_array_add(events, gs_event_ref(g_ptr_array_index(repo, i)));
+	}
+	gs_test_relay_add_events(source, events);
+	h->opts.max_subscriptions = 6;
+	h->opts.disable_negentropy = TRUE;
+	h->opts.req_page_limit = 10;
+	gs_harness_start(h, bootstrap);
+	w.url = url;
+	g_assert_true(gs_harness_wait(h, budget_watch, &w, GS_HARNESS_WAIT_MS));
+	g_assert_cmpuint(w.max_subs, <=, 6);
+	g_assert_cmpuint(w.max_subs, >=, 4);
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
+	gs_sync_manager_get_relay_stats(h->manager, url, &stats);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_REQ_EOSE][GS_SYNC_OUTCOME_FAILED], ==, 0);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_REQ_EOSE][GS_SYNC_OUTCOME_COMPLETE], >=, 3);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_NEGENTROPY][GS_SYNC_OUTCOME_COMPLETE], ==, 0);
+}
+
+static gboolean
+nip77_unknown(GsHarness *h, gpointer data)
+{
+	return gs_sync_manager_get_relay_supports_negentropy(h->manager, data) == -1;
+}
+
+/* "no NIP-77" is remembered for 24 hours, then negentropy is tried again */
+static void
+test_nip77_expiry(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NO_NIP77);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 1, 1);
+	g_autoptr(GError) error = NULL;
+	guint opens;
+
+	gs_test_relay_add_events(source, events);
+	h->opts.daily_min_secs = h->opts.daily_max_secs = 7 * 86400;
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_cmpint(gs_sync_manager_get_relay_supports_negentropy(h->manager, url), ==, 0);
+	/* the mark holds: a resync within the day uses REQ+EOSE at once */
+	opens = gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN);
+	g_assert_true(gs_sync_manager_resync(h->manager, url, &error));
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), ==, opens);
+	/* a day later it is forgotten, and the next pass tries negentropy again */
+	gs_harness_advance(h, 86400 + 60);
+	g_assert_true(gs_harness_wait(h, nip77_unknown, (gpointer)url, GS_HARNESS_WAIT_MS));
+	g_assert_true(gs_sync_manager_resync(h->manager, url, &error));
+	g_assert_no_error(error);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, opens);
+	g_assert_cmpint(gs_sync_manager_get_relay_supports_negentropy(h->manager, url), ==, 0);
+}
+
+static gint64
+query_int(GsHarness *h, const gchar *sql)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsStore) store = gs_store_new(h->db_path, &error);
+	sqlite3_stmt *stmt = NULL;
+	gint64 value = -1;
+
+	g_assert_no_error(error);
+	g_assert_cmpint(
+		sqlite3_prepare_v2(gs_store_get_db(store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		value = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return value;
+}
+
+/* what survives a restart: the relay's row, NIP-77 knowledge, confirmed items, and failed
+ * batches, which run again when the relay catches up */
+static void
+test_persistence(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 2, 1);
+	g_autoptr(GPtrArray) later = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autofree gchar *beta = gs_harness_coordinate(2, "beta");
+	GsTestRelayKnobs broken = {.flags = GS_TEST_RELAY_IDS_NOT_SERVED};
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	gint64 last_connected;
+
+	/* recent: a catch-up (since = disconnection - 15 min) must find them */
+	g_ptr_array_add(later, gs_harness_announcement(2, "beta", now - 10, bootstrap));
+	g_ptr_array_add(later, gs_harness_root(3, 1621, beta, now - 5, "beta issue"));
+
+	/* alpha syncs, then beta's announcement is listed but never served: L1 fails */
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	gs_test_relay_drop_connections(source);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_DISCONNECTED));
+	gs_test_relay_set_knobs(source, &broken);
+	gs_test_relay_add_events(source, later);
+	gs_harness_advance(h, 7);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED_DEGRADED));
+	last_connected = gs_sync_manager_get_relay_last_connected(h->manager, url);
+	gs_harness_stop(h);
+
+	g_assert_cmpint(query_int(h, "SELECT count(*) FROM sync_relays"), ==, 1);
+	g_assert_cmpint(query_int(h, "SELECT ever_connected FROM sync_relays"), ==, 1);
+	g_assert_cmpint(query_int(h, "SELECT nip77 FROM sync_relays"), ==, 1);
+	g_assert_cmpint(
+		query_int(h, "SELECT disconnected_at FROM sync_relays"), >=, last_connected);
+	g_assert_cmpint(query_int(h, "SELECT count(*) FROM sync_failed"), ==, 1);
+	/* alpha, its two roots */
+	g_assert_cmpint(query_int(h, "SELECT count(*) FROM sync_confirmed"), ==, 3);
+
+	/* the relay is fixed; a restart catches up and runs the failed L1 batch again */
+	gs_test_relay_set_knobs(source, NULL);
+	gs_harness_open_store(h);
+	gs_harness_start(h, bootstrap);
+	g_assert_cmpint(gs_sync_manager_get_relay_supports_negentropy(h->manager, url), ==, 1);
+	g_assert_cmpint(
+		gs_sync_manager_get_relay_last_connected(h->manager, url), ==, last_connected);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_true(gs_harness_wait_stored(h, later));
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
+	g_assert_cmpuint(gs_sync_manager_get_relay_failed_batches(h->manager, url), ==, 0);
+}
+
+static const struct {
+	const gchar *name;
+	void (*func)(GsHarness *h, gconstpointer data);
+} cases[] = {
+	{"control", test_control},
+	{"daily-pass", test_daily_pass},
+	{"late-reconnect", test_late_reconnect},
+	{"relay-removed", test_relay_removed},
+	{"budget", test_budget},
+	{"nip77-expiry", test_nip77_expiry},
+	{"persistence", test_persistence},
+};
+
+int
+main(int argc, char **argv)
+{
+	gs_test_init(&argc, &argv);
+	g_test_add_func("/grasp-sync/sync-manager/options-from-config", test_options_from_config);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *path =
+			g_strdup_printf("/grasp-sync/sync-manager/%s", cases[i].name);
+		g_test_add(path,
+			   GsHarness,
+			   NULL,
+			   gs_harness_setup,
+			   cases[i].func,
+			   gs_harness_teardown);
+	}
+	return g_test_run();
+}
