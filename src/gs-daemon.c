@@ -21,10 +21,16 @@
 #include "gs-relay-server.h"
 #include "gs-store.h"
 #include "gs-sync-manager.h"
+#include "gs-sync-metrics.h"
+#include "gs-sync-status.h"
 
 struct _GsDaemon {
 	GObject parent_instance;
 	GsConfig *config;
+	GsMetrics *metrics;
+	GsStatusProvider *provider; /* the sync engine, once it exists */
+	GsStatusPage *status_page;
+	GsDbusService *dbus_service;
 	GsStore *store;
 	GsHttpServer *http;
 	GsPolicy *policy;
@@ -45,6 +51,9 @@ struct _GsDaemon {
 	gchar **opt_service_urls;
 	gchar **opt_archive_pubkeys;
 };
+
+enum { SIGNAL_FAILED, SIGNAL_LAST };
+static guint signals[SIGNAL_LAST] = {0};
 
 G_DEFINE_FINAL_TYPE(GsDaemon, gs_daemon, G_TYPE_OBJECT)
 
@@ -286,6 +295,50 @@ gs_daemon_make_state_dir(GsDaemon *self, GError **error)
 	return TRUE;
 }
 
+static void
+gs_daemon_name_lost_cb(GsDbusService *service, gpointer user_data)
+{
+	GsDaemon *self = GS_DAEMON(user_data);
+	g_signal_emit(self, signals[SIGNAL_FAILED], 0, "the D-Bus name " GS_DBUS_NAME " is taken");
+}
+
+/* [dbus] bus: system, session or none */
+static gboolean
+gs_daemon_start_dbus(GsDaemon *self, GError **error)
+{
+	const gchar *bus = gs_config_get_string(self->config, "dbus", "bus");
+
+	if (g_strcmp0(bus, "none") == 0) {
+		g_message("not using D-Bus ([dbus] bus=none)");
+		return TRUE;
+	}
+	self->dbus_service = gs_dbus_service_new(self->provider, self->metrics);
+	g_signal_connect(self->dbus_service, "name-lost", G_CALLBACK(gs_daemon_name_lost_cb), self);
+	return gs_dbus_service_start(self->dbus_service,
+				     g_strcmp0(bus, "session") == 0 ? G_BUS_TYPE_SESSION
+								    : G_BUS_TYPE_SYSTEM,
+				     error);
+}
+
+/*
+ * The operator surfaces (D-Bus, the status page and the live-state metrics) show the sync
+ * engine's state, so they start only with a status provider. Before the engine exists there
+ * is nothing true to show about relays: no relay is followed, so no D-Bus name is owned
+ * rather than one that lists relays which never connect.
+ */
+static gboolean
+gs_daemon_start_surfaces(GsDaemon *self, GError **error)
+{
+	if (self->provider == NULL) {
+		g_message("no sync engine: D-Bus, /status and relay metrics are not served");
+		return TRUE;
+	}
+	gs_sync_metrics_bind(self->metrics, self->provider);
+	self->status_page = gs_status_page_new(self->provider, self->metrics);
+	gs_status_page_attach(self->status_page, self->http);
+	return gs_daemon_start_dbus(self, error);
+}
+
 static gboolean
 gs_daemon_store_health_cb(gpointer user_data, GError **error)
 {
@@ -383,6 +436,7 @@ gs_daemon_start_sync(GsDaemon *self, GError **error)
 {
 	GsSyncManagerOptions opts;
 	g_auto(GStrv) relays = NULL;
+	g_autoptr(GsSyncStatus) status = NULL;
 
 	gs_sync_manager_options_init(&opts);
 	gs_sync_manager_options_load_config(&opts, self->config);
@@ -392,6 +446,11 @@ gs_daemon_start_sync(GsDaemon *self, GError **error)
 		return FALSE;
 	relays = gs_sync_manager_dup_relay_urls(self->sync);
 	g_message("syncing from %u relays", g_strv_length(relays));
+	/* what D-Bus, /status, the page and /metrics show of the engine */
+	status = gs_sync_status_new(self->sync,
+				    gs_config_get_strv(self->config, "sync", "service-urls"));
+	gs_sync_status_bind_metrics(status, self->metrics);
+	g_set_object(&self->provider, GS_STATUS_PROVIDER(status));
 	return TRUE;
 }
 
@@ -446,6 +505,8 @@ gs_daemon_start(GsDaemon *self, GError **error)
 	gs_daemon_start_relay(self);
 	if (!gs_daemon_start_sync(self, error))
 		return FALSE;
+	if (!gs_daemon_start_surfaces(self, error))
+		return FALSE;
 	self->started = TRUE;
 	return TRUE;
 }
@@ -486,6 +547,8 @@ gs_daemon_stop(GsDaemon *self)
 	g_clear_object(&self->relay);
 	if (self->http != NULL)
 		gs_http_server_disconnect(self->http);
+	if (self->dbus_service != NULL)
+		gs_dbus_service_stop(self->dbus_service);
 	g_clear_object(&self->http);
 	if (self->ingest != NULL)
 		gs_ingest_flush(self->ingest);
@@ -518,6 +581,54 @@ gs_daemon_get_state_dir(GsDaemon *self)
 	return self->state_dir;
 }
 
+/**
+ * gs_daemon_get_metrics:
+ *
+ * Returns: (transfer none): the registry with every family of sync spec section 11; the sync
+ *   engine increments its counters
+ */
+GsMetrics *
+gs_daemon_get_metrics(GsDaemon *self)
+{
+	g_return_val_if_fail(GS_IS_DAEMON(self), NULL);
+	return self->metrics;
+}
+
+/**
+ * gs_daemon_set_status_provider:
+ *
+ * Gives the daemon the sync engine's view for D-Bus, /status, the HTML page and the
+ * live-state metrics. Call before gs_daemon_start().
+ */
+void
+gs_daemon_set_status_provider(GsDaemon *self, GsStatusProvider *provider)
+{
+	g_return_if_fail(GS_IS_DAEMON(self));
+	g_return_if_fail(!self->started);
+	g_set_object(&self->provider, provider);
+}
+
+/**
+ * gs_daemon_get_status_page:
+ *
+ * Returns: (transfer none) (nullable): the page to attach to the HTTP server with
+ *   gs_status_page_attach(), once started with a status provider
+ */
+GsStatusPage *
+gs_daemon_get_status_page(GsDaemon *self)
+{
+	g_return_val_if_fail(GS_IS_DAEMON(self), NULL);
+	return self->status_page;
+}
+
+/* returns: (transfer none) (nullable): the D-Bus service when one runs */
+GsDbusService *
+gs_daemon_get_dbus_service(GsDaemon *self)
+{
+	g_return_val_if_fail(GS_IS_DAEMON(self), NULL);
+	return self->dbus_service;
+}
+
 static void
 gs_daemon_config_changed_cb(GsConfig *config,
 			    const gchar *group,
@@ -534,6 +645,10 @@ gs_daemon_dispose(GObject *object)
 	GsDaemon *self = GS_DAEMON(object);
 
 	gs_daemon_stop(self);
+	g_clear_object(&self->dbus_service);
+	g_clear_object(&self->status_page);
+	g_clear_object(&self->provider);
+	g_clear_object(&self->metrics);
 	g_clear_object(&self->config);
 	G_OBJECT_CLASS(gs_daemon_parent_class)->dispose(object);
 }
@@ -563,12 +678,25 @@ gs_daemon_class_init(GsDaemonClass *klass)
 
 	object_class->dispose = gs_daemon_dispose;
 	object_class->finalize = gs_daemon_finalize;
+	/* something the daemon cannot run without went away; the argument says what */
+	signals[SIGNAL_FAILED] = g_signal_new("failed",
+					      G_TYPE_FROM_CLASS(klass),
+					      G_SIGNAL_RUN_LAST,
+					      0,
+					      NULL,
+					      NULL,
+					      NULL,
+					      G_TYPE_NONE,
+					      1,
+					      G_TYPE_STRING);
 }
 
 static void
 gs_daemon_init(GsDaemon *self)
 {
 	self->config = gs_config_new();
+	self->metrics = gs_metrics_new();
+	gs_sync_metrics_register(self->metrics);
 	g_signal_connect(self->config, "changed", G_CALLBACK(gs_daemon_config_changed_cb), self);
 }
 

@@ -8,6 +8,10 @@
 #include <glib-object.h>
 
 #include "gs-config.h"
+#include "gs-dbus-service.h"
+#include "gs-metrics.h"
+#include "gs-status-page.h"
+#include "gs-status-provider.h"
 
 G_BEGIN_DECLS
 
@@ -35,5 +39,13 @@ GsConfig *
 gs_daemon_get_config(GsDaemon *self);
 const gchar *
 gs_daemon_get_state_dir(GsDaemon *self);
+GsMetrics *
+gs_daemon_get_metrics(GsDaemon *self);
+void
+gs_daemon_set_status_provider(GsDaemon *self, GsStatusProvider *provider);
+GsStatusPage *
+gs_daemon_get_status_page(GsDaemon *self);
+GsDbusService *
+gs_daemon_get_dbus_service(GsDaemon *self);
 
 G_END_DECLS

@@ -83,6 +83,16 @@ typedef enum {
 	GS_STORE_RESULT_REFUSED_OLDER,
 } GsStoreResult;
 
+/* the nicks of the mkenums GTypes: the spelling used on D-Bus, in /status and in metrics */
+const gchar *
+gs_connection_status_to_string(GsConnectionStatus status);
+const gchar *
+gs_relay_health_to_string(GsRelayHealth health);
+const gchar *
+gs_sync_method_to_string(GsSyncMethod method);
+const gchar *
+gs_sync_level_to_string(GsSyncLevel level);
+
 /**
  * GsNaughtyCategory:
  * @GS_NAUGHTY_CATEGORY_NONE: not on the naughty list: the failure says nothing about the

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "gs-event.h"
+
 G_BEGIN_DECLS
 
 /* not for daemon code: the daemon verifies, it never signs. Exposed for the BIP-340 test
@@ -17,5 +19,36 @@ gs_schnorr_sign(const guint8 *seckey,
 		const guint8 *aux_rand32,
 		guint8 *sig,
 		GError **error);
+
+/**
+ * GsEventFields:
+ * @raw_tags: (nullable): the input's text of the tags array when it is written exactly as
+ *   the event's JSON writes it, so that it can be copied instead of escaped again
+ * @raw_content: (nullable): the same for the content string (with its quotes)
+ *
+ * An event's members as gs_event_fields_parse() read them; @content and @tags are owned.
+ */
+typedef struct {
+	gchar id[65];
+	gchar pubkey[65];
+	gchar sig[129];
+	gint64 created_at;
+	guint kind;
+	gchar *content;
+	GPtrArray *tags; /* of GStrv */
+	const gchar *raw_tags;
+	gsize raw_tags_len;
+	const gchar *raw_content;
+	gsize raw_content_len;
+} GsEventFields;
+
+gboolean
+gs_event_fields_parse(const gchar *json, gsize len, GsEventFields *fields);
+void
+gs_event_fields_clear(GsEventFields *fields);
+
+/* the strict path of gs_event_new_from_json() alone, for tests that compare the two */
+GsEvent *
+gs_event_new_from_json_strict(const gchar *json, gssize len, GError **error);
 
 G_END_DECLS

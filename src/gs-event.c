@@ -17,6 +17,7 @@
 #include "gs-event.h"
 #include "gs-hex.h"
 #include "gs-json.h"
+#include "gs-sha256.h"
 
 struct _GsEvent {
 	gatomicrefcount ref;
@@ -32,6 +33,12 @@ struct _GsEvent {
 	GPtrArray *tags; /* of GStrv, each with at least one element */
 	gchar *json;	 /* our compact serialisation of the event object */
 	gsize json_len;
+	/* where the tags array and the content string are in @json: the canonical form the id
+	 * is hashed over is made of these two and the header, so it is never built */
+	gsize tags_off;
+	gsize tags_len;
+	gsize content_off;
+	gsize content_len;
 };
 
 G_DEFINE_BOXED_TYPE(GsEvent, gs_event, gs_event_ref, gs_event_unref)
@@ -124,10 +131,17 @@ gs_event_append_tags(const GsEvent *self, GString *out)
 	g_string_append_c(out, ']');
 }
 
+/* our JSON of the event; @raw_tags and @raw_content (nullable) are texts of the tags array and
+ * the content string already written exactly as this function would write them */
 static void
-gs_event_build_json(GsEvent *self)
+gs_event_build_json_from(GsEvent *self,
+			 const gchar *raw_tags,
+			 gsize raw_tags_len,
+			 const gchar *raw_content,
+			 gsize raw_content_len)
 {
-	GString *out = g_string_sized_new(256 + strlen(self->content));
+	GString *out = g_string_sized_new(256 + raw_tags_len + raw_content_len);
+
 	g_string_append_printf(out,
 			       "{\"id\":\"%s\",\"pubkey\":\"%s\",\"created_at\":%" G_GINT64_FORMAT
 			       ",\"kind\":%u,\"tags\":",
@@ -135,12 +149,53 @@ gs_event_build_json(GsEvent *self)
 			       self->pubkey_hex,
 			       self->created_at,
 			       self->kind);
-	gs_event_append_tags(self, out);
+	self->tags_off = out->len;
+	if (raw_tags != NULL)
+		g_string_append_len(out, raw_tags, raw_tags_len);
+	else
+		gs_event_append_tags(self, out);
+	self->tags_len = out->len - self->tags_off;
 	g_string_append(out, ",\"content\":");
-	gs_json_append_string(out, self->content);
+	self->content_off = out->len;
+	if (raw_content != NULL)
+		g_string_append_len(out, raw_content, raw_content_len);
+	else
+		gs_json_append_string(out, self->content);
+	self->content_len = out->len - self->content_off;
 	g_string_append_printf(out, ",\"sig\":\"%s\"}", self->sig_hex);
 	self->json_len = out->len;
 	self->json = g_string_free(out, FALSE);
+}
+
+static void
+gs_event_build_json(GsEvent *self)
+{
+	gs_event_build_json_from(self, NULL, 0, NULL, 0);
+}
+
+/* takes the content and tags of @fields */
+static GsEvent *
+gs_event_new_from_fields(GsEventFields *fields)
+{
+	GsEvent *self = gs_event_alloc();
+
+	memcpy(self->id_hex, fields->id, sizeof(self->id_hex));
+	memcpy(self->pubkey_hex, fields->pubkey, sizeof(self->pubkey_hex));
+	memcpy(self->sig_hex, fields->sig, sizeof(self->sig_hex));
+	gs_hex_decode_to(self->id_hex, 64, self->id, 32);
+	gs_hex_decode_to(self->pubkey_hex, 64, self->pubkey, 32);
+	gs_hex_decode_to(self->sig_hex, 128, self->sig, 64);
+	self->created_at = fields->created_at;
+	self->kind = fields->kind;
+	self->content = g_steal_pointer(&fields->content);
+	g_ptr_array_unref(self->tags);
+	self->tags = g_steal_pointer(&fields->tags);
+	gs_event_build_json_from(self,
+				 fields->raw_tags,
+				 fields->raw_tags_len,
+				 fields->raw_content,
+				 fields->raw_content_len);
+	return self;
 }
 
 static gboolean
@@ -317,6 +372,24 @@ gs_event_new_from_node(JsonNode *node, GError **error)
  */
 GsEvent *
 gs_event_new_from_json(const gchar *json, gssize len, GError **error)
+{
+	GsEventFields fields;
+	GsEvent *self = NULL;
+
+	if (len < 0)
+		len = (gssize)strlen(json);
+	/* the plain shape in one pass; anything else goes to the strict parser */
+	if (gs_event_fields_parse(json, (gsize)len, &fields))
+		self = gs_event_new_from_fields(&fields);
+	gs_event_fields_clear(&fields);
+	if (self != NULL)
+		return self;
+	return gs_event_new_from_json_strict(json, len, error);
+}
+
+/* json-glib with the depth and lexical checks of gs_json_parse(), then the field checks */
+GsEvent *
+gs_event_new_from_json_strict(const gchar *json, gssize len, GError **error)
 {
 	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(GError) error_local = NULL;
@@ -523,16 +596,33 @@ gs_event_serialize_canonical(const GsEvent *self)
 	return g_string_free(out, FALSE);
 }
 
-/* @out: 32 bytes */
+/* @out: 32 bytes; the SHA-256 of gs_event_serialize_canonical(), hashed from the parts of
+ * our JSON that it shares instead of being built */
 void
 gs_event_compute_id(const GsEvent *self, guint8 *out)
 {
-	g_autofree gchar *canon = gs_event_serialize_canonical(self);
-	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-	gsize len = 32;
+	gchar head[128];
+	gint head_len = g_snprintf(head,
+				   sizeof(head),
+				   "[0,\"%s\",%" G_GINT64_FORMAT ",%u,",
+				   self->pubkey_hex,
+				   self->created_at,
+				   self->kind);
+	GsSha256 ctx;
 
-	g_checksum_update(sum, (const guchar *)canon, strlen(canon));
-	g_checksum_get_digest(sum, out, &len);
+	if (self->json == NULL) {
+		/* still being built (gs_event_new_signed()) */
+		g_autofree gchar *canon = gs_event_serialize_canonical(self);
+		gs_sha256((const guint8 *)canon, strlen(canon), out);
+		return;
+	}
+	gs_sha256_init(&ctx);
+	gs_sha256_update(&ctx, (const guint8 *)head, (gsize)head_len);
+	gs_sha256_update(&ctx, (const guint8 *)self->json + self->tags_off, self->tags_len);
+	gs_sha256_update(&ctx, (const guint8 *)",", 1);
+	gs_sha256_update(&ctx, (const guint8 *)self->json + self->content_off, self->content_len);
+	gs_sha256_update(&ctx, (const guint8 *)"]", 1);
+	gs_sha256_final(&ctx, out);
 }
 
 gboolean
@@ -551,6 +641,47 @@ gs_event_check_id(const GsEvent *self, GError **error)
 	return TRUE;
 }
 
+/*
+ * Parsing an x-only key costs a field square root, about an eighth of a verification, and
+ * authors repeat (maintainers publish most of a repository's events), so each thread keeps
+ * the keys it parsed last in a small direct-mapped table. An entry is used only for the exact
+ * 32 bytes it was parsed from; a crafted key can at worst evict another one.
+ */
+#define GS_PUBKEY_CACHE_SLOTS 2048
+
+typedef struct {
+	gboolean used;
+	guint8 key[32];
+	secp256k1_xonly_pubkey parsed;
+} GsPubkeySlot;
+
+static GPrivate gs_pubkey_cache = G_PRIVATE_INIT(g_free);
+
+static gboolean
+gs_pubkey_parse_cached(const guint8 *pubkey, secp256k1_xonly_pubkey *out)
+{
+	GsPubkeySlot *cache = g_private_get(&gs_pubkey_cache);
+	GsPubkeySlot *slot;
+	guint32 h;
+
+	if (cache == NULL) {
+		cache = g_new0(GsPubkeySlot, GS_PUBKEY_CACHE_SLOTS);
+		g_private_set(&gs_pubkey_cache, cache);
+	}
+	memcpy(&h, pubkey + 1, sizeof(h));
+	slot = &cache[h % GS_PUBKEY_CACHE_SLOTS];
+	if (slot->used && memcmp(slot->key, pubkey, 32) == 0) {
+		*out = slot->parsed;
+		return TRUE;
+	}
+	if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, out, pubkey))
+		return FALSE;
+	slot->used = TRUE;
+	memcpy(slot->key, pubkey, 32);
+	slot->parsed = *out;
+	return TRUE;
+}
+
 /**
  * gs_schnorr_verify:
  * @pubkey: 32-byte x-only public key
@@ -565,7 +696,7 @@ gs_schnorr_verify(const guint8 *pubkey, const guint8 *msg32, const guint8 *sig, 
 {
 	secp256k1_xonly_pubkey pk;
 
-	if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, &pk, pubkey)) {
+	if (!gs_pubkey_parse_cached(pubkey, &pk)) {
 		g_set_error_literal(error,
 				    GS_ERROR,
 				    GS_ERROR_BAD_SIGNATURE,

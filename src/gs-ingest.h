@@ -60,12 +60,16 @@ typedef void (*GsIngestDoneFunc)(GsIngest *self, const GsIngestResult *result, g
  *   counted again with its new outcome
  * @reasons: rejected, invalid and failed decisions by #GsRejectReason
  * @reprocessed: deferred events run through the policy again because a dependency arrived
+ * @transactions: store transactions (one per slice with accepted events; totals only)
+ * @inserted: events sent to the store in them (totals only)
  */
 typedef struct {
 	guint64 received;
 	guint64 outcomes[GS_INGEST_OUTCOME_LAST];
 	guint64 reasons[GS_REJECT_REASON_LAST];
 	guint64 reprocessed;
+	guint64 transactions;
+	guint64 inserted;
 } GsIngestCounters;
 
 GsIngest *

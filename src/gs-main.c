@@ -27,6 +27,20 @@ gs_main_quit_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+typedef struct {
+	GMainLoop *loop;
+	gint status;
+} GsMainFailure;
+
+static void
+gs_main_failed_cb(GsDaemon *daemon, const gchar *reason, gpointer user_data)
+{
+	GsMainFailure *failure = user_data;
+	g_printerr("grasp-syncd: %s\n", reason);
+	failure->status = EXIT_FAILURE;
+	g_main_loop_quit(failure->loop);
+}
+
 static gboolean
 gs_main_reload_cb(gpointer user_data)
 {
@@ -45,6 +59,7 @@ main(int argc, char *argv[])
 	gboolean verbose = FALSE;
 	gboolean version = FALSE;
 	gboolean print_config = FALSE;
+	GsMainFailure failure = {NULL, EXIT_SUCCESS};
 	g_autoptr(GsDaemon) daemon = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autoptr(GOptionContext) context = NULL;
@@ -107,11 +122,13 @@ main(int argc, char *argv[])
 	g_unix_signal_add(SIGINT, gs_main_quit_cb, loop);
 	g_unix_signal_add(SIGTERM, gs_main_quit_cb, loop);
 	g_unix_signal_add(SIGHUP, gs_main_reload_cb, daemon);
+	failure.loop = loop;
+	g_signal_connect(daemon, "failed", G_CALLBACK(gs_main_failed_cb), &failure);
 	if (!gs_crypto_init(&error) || !gs_daemon_start(daemon, &error)) {
 		g_printerr("grasp-syncd: %s\n", error->message);
 		return EXIT_FAILURE;
 	}
 	g_main_loop_run(loop);
 	gs_daemon_stop(daemon);
-	return EXIT_SUCCESS;
+	return failure.status;
 }

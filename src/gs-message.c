@@ -381,6 +381,78 @@ gs_message_peek_event(const gchar *data,
 	return TRUE;
 }
 
+/* position just after the JSON value starting at @pos (a scan: it only balances brackets and
+ * skips strings), or 0 when the input ends first */
+static gsize
+gs_message_skip_value(const gchar *data, gsize len, gsize pos)
+{
+	gsize depth = 0;
+
+	while (pos < len) {
+		gchar c = data[pos];
+		if (c == '"') {
+			pos = gs_message_skip_string(data, len, pos);
+			if (pos == 0)
+				return 0;
+		} else if (c == '{' || c == '[') {
+			depth++;
+			pos++;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return pos;
+			depth--;
+			pos++;
+		} else if (c == ',' && depth == 0) {
+			return pos;
+		} else {
+			pos++;
+		}
+		if (depth == 0 && (c == '"' || c == '}' || c == ']'))
+			return pos;
+	}
+	return 0;
+}
+
+/**
+ * gs_message_peek_event_id:
+ * @event_json: an event object, e.g. as located by gs_message_peek_event()
+ * @id_out: (out caller-allocates): 65 bytes for the id and its NUL
+ *
+ * Finds the top-level `id` member without parsing the event, so that the relay endpoint can
+ * name an event in its OK answer (for example when refusing it) while the parse and the
+ * checks happen on the ingest's worker threads. Nothing is validated beyond the id's form.
+ *
+ * Returns: %TRUE when the object has a top-level `id` of 64 lower-case hex digits
+ */
+gboolean
+gs_message_peek_event_id(const gchar *event_json, gsize len, gchar *id_out)
+{
+	gsize pos = 0;
+
+	if (!gs_message_expect(event_json, len, &pos, '{'))
+		return FALSE;
+	for (;;) {
+		gsize key = gs_message_skip_ws(event_json, len, pos);
+		gsize key_end = gs_message_skip_string(event_json, len, key);
+		if (key_end == 0)
+			return FALSE;
+		pos = key_end;
+		if (!gs_message_expect(event_json, len, &pos, ':'))
+			return FALSE;
+		pos = gs_message_skip_ws(event_json, len, pos);
+		if (key_end - key == 4 && memcmp(event_json + key, "\"id\"", 4) == 0) {
+			if (len - pos < 66 || event_json[pos] != '"' || event_json[pos + 65] != '"')
+				return FALSE;
+			memcpy(id_out, event_json + pos + 1, 64);
+			id_out[64] = '\0';
+			return gs_hex_is_lower(id_out, 64);
+		}
+		pos = gs_message_skip_value(event_json, len, pos);
+		if (pos == 0 || !gs_message_expect(event_json, len, &pos, ','))
+			return FALSE;
+	}
+}
+
 static gchar *
 gs_message_build_strings(const gchar *verb, const gchar *a, const gchar *b)
 {

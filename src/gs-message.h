@@ -76,6 +76,9 @@ gs_message_peek_event(const gchar *data,
 		      gsize *event_offset,
 		      gsize *event_len);
 
+gboolean
+gs_message_peek_event_id(const gchar *event_json, gsize len, gchar *id_out);
+
 gchar *
 gs_message_build_req(const gchar *sub_id, GPtrArray *filters);
 gchar *

@@ -28,6 +28,7 @@ typedef struct {
 	gint64 cold_expiry; /* microseconds, wall clock */
 	gint64 hot_expiry;  /* only meaningful while @event is set */
 	GsEvent *event;	    /* the hot tier; NULL once expired or for refused events */
+	GList *hot_link;    /* in hot_order while @event is set */
 } GsRejectedEntry;
 
 struct _GsRejectedIndex {
@@ -39,6 +40,8 @@ struct _GsRejectedIndex {
 	guint64 next_seq;
 	GHashTable *entries; /* id hex -> GsRejectedEntry (owned) */
 	GHashTable *by_key;  /* dependency key -> GHashTable set of GsRejectedEntry */
+	GQueue hot_order;    /* entries with an event, oldest first */
+	guint max_hot;
 	GsRejectedIndexCounters counters[GS_REJECTED_EVENT_TYPE_LAST];
 };
 
@@ -122,6 +125,21 @@ gs_rejected_index_file(GsRejectedIndex *self, GsRejectedEntry *entry)
 	}
 }
 
+/* drops the event of @entry (the hot tier); its id stays in the cold tier */
+static void
+gs_rejected_index_drop_hot(GsRejectedIndex *self, GsRejectedEntry *entry, gboolean expired)
+{
+	GsRejectedIndexCounters *c = &self->counters[entry->type];
+
+	if (entry->event == NULL)
+		return;
+	g_clear_pointer(&entry->event, gs_event_unref);
+	g_queue_delete_link(&self->hot_order, g_steal_pointer(&entry->hot_link));
+	c->hot_current--;
+	if (expired)
+		c->hot_expired++;
+}
+
 /* removes @entry from every table and the live counters, and frees it */
 static void
 gs_rejected_index_remove_entry(GsRejectedIndex *self, GsRejectedEntry *entry)
@@ -129,8 +147,7 @@ gs_rejected_index_remove_entry(GsRejectedIndex *self, GsRejectedEntry *entry)
 	GsRejectedIndexCounters *c = &self->counters[entry->type];
 
 	gs_rejected_index_unfile(self, entry);
-	if (entry->event != NULL)
-		c->hot_current--;
+	gs_rejected_index_drop_hot(self, entry, FALSE);
 	c->cold_current--;
 	g_hash_table_remove(self->entries, entry->id);
 }
@@ -205,7 +222,12 @@ gs_rejected_index_add_deferred(GsRejectedIndex *self,
 					 now + (gint64)self->cold_secs * G_USEC_PER_SEC);
 	entry->event = gs_event_ref(event);
 	entry->hot_expiry = now + (gint64)self->hot_secs * G_USEC_PER_SEC;
+	g_queue_push_tail(&self->hot_order, entry);
+	entry->hot_link = self->hot_order.tail;
 	self->counters[entry->type].hot_current++;
+	/* a flood of orphans must not grow memory without bound: the oldest leave early */
+	while (self->hot_order.length > self->max_hot)
+		gs_rejected_index_drop_hot(self, self->hot_order.head->data, TRUE);
 }
 
 /**
@@ -350,13 +372,10 @@ gs_rejected_index_expire(GsRejectedIndex *self)
 	g_hash_table_iter_init(&iter, self->entries);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		GsRejectedEntry *entry = value;
-		GsRejectedIndexCounters *c = &self->counters[entry->type];
 
 		if (entry->event != NULL &&
 		    (entry->hot_expiry <= now || entry->cold_expiry <= now)) {
-			g_clear_pointer(&entry->event, gs_event_unref);
-			c->hot_current--;
-			c->hot_expired++;
+			gs_rejected_index_drop_hot(self, entry, TRUE);
 			dropped++;
 		}
 		if (entry->cold_expiry <= now)
@@ -563,6 +582,20 @@ gs_rejected_index_set_clock(GsRejectedIndex *self, GsClockFunc clock, gpointer u
 	self->clock_data = user_data;
 }
 
+/**
+ * gs_rejected_index_set_max_hot:
+ * @max_hot: the most events the hot tier holds (default 20,000); beyond it the oldest leave
+ *   the hot tier early (counted as expired) and keep only their cold entry
+ */
+void
+gs_rejected_index_set_max_hot(GsRejectedIndex *self, guint max_hot)
+{
+	g_return_if_fail(GS_IS_REJECTED_INDEX(self));
+	self->max_hot = max_hot;
+	while (self->hot_order.length > self->max_hot)
+		gs_rejected_index_drop_hot(self, self->hot_order.head->data, TRUE);
+}
+
 guint
 gs_rejected_index_get_hot_secs(GsRejectedIndex *self)
 {
@@ -582,6 +615,7 @@ gs_rejected_index_finalize(GObject *object)
 {
 	GsRejectedIndex *self = GS_REJECTED_INDEX(object);
 
+	g_queue_clear(&self->hot_order);
 	g_hash_table_unref(self->by_key);
 	g_hash_table_unref(self->entries);
 	G_OBJECT_CLASS(gs_rejected_index_parent_class)->finalize(object);
@@ -598,6 +632,8 @@ static void
 gs_rejected_index_init(GsRejectedIndex *self)
 {
 	self->clock = gs_rejected_index_default_clock;
+	self->max_hot = GS_REJECTED_INDEX_DEFAULT_MAX_HOT;
+	g_queue_init(&self->hot_order);
 	self->entries = g_hash_table_new_full(
 		g_str_hash, g_str_equal, NULL, (GDestroyNotify)gs_rejected_entry_free);
 	self->by_key = g_hash_table_new_full(

@@ -66,8 +66,12 @@ typedef struct {
  * carry the cold tier across a restart (the hot tier is short-lived and not persisted).
  */
 
+#define GS_REJECTED_INDEX_DEFAULT_MAX_HOT 20000
+
 GsRejectedIndex *
 gs_rejected_index_new(guint hot_secs, guint cold_secs);
+void
+gs_rejected_index_set_max_hot(GsRejectedIndex *self, guint max_hot);
 void
 gs_rejected_index_set_clock(GsRejectedIndex *self, GsClockFunc clock, gpointer user_data);
 guint

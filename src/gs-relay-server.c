@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "gs-negentropy.h"
 #include "gs-relay-server-private.h"
 
 /* websocket close code for "try again later" (RFC 6455 registry) */
@@ -399,6 +400,10 @@ gs_relay_server_new(GsStore *store, GsIngest *ingest, const GsRelayLimits *limit
 		self->limits = *limits;
 	else
 		gs_relay_limits_init(&self->limits);
+	/* negentropy refuses frame limits below its minimum; 0 means none */
+	if (self->limits.negentropy_frame_limit > 0 &&
+	    self->limits.negentropy_frame_limit < GS_NEGENTROPY_FRAME_SIZE_LIMIT_MIN)
+		self->limits.negentropy_frame_limit = GS_NEGENTROPY_FRAME_SIZE_LIMIT_MIN;
 	g_signal_connect_object(
 		store, "event-stored", G_CALLBACK(gs_relay_server_event_stored_cb), self, 0);
 	return self;

@@ -13,7 +13,10 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GsIngest GsIngest;
+#include "gs-ingest.h"
+
+/* the ingest source of client EVENTs (its counters are the endpoint's) */
+#define GS_RELAY_SERVER_INGEST_SOURCE "relay-endpoint"
 
 /**
  * GsRelayLimits:
@@ -33,7 +36,8 @@ typedef struct _GsIngest GsIngest;
  * @max_sync_events: the most events one NEG-OPEN filter may match, and the most items all the
  *   NEG sessions of one connection may hold together
  * @negentropy_frame_limit: the negentropy frame size limit of our NEG-MSG answers, in bytes
- *   of binary message (the hex text is twice as long); 0 for none, else at least 4096
+ *   of binary message (the hex text is twice as long); 0 for none; smaller values than 4096
+ *   (the protocol's minimum) count as 4096
  * @max_pending_bytes: the most bytes queued towards one client (in libsoup and the kernel,
  *   not yet acknowledged by the peer); a connection above it is closed as a slow reader
  * @write_timeout_seconds: a connection that has data queued but acknowledges nothing for this

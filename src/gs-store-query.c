@@ -452,14 +452,16 @@ gs_store_get_latest(GsStore *self,
 }
 
 /* through the tag index, since no index on events leads with d; an addressable event without
- * a d tag (d = "") has no row there, so "" scans the kind */
+ * a d tag (d = "") has no row there, so "" scans the kind. The unary + keeps SQLite (which has
+ * no statistics) from choosing events_kind and scanning every event of the kind instead:
+ * with a few thousand announcements that was a millisecond per call, now a few microseconds */
 GPtrArray *
 gs_store_find_addressable(GsStore *self, guint kind, const gchar *d, GError **error)
 {
 	g_autoptr(GPtrArray) events =
 		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
 	g_autoptr(sqlite3_stmt) stmt = NULL;
-	const gchar *sql = "SELECT e.id, e.json FROM events e WHERE e.kind = ?1 AND e.d = ?2 "
+	const gchar *sql = "SELECT e.id, e.json FROM events e WHERE +e.kind = ?1 AND e.d = ?2 "
 			   "AND e.seq IN (SELECT event FROM tags WHERE key = ?3) "
 			   "ORDER BY e.created_at DESC, e.id";
 

@@ -17,27 +17,6 @@
  * any spelling; an unknown relay gives the default value.
  */
 
-static const gchar *
-gs_sync_enum_nick(GType type, gint value)
-{
-	g_autoptr(GEnumClass) klass = g_type_class_ref(type);
-	GEnumValue *found = g_enum_get_value(klass, value);
-	return found != NULL ? found->value_nick : "unknown";
-}
-
-/* the nick: the one spelling for D-Bus StatusName, /status and logs */
-const gchar *
-gs_connection_status_to_string(GsConnectionStatus status)
-{
-	return gs_sync_enum_nick(GS_TYPE_CONNECTION_STATUS, status);
-}
-
-const gchar *
-gs_relay_health_to_string(GsRelayHealth health)
-{
-	return gs_sync_enum_nick(GS_TYPE_RELAY_HEALTH, health);
-}
-
 gboolean
 gs_sync_manager_is_running(GsSyncManager *self)
 {

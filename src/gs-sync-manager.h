@@ -216,9 +216,4 @@ gs_sync_manager_get_duration_histogram(GsSyncManager *self, GsSyncDurationHistog
 guint64
 gs_sync_manager_get_events_synced(GsSyncManager *self);
 
-const gchar *
-gs_connection_status_to_string(GsConnectionStatus status);
-const gchar *
-gs_relay_health_to_string(GsRelayHealth health);
-
 G_END_DECLS

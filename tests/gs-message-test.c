@@ -143,6 +143,46 @@ gs_message_build_test(void)
 	g_assert_cmpstr(closed, ==, "[\"CLOSED\",\"s\",\"error: x\"]");
 }
 
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void
+gs_message_peek_event_id_test(void)
+{
+	const struct {
+		const gchar *json;
+		gboolean found;
+	} id_cases[] = {
+		{"{\"id\":\"" ID64 "\"}", TRUE},
+		{" { \"id\" : \"" ID64 "\" , \"kind\":1}", TRUE},
+		/* after members of every kind, with brackets and quotes inside strings */
+		{"{\"tags\":[[\"e\",\"]\\\"}\"],[]],\"kind\":1,\"x\":{\"id\":\"no\"},\"ok\":true,"
+		 "\"content\":\"{\\\"id\\\":1}\",\"id\":\"" ID64 "\"}",
+		 TRUE},
+		/* not top-level, upper case, too short, not a string, absent, truncated, not an
+		   object */
+		{"{\"x\":{\"id\":\"" ID64 "\"}}", FALSE},
+		{"{\"id\":\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\"}",
+		 FALSE},
+		{"{\"id\":\"0123\"}", FALSE},
+		{"{\"id\":42}", FALSE},
+		{"{\"kind\":1}", FALSE},
+		{"{}", FALSE},
+		{"{\"kind\":1,\"id\":\"0123", FALSE},
+		{"{\"kind\":[1,", FALSE},
+		{"[\"id\",\"" ID64 "\"]", FALSE},
+		{"", FALSE},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(id_cases); i++) {
+		gchar id[65] = {0};
+		gboolean found =
+			gs_message_peek_event_id(id_cases[i].json, strlen(id_cases[i].json), id);
+		g_assert_cmpint(found, ==, id_cases[i].found);
+		if (found)
+			g_assert_cmpstr(id, ==, ID64);
+	}
+}
+
 /* NIP-77 messages built by gs-nip77 parse here; COUNT answers */
 static void
 gs_message_build_neg_test(void)
@@ -198,6 +238,7 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &cases[i], gs_message_parse_case);
 	}
 	g_test_add_func("/grasp-sync/message/peek-event", gs_message_peek_event_test);
+	g_test_add_func("/grasp-sync/message/peek-event-id", gs_message_peek_event_id_test);
 	g_test_add_func("/grasp-sync/message/build", gs_message_build_test);
 	g_test_add_func("/grasp-sync/message/build-neg", gs_message_build_neg_test);
 	g_test_add_func("/grasp-sync/message/prefix", gs_message_prefix_test);

@@ -123,6 +123,44 @@ gs_rejected_index_hot_expiry_without_sweep(Fixture *fx, gconstpointer data)
 }
 
 static void
+gs_rejected_index_max_hot(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GPtrArray) events =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	const gchar *deps[] = {"k", NULL};
+	g_autoptr(GPtrArray) got = NULL;
+	GsRejectedIndexCounters c;
+
+	/* five orphans with room for three: the two oldest keep only their cold entry */
+	gs_rejected_index_set_max_hot(fx->index, 3);
+	for (guint i = 0; i < 5; i++) {
+		GsEvent *ev = make_event(200 + i, 1111, 1000 + i);
+		g_ptr_array_add(events, ev);
+		gs_rejected_index_add_deferred(fx->index, ev, deps);
+	}
+	c = counters_of(fx, GS_REJECTED_EVENT_TYPE_OTHER);
+	g_assert_cmpuint(c.hot_current, ==, 3);
+	g_assert_cmpuint(c.hot_expired, ==, 2);
+	g_assert_cmpuint(c.cold_current, ==, 5);
+	got = gs_rejected_index_take_dependents(fx->index, "k");
+	g_assert_cmpuint(got->len, ==, 3);
+	g_assert_true(g_ptr_array_index(got, 0) == g_ptr_array_index(events, 2));
+	c = counters_of(fx, GS_REJECTED_EVENT_TYPE_OTHER);
+	g_assert_cmpuint(c.hot_hits, ==, 3);
+	g_assert_cmpuint(c.hot_misses, ==, 2);
+	g_assert_cmpuint(c.hot_current, ==, 0);
+	g_assert_cmpuint(c.cold_current, ==, 0);
+
+	/* lowering the bound applies at once */
+	gs_rejected_index_add_deferred(fx->index, g_ptr_array_index(events, 0), deps);
+	gs_rejected_index_add_deferred(fx->index, g_ptr_array_index(events, 1), deps);
+	gs_rejected_index_set_max_hot(fx->index, 0);
+	c = counters_of(fx, GS_REJECTED_EVENT_TYPE_OTHER);
+	g_assert_cmpuint(c.hot_current, ==, 0);
+	g_assert_cmpuint(c.cold_current, ==, 2);
+}
+
+static void
 gs_rejected_index_cold_ttl(Fixture *fx, gconstpointer data)
 {
 	g_autoptr(GsEvent) a = make_event(1, 30617, 1000);
@@ -345,6 +383,12 @@ main(int argc, char **argv)
 		   NULL,
 		   fixture_set_up,
 		   gs_rejected_index_hot_expiry_without_sweep,
+		   fixture_tear_down);
+	g_test_add("/grasp-sync/rejected-index/max-hot",
+		   Fixture,
+		   NULL,
+		   fixture_set_up,
+		   gs_rejected_index_max_hot,
 		   fixture_tear_down);
 	g_test_add("/grasp-sync/rejected-index/cold-ttl",
 		   Fixture,

@@ -69,11 +69,10 @@ stuck_client_new(guint16 port)
 	return self;
 }
 
-/* one masked text frame (client frames must be masked) */
+/* one masked text frame (client frames must be masked); @text need not be UTF-8 */
 static void
-stuck_client_send(StuckClient *self, const gchar *text)
+stuck_client_send_len(StuckClient *self, const gchar *text, gsize len)
 {
-	gsize len = strlen(text);
 	g_autoptr(GByteArray) frame = g_byte_array_new();
 	const guint8 mask[4] = {0x12, 0x34, 0x56, 0x78};
 	guint8 head[4] = {0x81, 0x80, 0, 0};
@@ -98,6 +97,35 @@ stuck_client_send(StuckClient *self, const gchar *text)
 		g_socket_send(self->socket, (const gchar *)frame->data, frame->len, NULL, &error),
 		==,
 		frame->len);
+}
+
+static void
+stuck_client_send(StuckClient *self, const gchar *text)
+{
+	stuck_client_send_len(self, text, strlen(text));
+}
+
+/* reads what the relay sent (the handshake is already consumed) until it closes */
+static GByteArray *
+stuck_client_read_all(StuckClient *self)
+{
+	GByteArray *got = g_byte_array_new();
+	gint64 end = g_get_monotonic_time() + WAIT_MS * 1000;
+
+	for (;;) {
+		guint8 buf[256];
+		g_autoptr(GError) error = NULL;
+		gssize n = g_socket_receive(self->socket, (gchar *)buf, sizeof(buf), NULL, &error);
+		if (n == 0)
+			return got;
+		if (n > 0) {
+			g_byte_array_append(got, buf, n);
+			continue;
+		}
+		g_assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		gs_test_iterate(5);
+	}
 }
 
 static void
@@ -243,6 +271,31 @@ test_slow_reader_replay(void)
 	g_assert_cmpuint(max_pending, <=, 256 * 1024 + 32 * 1024);
 }
 
+/* a text frame that is not UTF-8 (a libsoup client cannot even send one): libsoup closes
+ * the connection with 1007, the relay carries on */
+static void
+test_invalid_utf8(void)
+{
+	g_autoptr(GsTestRelay) relay = gs_test_relay_new(NULL);
+	g_autoptr(StuckClient) raw = stuck_client_new(relay_port(relay));
+	g_autoptr(GsTestClient) other = NULL;
+	g_autoptr(GByteArray) got = NULL;
+	g_autofree gchar *eose = NULL;
+	const gchar bad[] = "[\"REQ\",\"\xff\xfe\",{}]";
+
+	stuck_client_send_len(raw, bad, sizeof(bad) - 1);
+	got = stuck_client_read_all(raw);
+	/* a close frame: 0x88, length, code 1007 */
+	g_assert_cmpuint(got->len, >=, 4);
+	g_assert_cmpuint(got->data[0], ==, 0x88);
+	g_assert_cmpuint((got->data[2] << 8) | got->data[3], ==, SOUP_WEBSOCKET_CLOSE_BAD_DATA);
+	g_assert_true(wait_connections(relay, 0));
+	other = gs_test_client_new(gs_test_relay_get_url(relay));
+	gs_test_client_send(other, "[\"REQ\",\"x\",{\"limit\":0}]");
+	eose = gs_test_client_recv(other, WAIT_MS);
+	g_assert_cmpstr(eose, ==, "[\"EOSE\",\"x\"]");
+}
+
 /* a reading client's queue drains back to nothing */
 static void
 test_pending_drains(void)
@@ -278,5 +331,6 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/relay-client/slow-reader-live", test_slow_reader_live);
 	g_test_add_func("/grasp-sync/relay-client/slow-reader-replay", test_slow_reader_replay);
 	g_test_add_func("/grasp-sync/relay-client/pending-drains", test_pending_drains);
+	g_test_add_func("/grasp-sync/relay-client/invalid-utf8", test_invalid_utf8);
 	return g_test_run();
 }

@@ -15,6 +15,7 @@
 #include "gs-test-utils.h"
 
 #define WAIT_MS 5000
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static GsRelayLimits
 test_limits(void)
@@ -545,7 +546,7 @@ assert_ok(GsTestClient *client, GsEvent *ev, gboolean accepted, const gchar *pre
 		g_error("OK '%s' does not start with '%s'", msg->text, prefix);
 }
 
-/* without an ingest (or with accept-events off) EVENTs are refused; the rate limit comes first */
+/* with accept-events off EVENTs are refused; the rate limit comes first */
 static void
 test_event_refused(void)
 {
@@ -556,16 +557,119 @@ test_event_refused(void)
 	g_autoptr(GsMessage) msg = NULL;
 
 	limits.events_per_minute = 2;
+	limits.accept_events = FALSE;
 	relay = gs_test_relay_new_full(NULL, &limits);
 	client = gs_test_client_new(gs_test_relay_get_url(relay));
-	assert_ok(client, events->pdata[0], FALSE, "blocked: ");
-	assert_ok(client, events->pdata[1], FALSE, "blocked: ");
-	assert_ok(client, events->pdata[2], FALSE, "rate-limited: ");
+	assert_ok(client, events->pdata[0], FALSE, "blocked: this relay does not accept events");
+	assert_ok(client, events->pdata[1], FALSE, "blocked: this relay does not accept events");
+	assert_ok(client, events->pdata[2], FALSE, "rate-limited: at most 2 events a minute");
 	/* an EVENT whose id cannot be named gets a NOTICE instead of OK */
 	gs_test_client_send(client, "[\"EVENT\",{\"id\":42}]");
 	msg = recv_type(client, GS_MESSAGE_NOTICE);
 	g_assert_true(g_str_has_prefix(msg->text, "invalid: "));
 	assert_alive(client);
+}
+
+static GsEvent *
+announcement(guint seed, const gchar *d)
+{
+	const gchar *tags[] = {"d", d, NULL, "name", d, NULL, NULL};
+	return gs_test_event_new(seed, 1700000000, 30617, tags, "");
+}
+
+/* client EVENTs go through the ingest: the policy's outcome is the OK */
+static void
+test_event_ingest(void)
+{
+	g_autoptr(GsTestRelay) relay = gs_test_relay_new(NULL);
+	g_autoptr(GsTestClient) client = gs_test_client_new(gs_test_relay_get_url(relay));
+	g_autoptr(GsTestClient) watcher = gs_test_client_new(gs_test_relay_get_url(relay));
+	g_autoptr(GsEvent) repo = announcement(1, "repo1");
+	g_autoptr(GsEvent) note = gs_test_event_new(2, 1700000000, 1, NULL, "hello");
+	g_autofree gchar *coord = gs_event_dup_coordinate(repo);
+	g_autofree gchar *other = g_strdup_printf("30617:%s:unknown", gs_event_get_pubkey(repo));
+	const gchar *patch_tags[] = {"a", coord, NULL, NULL};
+	const gchar *early_tags[] = {"a", other, NULL, NULL};
+	g_autoptr(GsEvent) patch = gs_test_event_new(3, 1700000001, 1617, patch_tags, "diff");
+	g_autoptr(GsEvent) early = gs_test_event_new(3, 1700000002, 1617, early_tags, "diff");
+	g_autoptr(GsMessage) live = NULL;
+	g_autoptr(GPtrArray) got = NULL;
+
+	got = req(watcher, "w", "{\"kinds\":[30617,1617]}");
+	g_assert_cmpuint(got->len, ==, 0);
+	assert_ok(client, repo, TRUE, "");
+	live = recv_type(watcher, GS_MESSAGE_EVENT);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(live->event), "id"),
+			==,
+			gs_event_get_id(repo));
+	assert_ok(client, repo, TRUE, "duplicate: ");
+	assert_ok(client, patch, TRUE, "");
+	assert_ok(client, note, FALSE, "blocked: unreferenced");
+	/* a patch for a repository not known yet waits for it */
+	{
+		g_autofree gchar *waiting = g_strdup_printf("blocked: waiting for %s", other);
+		assert_ok(client, early, FALSE, waiting);
+	}
+	g_clear_pointer(&got, g_ptr_array_unref);
+	got = req(client, "q", "{\"kinds\":[30617,1617]}");
+	g_assert_cmpuint(got->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(got, 0), ==, gs_event_get_id(patch));
+}
+
+/* events the ingest finds invalid: named by the id in the message when it has one */
+static void
+test_event_invalid(void)
+{
+	g_autoptr(GsTestRelay) relay = gs_test_relay_new(NULL);
+	g_autoptr(GsTestClient) client = gs_test_client_new(gs_test_relay_get_url(relay));
+	g_autoptr(GsEvent) repo = announcement(1, "repo1");
+	g_autofree gchar *json = g_strdup(gs_event_get_json(repo));
+	g_autofree gchar *forged = NULL;
+	g_autoptr(GsMessage) ok = NULL;
+	g_autoptr(GsMessage) notice = NULL;
+	gchar *content = strstr(json, "\"content\":\"\"");
+
+	/* same id, other content: the id no longer matches */
+	g_assert_nonnull(content);
+	forged = g_strdup_printf("[\"EVENT\",%.*s\"content\":\"x\"%s]",
+				 (int)(content - json),
+				 json,
+				 content + strlen("\"content\":\"\""));
+	gs_test_client_send(client, forged);
+	ok = recv_type(client, GS_MESSAGE_OK);
+	g_assert_cmpstr(ok->event_id, ==, gs_event_get_id(repo));
+	g_assert_false(ok->ok);
+	g_assert_cmpstr(ok->text, ==, "invalid: bad-id");
+	/* not an event at all, but with an id */
+	gs_test_client_send(client, "[\"EVENT\",{\"kind\":\"x\",\"id\":\"" ID64 "\"}]");
+	g_clear_pointer(&ok, gs_message_free);
+	ok = recv_type(client, GS_MESSAGE_OK);
+	g_assert_cmpstr(ok->event_id, ==, ID64);
+	g_assert_true(g_str_has_prefix(ok->text, "invalid: "));
+	/* no id: a NOTICE */
+	gs_test_client_send(client, "[\"EVENT\",{\"kind\":1}]");
+	notice = recv_type(client, GS_MESSAGE_NOTICE);
+	g_assert_true(g_str_has_prefix(notice->text, "invalid: event has no valid id (invalid: "));
+	assert_alive(client);
+}
+
+/* the answer of an event whose client left meanwhile goes nowhere */
+static void
+test_event_client_gone(void)
+{
+	g_autoptr(GsTestRelay) relay = gs_test_relay_new(NULL);
+	GsIngest *ingest = gs_test_relay_get_ingest(relay);
+	g_autoptr(GsEvent) repo = announcement(1, "gone");
+	g_autofree gchar *text = gs_message_build_client_event(repo);
+	GsTestClient *client = gs_test_client_new(gs_test_relay_get_url(relay));
+	g_autoptr(GsEvent) stored = NULL;
+
+	gs_test_client_send(client, text);
+	gs_test_client_free(client);
+	while (gs_ingest_get_pending(ingest) > 0 || gs_test_relay_get_connection_count(relay) > 0)
+		gs_test_iterate(10);
+	stored = gs_store_get_event(gs_test_relay_get_store(relay), gs_event_get_id(repo), NULL);
+	g_assert_nonnull(stored);
 }
 
 static void
@@ -646,6 +750,25 @@ static const BadInput bad_inputs[] = {
 	{"[\"NEG-MSG\",\"unknown\",\"61\"]", GS_MESSAGE_NEG_ERR, "closed: unknown subscription"},
 	{"[\"NEG-MSG\",\"n\"]", GS_MESSAGE_NOTICE, "invalid: "},
 	{"[\"NEG-CLOSE\"]", GS_MESSAGE_NOTICE, "invalid: "},
+	/* lone surrogates (json-glib would decode them to bytes that are not UTF-8) */
+	{"[\"REQ\",\"a\\ud800b\",{}]", GS_MESSAGE_NOTICE, "invalid: "},
+	{"[\"NEG-OPEN\",\"\\udfff\",{},\"61\"]", GS_MESSAGE_NOTICE, "invalid: "},
+	/* quoted in the answer, cut at a byte count: the answer must still be UTF-8 */
+	{"[\"x\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+	 "\u00e9\u00e9"
+	 "\u00e9\u00e9\u00e9\"]",
+	 GS_MESSAGE_NOTICE,
+	 "invalid: "},
+	{"[\"REQ\",\"s\",{\"#"
+	 "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+	 "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\":[]}]",
+	 GS_MESSAGE_CLOSED,
+	 "invalid: "},
+	{"[\"NEG-OPEN\",\"n\",{"
+	 "\"x\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+	 "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\":1},\"61\"]",
+	 GS_MESSAGE_NEG_ERR,
+	 "closed: bad filter"},
 };
 
 static void
@@ -716,6 +839,9 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/relay-server/message-too-big", test_message_too_big);
 	g_test_add_func("/grasp-sync/relay-server/connection-limit", test_connection_limit);
 	g_test_add_func("/grasp-sync/relay-server/event-refused", test_event_refused);
+	g_test_add_func("/grasp-sync/relay-server/event-ingest", test_event_ingest);
+	g_test_add_func("/grasp-sync/relay-server/event-invalid", test_event_invalid);
+	g_test_add_func("/grasp-sync/relay-server/event-client-gone", test_event_client_gone);
 	g_test_add_func("/grasp-sync/relay-server/auth-count", test_auth_count);
 	g_test_add_func("/grasp-sync/relay-server/binary-frame", test_binary_frame);
 	g_test_add_func("/grasp-sync/relay-server/disconnect-during-replay",

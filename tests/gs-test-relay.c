@@ -17,6 +17,9 @@
 struct _GsTestRelay {
 	GObject parent_instance;
 	GsStore *store;
+	GsPolicy *policy;
+	GsRejectedIndex *rejected;
+	GsIngest *ingest;
 	GsRelayServer *server;
 	GsHttpServer *http;
 	gchar *url;
@@ -217,6 +220,19 @@ gs_test_relay_get_server(GsTestRelay *self)
 	return self->server;
 }
 
+/* what client EVENTs go through; its policy is in archive mode "all" */
+GsIngest *
+gs_test_relay_get_ingest(GsTestRelay *self)
+{
+	return self->ingest;
+}
+
+GsPolicy *
+gs_test_relay_get_policy(GsTestRelay *self)
+{
+	return self->policy;
+}
+
 /* stores @event (it must be valid); live subscriptions see it */
 void
 gs_test_relay_add_event(GsTestRelay *self, GsEvent *event)
@@ -279,6 +295,9 @@ gs_test_relay_dispose(GObject *object)
 
 	g_clear_object(&self->http);
 	g_clear_object(&self->server);
+	g_clear_object(&self->ingest);
+	g_clear_object(&self->rejected);
+	g_clear_object(&self->policy);
 	g_clear_object(&self->store);
 	G_OBJECT_CLASS(gs_test_relay_parent_class)->dispose(object);
 }
@@ -318,7 +337,9 @@ gs_test_relay_init(GsTestRelay *self)
  *   limit
  *
  * Starts an in-process relay endpoint on 127.0.0.1 (a free port) over an empty in-memory
- * store. It serves while the default main context runs.
+ * store. It serves while the default main context runs. Client EVENTs go through a GsIngest
+ * whose policy accepts every valid announcement and the events that refer to one;
+ * gs_test_relay_add_event() stores directly, whatever the policy says.
  */
 GsTestRelay *
 gs_test_relay_new_full(const GsTestRelayKnobs *knobs, const GsRelayLimits *limits)
@@ -331,7 +352,13 @@ gs_test_relay_new_full(const GsTestRelayKnobs *knobs, const GsRelayLimits *limit
 	defaults.events_per_minute = 0;
 	self->store = gs_store_new(":memory:", &error);
 	g_assert_no_error(error);
-	self->server = gs_relay_server_new(self->store, NULL, limits != NULL ? limits : &defaults);
+	/* client EVENTs: every valid announcement and what refers to one (GRASP-05 archive) */
+	self->policy = gs_policy_new(self->store);
+	gs_policy_set_archive_mode(self->policy, GS_ARCHIVE_MODE_ALL);
+	self->rejected = gs_rejected_index_new(120, 3600);
+	self->ingest = gs_ingest_new(self->store, self->policy, self->rejected);
+	self->server =
+		gs_relay_server_new(self->store, self->ingest, limits != NULL ? limits : &defaults);
 	gs_relay_server_set_info(self->server, "test relay", NULL, NULL, NULL);
 	gs_relay_server_set_taps(self->server, gs_test_relay_tap_in, gs_test_relay_tap_out, self);
 	self->http = gs_http_server_new();

@@ -75,6 +75,10 @@ GsStore *
 gs_test_relay_get_store(GsTestRelay *self);
 GsRelayServer *
 gs_test_relay_get_server(GsTestRelay *self);
+GsIngest *
+gs_test_relay_get_ingest(GsTestRelay *self);
+GsPolicy *
+gs_test_relay_get_policy(GsTestRelay *self);
 void
 gs_test_relay_add_event(GsTestRelay *self, GsEvent *event);
 void

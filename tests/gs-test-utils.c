@@ -6,7 +6,10 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include "gs-test-utils.h"
 
@@ -102,4 +105,125 @@ gs_test_tmpdir_remove(const gchar *path)
 {
 	if (path != NULL)
 		gs_test_rm_rf(path);
+}
+
+/* a path the meson test environment gives, e.g. GS_CTL_PATH */
+const gchar *
+gs_test_env_path(const gchar *name)
+{
+	const gchar *path = g_getenv(name);
+	if (path == NULL)
+		g_error("%s is not set; run through meson test", name);
+	return path;
+}
+
+/* children die with the test, so that a failed assertion leaves nothing running */
+static void
+gs_test_child_setup_cb(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/**
+ * gs_test_spawn:
+ * @var: (nullable): an environment variable to set for the child, to @value
+ * @out: (out): the child's stdout
+ */
+GSubprocess *
+gs_test_spawn(const gchar *const *argv,
+	      const gchar *var,
+	      const gchar *value,
+	      GDataInputStream **out)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocessLauncher) launcher =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	GSubprocess *proc;
+
+	g_subprocess_launcher_set_child_setup(launcher, gs_test_child_setup_cb, NULL, NULL);
+	if (var != NULL)
+		g_subprocess_launcher_setenv(launcher, var, value, TRUE);
+	proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
+	g_assert_no_error(error);
+	*out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+	return proc;
+}
+
+static void
+gs_test_read_line_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GAsyncResult **out = user_data;
+	*out = g_object_ref(res);
+}
+
+static gboolean
+gs_test_timeout_cb(gpointer user_data)
+{
+	gboolean *expired = user_data;
+	*expired = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* returns: (nullable): the next line, or %NULL at EOF or after @secs seconds */
+gchar *
+gs_test_read_line(GDataInputStream *stream, guint secs)
+{
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	gboolean expired = FALSE;
+	guint id = g_timeout_add_seconds(secs, gs_test_timeout_cb, &expired);
+
+	g_data_input_stream_read_line_async(
+		stream, G_PRIORITY_DEFAULT, cancellable, gs_test_read_line_cb, &res);
+	while (res == NULL && !expired)
+		g_main_context_iteration(NULL, TRUE);
+	if (res == NULL) {
+		g_cancellable_cancel(cancellable);
+		while (res == NULL)
+			g_main_context_iteration(NULL, TRUE);
+	} else {
+		g_source_remove(id);
+	}
+	return g_data_input_stream_read_line_finish_utf8(stream, res, NULL, NULL);
+}
+
+/**
+ * gs_test_run:
+ * @envp: (nullable): the environment, %NULL for the test's own
+ *
+ * Runs a command to its end, logging it and its output.
+ *
+ * Returns: its exit status, or 128 + the signal that killed it
+ */
+gint
+gs_test_run(const gchar *const *argv, gchar **envp, gchar **out, gchar **err)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *cmdline = g_strjoinv(" ", (gchar **)argv);
+	gint status = 0;
+
+	g_test_message("$ %s", cmdline);
+	g_assert_true(g_spawn_sync(NULL,
+				   (gchar **)argv,
+				   envp,
+				   G_SPAWN_SEARCH_PATH,
+				   NULL,
+				   NULL,
+				   out,
+				   err,
+				   &status,
+				   &error));
+	g_assert_no_error(error);
+	if (out != NULL)
+		g_test_message("%s", *out);
+	if (err != NULL && (*err)[0] != '\0')
+		g_test_message("stderr: %s", *err);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void
+gs_test_assert_contains(const gchar *haystack, const gchar *needle)
+{
+	if (strstr(haystack, needle) == NULL)
+		g_error("expected \"%s\" in:\n%s", needle, haystack);
 }

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "gs-event.h"
 
@@ -25,5 +25,20 @@ gchar *
 gs_test_tmpdir_new(void);
 void
 gs_test_tmpdir_remove(const gchar *path);
+
+/* running other programs (integration tests) */
+const gchar *
+gs_test_env_path(const gchar *name);
+GSubprocess *
+gs_test_spawn(const gchar *const *argv,
+	      const gchar *var,
+	      const gchar *value,
+	      GDataInputStream **out);
+gchar *
+gs_test_read_line(GDataInputStream *stream, guint secs);
+gint
+gs_test_run(const gchar *const *argv, gchar **envp, gchar **out, gchar **err);
+void
+gs_test_assert_contains(const gchar *haystack, const gchar *needle);
 
 G_END_DECLS

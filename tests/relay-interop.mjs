@@ -163,16 +163,30 @@ test('a refused REQ ends with CLOSED and its reason', async () => {
   assert(/^blocked: too many filters/.test(reason), `reason ${reason}`);
 });
 
-test('publish: OK with a NIP-01 prefix', async () => {
+test('publish: accepted, duplicate, refused by the policy, invalid', async () => {
   const relay = await Relay.connect(url);
-  let error = null;
-  try {
-    await relay.publish(note(2000));
-  } catch (e) {
-    error = String(e.message ?? e);
-  }
+  const repo = pure.finalizeEvent(
+    { kind: 30617, created_at: NOW, tags: [['d', 'interop'], ['name', 'interop']], content: '' },
+    sk,
+  );
+  const outcome = async (ev) => {
+    try {
+      return `ok ${await relay.publish(ev)}`;
+    } catch (e) {
+      return `refused ${String(e.message ?? e)}`;
+    }
+  };
+  const first = await outcome(repo);
+  const again = await outcome(repo);
+  const unrelated = await outcome(note(2000));
+  const forged = await outcome({ ...note(2001), content: 'changed' });
+  const { events } = await collect(relay, [{ kinds: [30617], authors: [pk] }]);
   relay.close();
-  assert(error !== null && /blocked: this relay does not accept events/.test(error), `${error}`);
+  assert(first === 'ok ', `first: ${first}`);
+  assert(/^ok duplicate: /.test(again), `again: ${again}`);
+  assert(/^refused blocked: unreferenced/.test(unrelated), `unrelated: ${unrelated}`);
+  assert(/^refused invalid: bad-id/.test(forged), `forged: ${forged}`);
+  assert(events.length === 1 && events[0].id === repo.id, 'stored announcement');
 });
 
 // ---------------------------------------------------------------- TAP

@@ -4,7 +4,7 @@
  */
 
 /*
- * The relay endpoint under load: `gs-serve-bench [EVENTS [CLIENTS [DIR]]]` stores EVENTS
+ * The relay endpoint under load: `serve [EVENTS [CLIENTS [DIR]]]` stores EVENTS
  * made-up events (unsigned: nothing on this path verifies) in a new store under DIR, then
  *  1. CLIENTS websocket clients each send one REQ for all of them at once and read until EOSE;
  *  2. one client reconciles with NEG-OPEN/NEG-MSG (frame limit 60,000) holding 90 % of them.
@@ -454,7 +454,7 @@ main(int argc, char **argv)
 {
 	guint events = argc > 1 ? (guint)g_ascii_strtoull(argv[1], NULL, 10) : 100000;
 	guint clients = argc > 2 ? (guint)g_ascii_strtoull(argv[2], NULL, 10) : 4;
-	g_autofree gchar *dir = g_dir_make_tmp("gs-serve-bench-XXXXXX", NULL);
+	g_autofree gchar *dir = g_dir_make_tmp("gs-serve-XXXXXX", NULL);
 	g_autofree gchar *path = g_build_filename(argc > 3 ? argv[3] : dir, "store.db", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GsStore) store = NULL;
