@@ -382,10 +382,13 @@ gs_store_configure(GsStore *self, GError **error)
 		return FALSE;
 	}
 	/* a larger page cache keeps the random-key index pages of a batch in memory (measured
-	 * with bench/gs-store-bench: 26k -> 35k events/s at 100k stored events) */
+	 * with bench/gs-store-bench: 26k -> 35k events/s at 100k stored events). Checkpointing
+	 * every 10,000 WAL pages (~40 MB) instead of 1,000 copies an index page written by many
+	 * batches once rather than once per few batches: -10 % CPU and -25 % wall time per
+	 * inserted event in batches of 200-500 (bench/ingest.c data, 50k events) */
 	return gs_store_sql_exec(self->db,
 				 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
-				 "PRAGMA cache_size = -65536",
+				 "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000",
 				 error);
 }
 

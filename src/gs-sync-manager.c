@@ -191,6 +191,31 @@ gs_sync_manager_conn_status_cb(GsRelayConnection *conn, GParamSpec *pspec, GsSyn
 	gs_sync_manager_relay_changed(self, relay);
 }
 
+/* @items: (transfer full): returns: (transfer full): those not in a pending batch of @relay */
+static GPtrArray *
+gs_sync_manager_not_pending(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *items)
+{
+	g_autoptr(GPtrArray) owned = items;
+	g_autoptr(GPtrArray) pending = gs_sync_index_dup_pending_batches(self->index, relay->url);
+	g_autoptr(GHashTable) busy = g_hash_table_new(g_str_hash, g_str_equal);
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint b = 0; b < pending->len; b++) {
+		GsSyncBatch *batch = g_ptr_array_index(pending, b);
+		GPtrArray *lists[] = {gs_sync_batch_get_repos(batch),
+				      gs_sync_batch_get_roots(batch)};
+		for (guint l = 0; l < G_N_ELEMENTS(lists); l++) {
+			for (guint i = 0; i < lists[l]->len; i++)
+				g_hash_table_add(busy, g_ptr_array_index(lists[l], i));
+		}
+	}
+	for (guint i = 0; i < owned->len; i++) {
+		if (!g_hash_table_contains(busy, g_ptr_array_index(owned, i)))
+			g_ptr_array_add(out, g_strdup(g_ptr_array_index(owned, i)));
+	}
+	return out;
+}
+
 /* batches that had failed before a restart run again when the relay catches up */
 static void
 gs_sync_manager_redo(GsSyncManager *self, GsSyncRelay *relay)
@@ -233,11 +258,14 @@ gs_sync_manager_begin_entry(GsSyncManager *self,
 	relay->l1_since = since;
 	relay->live_dirty = TRUE;
 	if (entry == GS_SYNC_ENTRY_CATCH_UP && gs_sync_relay_can_subscribe(relay)) {
-		repos = gs_sync_index_dup_confirmed_repos(self->index, relay->url);
-		roots = gs_sync_index_dup_confirmed_roots(self->index, relay->url);
+		/* whole history for what failed before, the rest since the disconnection */
+		gs_sync_manager_redo(self, relay);
+		repos = gs_sync_manager_not_pending(
+			self, relay, gs_sync_index_dup_confirmed_repos(self->index, relay->url));
+		roots = gs_sync_manager_not_pending(
+			self, relay, gs_sync_index_dup_confirmed_roots(self->index, relay->url));
 		if (repos->len > 0 || roots->len > 0)
 			gs_sync_runner_start_batch(self, relay, repos, roots, since, NULL);
-		gs_sync_manager_redo(self, relay);
 	}
 	gs_sync_manager_start_work(self, relay);
 	gs_sync_manager_completion_check(self, relay);

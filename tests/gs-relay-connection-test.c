@@ -537,6 +537,42 @@ conn_connect_refused(Fixture *f, gconstpointer data)
 	g_assert_cmpint(
 		gs_relay_connection_get_status(conn), ==, GS_CONNECTION_STATUS_DISCONNECTED);
 	g_assert_null(f->disconnect_reason);
+	/* a failed attempt notifies connecting, then disconnected, and nothing else */
+	g_assert_cmpuint(f->statuses->len, ==, 2);
+	g_assert_cmpuint(g_array_index(f->statuses, guint, 0), ==, GS_CONNECTION_STATUS_CONNECTING);
+	g_assert_cmpuint(
+		g_array_index(f->statuses, guint, 1), ==, GS_CONNECTION_STATUS_DISCONNECTED);
+}
+
+/* a frame over the incoming limit ends the connection, with a reason that says so */
+static void
+conn_oversized_frame(Fixture *f, gconstpointer data)
+{
+	GsRelayConnectionOptions opts;
+	g_autofree gchar *big = NULL;
+	g_autofree gchar *sub = NULL;
+
+	gs_relay_connection_options_init(&opts);
+	opts.max_incoming_bytes = 64 * 1024;
+	g_clear_object(&f->conn);
+	f->conn = fixture_new_connection(f, f->url, &opts);
+	fixture_connect(f);
+	sub = fixture_subscribe(f);
+	big = g_strnfill(128 * 1024, 'x');
+	{
+		g_autofree gchar *notice = g_strdup_printf("[\"NOTICE\",\"%s\"]", big);
+		soup_websocket_connection_send_text(f->peer, notice);
+	}
+	WAIT_FOR(f->disconnect_reason != NULL);
+	/* libsoup's own words, or ours when it gives none */
+	g_assert_true(strstr(f->disconnect_reason, "max-incoming-payload-size") != NULL ||
+		      g_strcmp0(f->disconnect_reason, "frame too large") == 0);
+	g_assert_cmpuint(f->notices->len, ==, 0);
+	/* the open subscription ends as aborted */
+	g_assert_cmpuint(f->ends->len, ==, 1);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(f->ends, 0), "2||"));
+	g_assert_cmpint(
+		gs_relay_connection_get_status(f->conn), ==, GS_CONNECTION_STATUS_DISCONNECTED);
 }
 
 /* a TCP peer that accepts and then says nothing: the attempt times out */
@@ -738,6 +774,7 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/relay-connection/connect-refused", conn_connect_refused);
 	ADD("/grasp-sync/relay-connection/connect-timeout", conn_connect_timeout);
 	ADD("/grasp-sync/relay-connection/dead-peer", conn_dead_peer);
+	ADD("/grasp-sync/relay-connection/oversized-frame", conn_oversized_frame);
 	ADD("/grasp-sync/relay-connection/budget", conn_budget);
 	ADD("/grasp-sync/relay-connection/neg-unsupported", conn_neg_unsupported);
 	ADD("/grasp-sync/relay-connection/neg-messages", conn_neg_messages);
