@@ -30,6 +30,9 @@ typedef enum {
 } GsHomeStmt;
 
 /*
+ * LOAD_DUE walks the rows in storing order from the cursor (a range of the integer key);
+ * without NOT INDEXED SQLite prefers home_outbox_due and sorts every pending row per call.
+ *
  * A row whose number is reused by another event (the old one was removed) is taken over by
  * the new event with a fresh history; re-adding the same event changes nothing, so a refused
  * event stays refused and a pending one keeps its schedule.
@@ -43,10 +46,11 @@ static const gchar *const gs_home_outbox_sql[GS_HOME_STMT_LAST] = {
 	[GS_HOME_STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[GS_HOME_STMT_COMMIT] = "COMMIT",
 	[GS_HOME_STMT_ROLLBACK] = "ROLLBACK",
-	[GS_HOME_STMT_LOAD_DUE] = "SELECT o.event, o.id, o.attempts, e.json FROM home_outbox o "
-				  "LEFT JOIN events e ON e.seq = o.event AND e.id = o.id "
-				  "WHERE o.event > ?1 AND o.state = 0 AND o.next_retry <= ?2 "
-				  "ORDER BY o.event LIMIT ?3",
+	[GS_HOME_STMT_LOAD_DUE] =
+		"SELECT o.event, o.id, o.attempts, e.json FROM home_outbox o NOT INDEXED "
+		"LEFT JOIN events e ON e.seq = o.event AND e.id = o.id "
+		"WHERE o.event > ?1 AND o.state = 0 AND o.next_retry <= ?2 "
+		"ORDER BY o.event LIMIT ?3",
 	[GS_HOME_STMT_REMOVE] = "DELETE FROM home_outbox WHERE event = ?1 AND id = ?2",
 	[GS_HOME_STMT_SET_RESULT] = "UPDATE home_outbox SET state = ?3, attempts = ?4, "
 				    "last_result = ?5, next_retry = ?6 "
