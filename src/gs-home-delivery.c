@@ -299,11 +299,16 @@ gs_home_refusal_from_prefix(const gchar *prefix, GsHomeRefusal *refusal)
 
 /*
  * The events sent before @flight and still unanswered: home held them when it refused
- * @flight, so that is as many as it takes at once (relays cap the events a connection may
- * have waiting; ours at 64). The window shrinks to it for the rest of the connection.
+ * @flight. When there were some, the refusal says how many home takes at once (relays cap
+ * the events a connection may have waiting; ours at 64): the window shrinks to that for the
+ * rest of the connection and @flight goes again as soon as there is room, without a pause;
+ * so do the events that were sent beyond the shrunk window. Each shrink makes the window
+ * smaller, so this ends; a refusal with nothing of ours waiting before it is a rate limit.
+ *
+ * Returns: %TRUE when the refusal came from sending more than home takes at once
  */
-static void
-gs_home_relay_learn_window(GsHomeRelay *self, GsHomeFlight *flight)
+static gboolean
+gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight)
 {
 	GHashTableIter iter;
 	gpointer value;
@@ -312,13 +317,16 @@ gs_home_relay_learn_window(GsHomeRelay *self, GsHomeFlight *flight)
 	g_hash_table_iter_init(&iter, self->flights);
 	while (g_hash_table_iter_next(&iter, NULL, &value))
 		earlier += ((GsHomeFlight *)value)->send_seq < flight->send_seq;
-	if (earlier >= self->window)
-		return;
-	self->window = MAX(earlier, 1);
-	g_info("home relay %s takes %u events at a time: sending at most %u until reconnected",
-	       self->url,
-	       earlier,
-	       self->window);
+	if (earlier == 0)
+		return FALSE;
+	if (earlier < self->window) {
+		self->window = earlier;
+		g_info("home relay %s takes %u events at a time: sending at most that many until "
+		       "reconnected",
+		       self->url,
+		       earlier);
+	}
+	return TRUE;
 }
 
 /*
@@ -330,7 +338,11 @@ gs_home_relay_rate_limited(GsHomeRelay *self, GsHomeFlight *flight, const gchar 
 {
 	gint64 now = gs_home_relay_now(self);
 
-	gs_home_relay_learn_window(self, flight);
+	if (gs_home_relay_window_overflow(self, flight)) {
+		self->rescan = TRUE;
+		gs_home_relay_retry_later(self, flight, message, 0);
+		return;
+	}
 	if (self->paused_until <= now) {
 		gint64 delay =
 			gs_health_tracker_draw_backoff(self->health, ++self->rate_limit_streak);
