@@ -223,6 +223,7 @@ gs_home_relay_refuse(GsHomeRelay *self,
 
 	self->stats.refused++;
 	self->stats.refusals[refusal]++;
+	self->second_chance = TRUE;
 	gs_home_relay_push_result(self,
 				  GS_HOME_RESULT_REFUSE,
 				  flight->seq,
@@ -490,6 +491,32 @@ gs_home_relay_send(GsHomeRelay *self, GsHomeOutboxEntry *entry)
 	return TRUE;
 }
 
+/*
+ * Once the queue has drained (nothing due, nothing in flight), the events refused since then
+ * for the first time go once more: a refusal can come from order (an event that reached
+ * home before the one it depends on, which home may keep waiting and call `blocked:`). A
+ * second refusal stands until the daily retry.
+ *
+ * Returns: %TRUE when events were queued again
+ */
+static gboolean
+gs_home_relay_second_chance(GsHomeRelay *self)
+{
+	g_autoptr(GError) error = NULL;
+	guint n = 0;
+
+	if (!self->second_chance || g_hash_table_size(self->flights) > 0 || self->results->len > 0)
+		return FALSE;
+	self->second_chance = FALSE;
+	if (!gs_home_outbox_requeue_first_refusals(self->outbox, &n, &error)) {
+		g_warning("%s", error->message);
+		return FALSE;
+	}
+	if (n > 0)
+		g_info("home relay %s: sending the %u events it refused once more", self->url, n);
+	return n > 0;
+}
+
 static void
 gs_home_relay_refill(GsHomeRelay *self)
 {
@@ -512,7 +539,7 @@ gs_home_relay_refill(GsHomeRelay *self)
 			return;
 		}
 		if (due->len == 0) {
-			if (!self->rescan)
+			if (!self->rescan && !gs_home_relay_second_chance(self))
 				return;
 			self->rescan = FALSE;
 			self->cursor = 0;
