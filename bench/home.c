@@ -146,7 +146,10 @@ bench_serve_home(void)
 	g_main_loop_run(loop);
 	gs_ingest_flush(ingest);
 	gs_ingest_get_counters(ingest, NULL, &counters);
-	g_print("%" G_GUINT64_FORMAT "\n", counters.outcomes[GS_INGEST_OUTCOME_STORED]);
+	g_print("%" G_GUINT64_FORMAT " events, %.1f us CPU/event\n",
+		counters.outcomes[GS_INGEST_OUTCOME_STORED],
+		(gdouble)bench_cpu_usec() /
+			(gdouble)MAX(counters.outcomes[GS_INGEST_OUTCOME_STORED], 1));
 	gs_relay_server_close_all(server, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "done");
 	gs_http_server_disconnect(http);
 	g_clear_object(&server);
@@ -215,7 +218,9 @@ bench_serve_sink(void)
 	fflush(stdout);
 	g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, bench_stdin_closed_cb, loop);
 	g_main_loop_run(loop);
-	g_print("%" G_GUINT64_FORMAT "\n", n);
+	g_print("%" G_GUINT64_FORMAT " events, %.1f us CPU/event\n",
+		n,
+		(gdouble)bench_cpu_usec() / (gdouble)MAX(n, 1));
 	soup_server_disconnect(server);
 	return 0;
 }
@@ -461,7 +466,7 @@ main(int argc, char **argv)
 	stored_line = g_data_input_stream_read_line(child_out, NULL, NULL, NULL);
 	g_subprocess_wait(child, NULL, NULL);
 	bench_report(n_lines, ingest_rate, queued, &d, &st);
-	g_print("  %s %s events\n",
+	g_print("  %s %s\n",
 		sink ? "the sink acknowledged" : "home stored",
 		stored_line != NULL ? stored_line : "?");
 	bench_clear(&b);

@@ -517,6 +517,17 @@ gs_home_relay_second_chance(GsHomeRelay *self)
 	return n > 0;
 }
 
+/* nothing due, nothing in flight: the reconciliation a connect or the daily pass asked for */
+static void
+gs_home_relay_drained(GsHomeRelay *self)
+{
+	if (!self->reconcile_wanted || g_hash_table_size(self->flights) > 0 ||
+	    self->results->len > 0)
+		return;
+	self->reconcile_wanted = FALSE;
+	gs_home_relay_start_reconcile(self);
+}
+
 static void
 gs_home_relay_refill(GsHomeRelay *self)
 {
@@ -539,8 +550,10 @@ gs_home_relay_refill(GsHomeRelay *self)
 			return;
 		}
 		if (due->len == 0) {
-			if (!self->rescan && !gs_home_relay_second_chance(self))
+			if (!self->rescan && !gs_home_relay_second_chance(self)) {
+				gs_home_relay_drained(self);
 				return;
+			}
 			self->rescan = FALSE;
 			self->cursor = 0;
 			continue;

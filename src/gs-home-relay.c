@@ -22,9 +22,10 @@
  * itself (the window, OK handling, retries) is in gs-home-delivery.c.
  *
  * On every connect, and daily while connected, a reconciliation (gs-home-reconcile.c) finds
- * what home lacks of what the store holds and queues it: that repairs a lost outbox, events
- * stored before home was configured, and a home restored from an older backup. Events whose
- * OK is recorded while it runs are not queued again by it.
+ * what home lacks of what the store holds and queues it, once the outbox has drained (before
+ * that, home lacks what is queued anyway, and the comparison would only compete with it): that
+ * repairs a lost outbox, events stored before home was configured, and a home restored from an
+ * older backup. Events whose OK is recorded while it runs are not queued again by it.
  */
 
 enum { PROP_0, PROP_URL, PROP_CONNECTED, PROP_OUTBOX_PENDING, PROP_OUTBOX_REFUSED, N_PROPS };
@@ -191,8 +192,9 @@ gs_home_relay_opened_cb(GsRelayConnection *conn, gpointer user_data)
 	gs_health_tracker_record_success(self->health, self->url);
 	gs_health_tracker_record_connected(self->health, self->url);
 	gs_home_relay_set_connected(self, TRUE);
+	/* once what the outbox holds has gone: until then home lacks those anyway */
+	self->reconcile_wanted = TRUE;
 	gs_home_delivery_opened(self);
-	gs_home_relay_start_reconcile(self);
 }
 
 static void
@@ -249,8 +251,10 @@ gs_home_relay_run_maintenance(GsHomeRelay *self)
 		self->rescan = TRUE;
 		gs_home_relay_schedule_pump(self);
 	}
-	if (gs_home_relay_now_secs(self) - self->last_reconcile >= self->opts.reconcile_secs)
-		gs_home_relay_start_reconcile(self);
+	if (gs_home_relay_now_secs(self) - self->last_reconcile >= self->opts.reconcile_secs) {
+		self->reconcile_wanted = TRUE;
+		gs_home_relay_schedule_pump(self);
+	}
 }
 
 static gboolean
