@@ -51,6 +51,7 @@ daemon_new(Fixture *f, const gchar *bus, GsStatusProvider *provider)
 	GsConfig *config = gs_daemon_get_config(daemon);
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *store = g_strdup_printf("%s/store-%u", f->state_dir, f->n_daemons++);
+	const gchar *local[] = {"ws://127.0.0.1:9", NULL};
 
 	g_assert_true(gs_daemon_setup(daemon, &error));
 	g_assert_no_error(error);
@@ -58,6 +59,9 @@ daemon_new(Fixture *f, const gchar *bus, GsStatusProvider *provider)
 	g_assert_true(gs_config_set_value(config, "dbus", "bus", bus, "test", &error));
 	g_assert_true(gs_config_set_value(config, "http", "listen", "127.0.0.1:0", "test", &error));
 	g_assert_true(gs_config_set_value(config, "store", "path", store, "test", &error));
+	/* never the built-in public relays: a local address where nothing listens */
+	g_assert_true(
+		gs_config_set_strv(config, "sync", "bootstrap-relays", local, "test", &error));
 	g_assert_no_error(error);
 	if (provider != NULL)
 		gs_daemon_set_status_provider(daemon, provider);
@@ -132,22 +136,26 @@ gs_daemon_no_dbus_test(Fixture *f, gconstpointer data)
 	g_assert_false(name_has_owner(f));
 }
 
-/* without the sync engine there is nothing true to publish: no name, no page */
+/* without an injected provider the daemon publishes its own sync engine */
 static void
-gs_daemon_no_provider_test(Fixture *f, gconstpointer data)
+gs_daemon_engine_provider_test(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GsDaemon) daemon = daemon_new(f, "session", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *metrics = NULL;
 
 	g_assert_true(gs_daemon_start(daemon, &error));
-	g_assert_null(gs_daemon_get_dbus_service(daemon));
-	g_assert_null(gs_daemon_get_status_page(daemon));
-	g_assert_false(name_has_owner(f));
+	g_assert_no_error(error);
+	wait_owner(f, TRUE);
+	g_assert_nonnull(gs_daemon_get_dbus_service(daemon));
+	g_assert_nonnull(gs_daemon_get_status_page(daemon));
 	metrics = gs_metrics_render(gs_daemon_get_metrics(daemon));
 	g_assert_nonnull(strstr(metrics, "# TYPE ngit_sync_relay_connected gauge\n"));
-	g_assert_nonnull(strstr(metrics, "ngit_sync_relays_tracked_total 0\n"));
-	g_assert_null(strstr(metrics, "ngit_sync_relay_connected{"));
+	/* the one (local, unreachable) bootstrap relay of daemon_new() */
+	g_assert_nonnull(strstr(metrics, "ngit_sync_relays_tracked_total 1\n"));
+	g_assert_nonnull(strstr(metrics, "ngit_sync_relay_connected{relay=\"ws://127.0.0.1:9\"}"));
+	gs_daemon_stop(daemon);
+	wait_owner(f, FALSE);
 }
 
 static void
@@ -194,11 +202,11 @@ main(int argc, char **argv)
 		   fixture_setup,
 		   gs_daemon_no_dbus_test,
 		   fixture_teardown);
-	g_test_add("/grasp-sync/daemon-surfaces/no-provider",
+	g_test_add("/grasp-sync/daemon-surfaces/engine-provider",
 		   Fixture,
 		   NULL,
 		   fixture_setup,
-		   gs_daemon_no_provider_test,
+		   gs_daemon_engine_provider_test,
 		   fixture_teardown);
 	g_test_add("/grasp-sync/daemon-surfaces/name-taken",
 		   Fixture,
