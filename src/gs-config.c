@@ -147,6 +147,10 @@ static const GsConfigKey gs_config_keys[] = {
 	{"home", "relay", GS_CONFIG_TYPE_STRING, NULL, "NGIT_HOME_RELAY_URL", 0, 0, NULL,
 	 gs_config_check_relay_url, GS_CONFIG_KEY_FLAG_NONE,
 	 "Relay of the GRASP server into which synced events are delivered; unset: none"},
+	GS_INT("home", "max-in-flight", INT, "100", NULL, 1, 10000,
+	       "Events sent to the home relay and not yet answered with OK, at most"),
+	GS_INT("home", "ok-timeout-secs", SECONDS, "30", NULL, 1, 3600,
+	       "An event the home relay does not answer within this time is sent again later"),
 	{"identity", "secret-key-file", GS_CONFIG_TYPE_PATH, "identity.key", NULL, 0, 0, NULL,
 	 NULL, GS_CONFIG_KEY_FLAG_NONE,
 	 "File holding this daemon's Nostr secret key (NIP-42 AUTH); relative to the state "

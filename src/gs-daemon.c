@@ -11,14 +11,18 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "gs-daemon.h"
+#include "gs-home-relay.h"
 #include "gs-http-server.h"
+#include "gs-identity.h"
 #include "gs-ingest.h"
 #include "gs-policy.h"
 #include "gs-rejected-index.h"
 #include "gs-relay-server.h"
+#include "gs-relay-url.h"
 #include "gs-store.h"
 #include "gs-sync-manager.h"
 #include "gs-sync-metrics.h"
@@ -38,6 +42,9 @@ struct _GsDaemon {
 	GsIngest *ingest;
 	GsRelayServer *relay;
 	GsSyncManager *sync;
+	GsHomeRelay *home;
+	gchar *home_url; /* normalised [home] relay, NULL when unset */
+	guint8 seckey[32];
 	gchar *state_dir;
 	gboolean started;
 	/* command-line options, applied to the configuration by gs_daemon_setup() */
@@ -50,6 +57,7 @@ struct _GsDaemon {
 	gchar **opt_bootstrap_relays;
 	gchar **opt_service_urls;
 	gchar **opt_archive_pubkeys;
+	gchar *opt_home_relay;
 };
 
 enum { SIGNAL_FAILED, SIGNAL_LAST };
@@ -149,6 +157,13 @@ gs_daemon_get_option_group(GsDaemon *self)
 		 &self->opt_archive_pubkeys,
 		 N_("Also archive the repositories of this public key (repeatable)"),
 		 N_("HEX")},
+		{"home-relay",
+		 0,
+		 0,
+		 G_OPTION_ARG_STRING,
+		 &self->opt_home_relay,
+		 N_("Deliver every synced event into the relay at URL (the GRASP server's own)"),
+		 N_("URL")},
 		{"system",
 		 0,
 		 G_OPTION_FLAG_NO_ARG,
@@ -213,6 +228,7 @@ gs_daemon_apply_options(GsDaemon *self, GError **error)
 	} options[] = {
 		{"--listen", "http", "listen", self->opt_listen, NULL},
 		{"--archive", "sync", "archive", self->opt_archive, NULL},
+		{"--home-relay", "home", "relay", self->opt_home_relay, NULL},
 		{self->opt_bus_option, "dbus", "bus", self->opt_bus, NULL},
 		{"--bootstrap-relay", "sync", "bootstrap-relays", NULL, self->opt_bootstrap_relays},
 		{"--service-url", "sync", "service-urls", NULL, self->opt_service_urls},
@@ -430,6 +446,65 @@ gs_daemon_start_relay(GsDaemon *self)
 	gs_relay_server_attach(self->relay, self->http);
 }
 
+/* the daemon's NIP-42 identity, created on first start */
+static gboolean
+gs_daemon_load_identity(GsDaemon *self, GError **error)
+{
+	g_autofree gchar *path = gs_config_dup_path(self->config, "identity", "secret-key-file");
+	gboolean created = FALSE;
+
+	if (!gs_identity_load(path, self->seckey, &created, error))
+		return FALSE;
+	if (created)
+		g_message("created identity key %s", path);
+	return TRUE;
+}
+
+/* where an event being stored came from, as the ingest knows it */
+static const gchar *
+gs_daemon_event_source_cb(GsEvent *event, gpointer user_data)
+{
+	GsDaemon *self = GS_DAEMON(user_data);
+	return self->ingest != NULL ? gs_ingest_get_storing_source(self->ingest, event) : NULL;
+}
+
+/*
+ * [home] relay: the GRASP server's own relay. Set up right after the store, so that every
+ * event stored from then on is queued for it in the same transaction.
+ */
+static gboolean
+gs_daemon_start_home(GsDaemon *self, GError **error)
+{
+	const gchar *url = gs_config_get_string(self->config, "home", "relay");
+	GsHomeRelayOptions opts;
+
+	if (url == NULL || url[0] == '\0')
+		return TRUE;
+	self->home_url = gs_relay_url_normalise(url, FALSE, error);
+	if (self->home_url == NULL) {
+		g_prefix_error(error, "[home] relay: ");
+		return FALSE;
+	}
+	gs_home_relay_options_init(&opts);
+	opts.max_in_flight = gs_config_get_int(self->config, "home", "max-in-flight");
+	opts.ok_timeout_ms = gs_config_get_int(self->config, "home", "ok-timeout-secs") * 1000;
+	opts.base_backoff_secs = gs_config_get_int(self->config, "sync", "base-backoff-secs");
+	opts.max_backoff_secs = gs_config_get_int(self->config, "sync", "max-backoff-secs");
+	opts.connect_timeout_ms = opts.base_backoff_secs * 1000;
+	opts.negentropy_frame_limit =
+		gs_config_get_int(self->config, "sync", "negentropy-frame-limit");
+	opts.req_page_limit = gs_config_get_int(self->config, "sync", "req-page-limit");
+	opts.disable_negentropy = gs_config_get_boolean(self->config, "sync", "disable-negentropy");
+	opts.seckey = self->seckey;
+	self->home = gs_home_relay_new(self->store, self->home_url, &opts, error);
+	if (self->home == NULL)
+		return FALSE;
+	gs_home_relay_set_source_func(self->home, gs_daemon_event_source_cb, self);
+	g_message("home relay %s", self->home_url);
+	gs_home_relay_start(self->home);
+	return TRUE;
+}
+
 /* the sync engine, last: it feeds the ingest from the relays it follows */
 static gboolean
 gs_daemon_start_sync(GsDaemon *self, GError **error)
@@ -440,20 +515,32 @@ gs_daemon_start_sync(GsDaemon *self, GError **error)
 
 	gs_sync_manager_options_init(&opts);
 	gs_sync_manager_options_load_config(&opts, self->config);
+	opts.seckey = self->seckey;
+	/* home is a source too, followed like a bootstrap relay: what users push straight to
+	 * the GRASP server is discovered at once */
+	if (self->home_url != NULL &&
+	    !g_strv_contains((const gchar *const *)opts.bootstrap_relays, self->home_url)) {
+		g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+		g_strv_builder_addv(builder, (const gchar **)opts.bootstrap_relays);
+		g_strv_builder_add(builder, self->home_url);
+		g_strfreev(opts.bootstrap_relays);
+		opts.bootstrap_relays = g_strv_builder_end(builder);
+	}
 	self->sync = gs_sync_manager_new(self->store, self->ingest, self->rejected, &opts);
 	gs_sync_manager_options_clear(&opts);
 	if (!gs_sync_manager_start(self->sync, error))
 		return FALSE;
 	relays = gs_sync_manager_dup_relay_urls(self->sync);
 	g_message("syncing from %u relays", g_strv_length(relays));
-	/* what D-Bus, /status, the page and /metrics show of the engine, unless a provider was
-	 * set before the start (gs_daemon_set_status_provider(), for tests) */
-	if (self->provider != NULL)
-		return TRUE;
-	status = gs_sync_status_new(self->sync,
-				    gs_config_get_strv(self->config, "sync", "service-urls"));
-	gs_sync_status_bind_metrics(status, self->metrics);
-	g_set_object(&self->provider, GS_STATUS_PROVIDER(status));
+	/* what D-Bus, /status, the page and /metrics show of the engine (tests may have set
+	 * a provider of their own before start) */
+	if (self->provider == NULL) {
+		status = gs_sync_status_new(
+			self->sync, gs_config_get_strv(self->config, "sync", "service-urls"));
+		gs_sync_status_bind_metrics(status, self->metrics);
+		self->provider = GS_STATUS_PROVIDER(g_steal_pointer(&status));
+	}
+	gs_sync_metrics_bind_ingest(self->metrics, self->ingest, self->rejected);
 	return TRUE;
 }
 
@@ -501,6 +588,10 @@ gs_daemon_start(GsDaemon *self, GError **error)
 	if (self->store == NULL)
 		return FALSE;
 	g_message("event store %s", store_path);
+	if (!gs_daemon_load_identity(self, error))
+		return FALSE;
+	if (!gs_daemon_start_home(self, error))
+		return FALSE;
 	if (!gs_daemon_start_ingest(self, error))
 		return FALSE;
 	if (!gs_daemon_start_http(self, error))
@@ -555,6 +646,11 @@ gs_daemon_stop(GsDaemon *self)
 	g_clear_object(&self->http);
 	if (self->ingest != NULL)
 		gs_ingest_flush(self->ingest);
+	/* after the last events were stored (and queued for home) */
+	if (self->home != NULL)
+		gs_home_relay_stop(self->home);
+	g_clear_object(&self->home);
+	g_clear_pointer(&self->home_url, g_free);
 	g_clear_object(&self->ingest);
 	g_clear_object(&self->rejected);
 	g_clear_object(&self->policy);
@@ -671,6 +767,9 @@ gs_daemon_finalize(GObject *object)
 	g_strfreev(self->opt_bootstrap_relays);
 	g_strfreev(self->opt_service_urls);
 	g_strfreev(self->opt_archive_pubkeys);
+	g_free(self->opt_home_relay);
+	g_free(self->home_url);
+	memset(self->seckey, 0, sizeof(self->seckey));
 	G_OBJECT_CLASS(gs_daemon_parent_class)->finalize(object);
 }
 

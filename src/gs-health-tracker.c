@@ -156,6 +156,26 @@ gs_health_tracker_backoff(GsHealthTracker *self, guint failures)
 	return MIN(delay, self->max_backoff);
 }
 
+/**
+ * gs_health_tracker_draw_backoff:
+ * @failures: the number of failures in a row, from 1
+ *
+ * The backoff schedule on its own, for other things that retry (the home-relay outbox):
+ * min(base * 2^(failures-1), max) plus up to 20 % random jitter, with this tracker's base,
+ * maximum and random source.
+ *
+ * Returns: the delay in microseconds
+ */
+gint64
+gs_health_tracker_draw_backoff(GsHealthTracker *self, guint failures)
+{
+	gint64 delay;
+
+	g_return_val_if_fail(GS_IS_HEALTH_TRACKER(self), 0);
+	delay = gs_health_tracker_backoff(self, MAX(failures, 1));
+	return delay + (gint64)(g_rand_double_range(self->rand, 0.0, GS_HEALTH_JITTER) * delay);
+}
+
 /* the cooldown is over: by its timer, by tick() or by removal of the relay */
 static void
 gs_health_tracker_end_rate_limit(GsHealthTracker *self, GsHealthEntry *entry)
@@ -298,8 +318,7 @@ gs_health_tracker_record_failure(GsHealthTracker *self,
 	if (category != GS_NAUGHTY_CATEGORY_NONE)
 		gs_health_entry_add_naughty(self, entry, category, now);
 
-	delay = gs_health_tracker_backoff(self, entry->failures);
-	delay += (gint64)(g_rand_double_range(self->rand, 0.0, GS_HEALTH_JITTER) * delay);
+	delay = gs_health_tracker_draw_backoff(self, entry->failures);
 	if (gs_health_entry_is_naughty(self, entry, now))
 		delay = MAX(delay, (gint64)GS_HEALTH_NAUGHTY_RETRY_SECS * G_USEC_PER_SEC);
 	if (gs_health_entry_is_dead(self, entry, now))

@@ -64,6 +64,9 @@ gs_health_tracker_tick(GsHealthTracker *self);
 void
 gs_health_tracker_remove(GsHealthTracker *self, const gchar *url);
 
+gint64
+gs_health_tracker_draw_backoff(GsHealthTracker *self, guint failures);
+
 gboolean
 gs_health_tracker_can_attempt(GsHealthTracker *self, const gchar *url);
 gint64

@@ -24,6 +24,7 @@ void
 gs_ingest_item_free(GsIngestItem *item)
 {
 	g_free(item->json);
+	g_free(item->origin);
 	g_clear_pointer(&item->event, gs_event_unref);
 	g_free(item->dependency);
 	g_clear_error(&item->error);

@@ -19,6 +19,7 @@ typedef struct _GsIngestSourceState GsIngestSourceState;
  */
 typedef struct {
 	GsIngestSourceState *source; /* NULL for re-processing */
+	gchar *origin;		     /* re-processing: the source it first came from, or NULL */
 	guint64 seq;
 	gchar *json;
 	gsize len;

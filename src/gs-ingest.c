@@ -40,6 +40,9 @@
 #define GS_INGEST_SLICE_USEC 5000
 #define GS_INGEST_GATHER_USEC 10000
 #define GS_INGEST_EXPIRE_INTERVAL_SECS 10
+/* sources of deferred events remembered at most (for the home relay: see
+ * gs_ingest_get_storing_source()) */
+#define GS_INGEST_MAX_DEFERRED_ORIGINS 100000
 
 struct _GsIngestSourceState {
 	gchar *name;
@@ -70,11 +73,14 @@ struct _GsIngest {
 	gpointer clock_data;
 	GPtrArray *staging; /* items not yet pushed to the pool */
 	GMutex lock;
-	GPtrArray *finished; /* jobs (GPtrArray of items) back from workers, under @lock */
-	gint wake_pending;   /* atomic */
-	GQueue ready;	     /* items whose turn has come, for the policy */
-	gint64 ready_since;  /* monotonic time the oldest ready item became ready */
-	GHashTable *sources; /* name -> GsIngestSourceState */
+	GPtrArray *finished;	      /* jobs (GPtrArray of items) back from workers, under @lock */
+	gint wake_pending;	      /* atomic */
+	GQueue ready;		      /* items whose turn has come, for the policy */
+	gint64 ready_since;	      /* monotonic time the oldest ready item became ready */
+	GHashTable *sources;	      /* name -> GsIngestSourceState */
+	GHashTable *deferred_origins; /* id -> the source a deferred event came from */
+	GPtrArray *storing;	      /* the items of the insert in progress */
+	guint storing_pos;
 	GsIngestCounters totals;
 	guint n_pending; /* submitted or re-queued, callback not yet run */
 	gboolean disposing;
@@ -334,10 +340,16 @@ gs_ingest_file_rejected(GsIngest *self, GsIngestItem *item, const GsPolicyResult
 {
 	g_auto(GStrv) keys = gs_policy_dup_wait_keys(self->policy, item->event, result);
 
-	if (result->verdict == GS_POLICY_VERDICT_DEFERRED)
+	if (result->verdict == GS_POLICY_VERDICT_DEFERRED) {
+		const gchar *origin = item->source != NULL ? item->source->name : item->origin;
 		gs_rejected_index_add_deferred(
 			self->index, item->event, (const gchar *const *)keys);
-	else
+		if (origin != NULL &&
+		    g_hash_table_size(self->deferred_origins) < GS_INGEST_MAX_DEFERRED_ORIGINS)
+			g_hash_table_replace(self->deferred_origins,
+					     g_strdup(gs_event_get_id(item->event)),
+					     g_strdup(origin));
+	} else
 		gs_rejected_index_add_rejected(
 			self->index, item->event, (const gchar *const *)keys);
 }
@@ -407,6 +419,7 @@ gs_ingest_insert(GsIngest *self, GPtrArray *accepted)
 	g_autoptr(GPtrArray) events = g_ptr_array_sized_new(accepted->len);
 	g_autoptr(GArray) results = g_array_new(FALSE, FALSE, sizeof(GsStoreResult));
 	g_autoptr(GError) error = NULL;
+	gboolean ok;
 
 	for (guint i = 0; i < accepted->len; i++) {
 		GsIngestItem *item = g_ptr_array_index(accepted, i);
@@ -414,7 +427,11 @@ gs_ingest_insert(GsIngest *self, GPtrArray *accepted)
 	}
 	self->totals.transactions++;
 	self->totals.inserted += events->len;
-	if (!gs_store_insert_batch(self->store, events, results, &error)) {
+	self->storing = accepted;
+	self->storing_pos = 0;
+	ok = gs_store_insert_batch(self->store, events, results, &error);
+	self->storing = NULL;
+	if (!ok) {
 		g_warning("failed to store %u events: %s", accepted->len, error->message);
 		for (guint i = 0; i < accepted->len; i++) {
 			gs_ingest_item_set(g_ptr_array_index(accepted, i),
@@ -471,7 +488,15 @@ gs_ingest_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
 		events = gs_rejected_index_take_dependents(self->index, keys[i]);
 		for (guint j = 0; j < events->len; j++) {
 			GsIngestItem *item = gs_ingest_item_new();
+			gpointer id = NULL, origin = NULL;
 			item->event = gs_event_ref(g_ptr_array_index(events, j));
+			if (g_hash_table_steal_extended(self->deferred_origins,
+							gs_event_get_id(item->event),
+							&id,
+							&origin)) {
+				item->origin = origin;
+				g_free(id);
+			}
 			item->needs_verify = FALSE;
 			item->done = TRUE;
 			self->totals.reprocessed++;
@@ -559,8 +584,46 @@ static gboolean
 gs_ingest_expire_cb(gpointer user_data)
 {
 	GsIngest *self = GS_INGEST(user_data);
+	GHashTableIter iter;
+	gpointer key;
+
 	gs_rejected_index_expire(self->index);
+	/* a deferred event the index forgot will not be re-processed */
+	g_hash_table_iter_init(&iter, self->deferred_origins);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (!gs_rejected_index_contains(self->index, key))
+			g_hash_table_iter_remove(&iter);
+	}
 	return G_SOURCE_CONTINUE;
+}
+
+/**
+ * gs_ingest_get_storing_source:
+ * @event: an event being stored
+ *
+ * For the store's insert hook (the home-relay outbox): where an event that GsIngest is
+ * storing right now came from. A deferred event that is stored once its dependency arrived
+ * keeps the source it first came from.
+ *
+ * Returns: (nullable): the source given to gs_ingest_submit(), or %NULL when @event is not
+ *   being stored by this ingest or its source is unknown
+ */
+const gchar *
+gs_ingest_get_storing_source(GsIngest *self, GsEvent *event)
+{
+	g_return_val_if_fail(GS_IS_INGEST(self), NULL);
+	if (self->storing == NULL)
+		return NULL;
+	/* the hook sees the events in batch order: resume after the last one found */
+	for (guint n = 0; n < self->storing->len; n++) {
+		guint i = (self->storing_pos + n) % self->storing->len;
+		GsIngestItem *item = g_ptr_array_index(self->storing, i);
+		if (item->event == event) {
+			self->storing_pos = i + 1;
+			return item->source != NULL ? item->source->name : item->origin;
+		}
+	}
+	return NULL;
 }
 
 /**
@@ -802,6 +865,7 @@ gs_ingest_finalize(GObject *object)
 	g_ptr_array_unref(self->staging);
 	g_ptr_array_unref(self->finished);
 	g_hash_table_unref(self->sources);
+	g_hash_table_unref(self->deferred_origins);
 	g_mutex_clear(&self->lock);
 	g_main_context_unref(self->context);
 	G_OBJECT_CLASS(gs_ingest_parent_class)->finalize(object);
@@ -826,6 +890,7 @@ gs_ingest_init(GsIngest *self)
 	g_queue_init(&self->ready);
 	self->sources = g_hash_table_new_full(
 		g_str_hash, g_str_equal, NULL, (GDestroyNotify)gs_ingest_source_state_free);
+	self->deferred_origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**

@@ -110,6 +110,9 @@ void
 gs_ingest_forget_source(GsIngest *self, const gchar *source);
 
 const gchar *
+gs_ingest_get_storing_source(GsIngest *self, GsEvent *event);
+
+const gchar *
 gs_ingest_outcome_to_string(GsIngestOutcome outcome);
 
 G_END_DECLS

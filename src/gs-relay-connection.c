@@ -752,16 +752,25 @@ gs_relay_connection_unsubscribe(GsRelayConnection *self, const gchar *sub_id)
 }
 
 /**
- * gs_relay_connection_publish:
- * @ok_func: (nullable): called with the relay's OK, or with accepted %FALSE and
+ * gs_relay_connection_publish_json:
+ * @event_id: the event's id, 64 lower-case hex digits
+ * @json: the event object as stored (already verified), NUL-terminated
+ * @ok_func: (nullable): called with the relay's OK for @event_id, or with accepted %FALSE and
  *   "aborted: ..." when the connection drops first
+ *
+ * Sends `["EVENT",<json>]` without parsing @json again, for callers that hold events as
+ * stored text (the home-relay outbox). Publishing an id whose OK is still awaited replaces
+ * the earlier callback.
+ *
+ * Returns: %FALSE with %GS_ERROR_BUSY when not connected
  */
 gboolean
-gs_relay_connection_publish(GsRelayConnection *self,
-			    GsEvent *event,
-			    GsRelayOkFunc ok_func,
-			    gpointer user_data,
-			    GError **error)
+gs_relay_connection_publish_json(GsRelayConnection *self,
+				 const gchar *event_id,
+				 const gchar *json,
+				 GsRelayOkFunc ok_func,
+				 gpointer user_data,
+				 GError **error)
 {
 	g_autofree gchar *text = NULL;
 	GsRelayOk *ok;
@@ -773,9 +782,68 @@ gs_relay_connection_publish(GsRelayConnection *self,
 	ok = g_new0(GsRelayOk, 1);
 	ok->func = ok_func;
 	ok->user_data = user_data;
-	g_hash_table_replace(self->pending_ok, g_strdup(gs_event_get_id(event)), ok);
-	text = gs_message_build_client_event(event);
+	g_hash_table_replace(self->pending_ok, g_strdup(event_id), ok);
+	text = g_strconcat("[\"EVENT\",", json, "]", NULL);
 	soup_websocket_connection_send_text(self->ws, text);
+	return TRUE;
+}
+
+/**
+ * gs_relay_connection_publish:
+ * @ok_func: (nullable): called with the relay's OK, or with accepted %FALSE and
+ *   "aborted: ..." when the connection drops first
+ */
+gboolean
+gs_relay_connection_publish(GsRelayConnection *self,
+			    GsEvent *event,
+			    GsRelayOkFunc ok_func,
+			    gpointer user_data,
+			    GError **error)
+{
+	return gs_relay_connection_publish_json(
+		self, gs_event_get_id(event), gs_event_get_json(event), ok_func, user_data, error);
+}
+
+/**
+ * gs_relay_connection_authenticate:
+ * @func: (nullable): called with the relay's OK for the AUTH event, or with accepted %FALSE
+ *   and "aborted: ..." when the connection drops first
+ *
+ * NIP-42 for writers: answers the relay's last AUTH challenge with a signed kind 22242 event,
+ * for example after an `OK false "auth-required: ..."`. Subscriptions closed with
+ * `auth-required:` authenticate by themselves.
+ *
+ * Returns: %FALSE with %GS_ERROR_BUSY when not connected, or %GS_ERROR_UNSUPPORTED when there
+ *   is no secret key or the relay sent no challenge
+ */
+gboolean
+gs_relay_connection_authenticate(GsRelayConnection *self,
+				 GsRelayOkFunc func,
+				 gpointer user_data,
+				 GError **error)
+{
+	g_autofree gchar *auth_id = NULL;
+	GsRelayOk *ok;
+
+	if (!gs_relay_connection_is_open(self)) {
+		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
+		return FALSE;
+	}
+	auth_id = gs_relay_connection_send_auth(self);
+	if (auth_id == NULL) {
+		g_set_error(error,
+			    GS_ERROR,
+			    GS_ERROR_UNSUPPORTED,
+			    "%s: %s",
+			    self->url,
+			    self->has_seckey ? "the relay sent no AUTH challenge"
+					     : "no secret key to authenticate with");
+		return FALSE;
+	}
+	ok = g_new0(GsRelayOk, 1);
+	ok->func = func;
+	ok->user_data = user_data;
+	g_hash_table_replace(self->pending_ok, g_steal_pointer(&auth_id), ok);
 	return TRUE;
 }
 

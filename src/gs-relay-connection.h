@@ -138,6 +138,19 @@ gs_relay_connection_publish(GsRelayConnection *self,
 			    gpointer user_data,
 			    GError **error);
 
+gboolean
+gs_relay_connection_publish_json(GsRelayConnection *self,
+				 const gchar *event_id,
+				 const gchar *json,
+				 GsRelayOkFunc ok_func,
+				 gpointer user_data,
+				 GError **error);
+gboolean
+gs_relay_connection_authenticate(GsRelayConnection *self,
+				 GsRelayOkFunc func,
+				 gpointer user_data,
+				 GError **error);
+
 gchar *
 gs_relay_connection_neg_open(GsRelayConnection *self,
 			     const gchar *filter_json,

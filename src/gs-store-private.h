@@ -62,7 +62,11 @@ gs_store_classify(GsStore *self,
 		  GsStoreResult *result,
 		  GError **error);
 gboolean
-gs_store_write_event(GsStore *self, const GsEvent *event, const gchar *d, GError **error);
+gs_store_write_event(GsStore *self,
+		     const GsEvent *event,
+		     const gchar *d,
+		     gint64 *seq,
+		     GError **error);
 gboolean
 gs_store_apply_deletion(GsStore *self, const GsEvent *deletion, GError **error);
 

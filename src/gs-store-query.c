@@ -343,6 +343,28 @@ gs_store_has_event(GsStore *self, const gchar *id_hex, GError **error)
 }
 
 gboolean
+gs_store_lookup_seq(GsStore *self, const guint8 *id, gint64 *seq, GError **error)
+{
+	sqlite3_stmt *stmt;
+	gboolean found = FALSE;
+	gboolean ok;
+
+	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(id != NULL && seq != NULL, FALSE);
+	stmt = gs_store_stmt(self, GS_STORE_STMT_HAS_ID);
+	gs_store_sql_bind_key32(stmt, 1, 2, id);
+	ok = gs_store_step_row(self, stmt, &found, error);
+	if (ok && found)
+		*seq = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (ok && !found) {
+		g_autofree gchar *hex = gs_hex_encode(id, 32);
+		g_set_error(error, GS_ERROR, GS_ERROR_NOT_FOUND, "event %s is not stored", hex);
+	}
+	return ok && found;
+}
+
+gboolean
 gs_store_is_deleted(GsStore *self, const gchar *id_hex, const gchar *pubkey_hex, GError **error)
 {
 	sqlite3_stmt *stmt;

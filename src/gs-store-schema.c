@@ -83,6 +83,21 @@ static const GsStoreMigration gs_store_migrations[] = {
 	 "CREATE INDEX superseded_address ON superseded (kind, pubkey, d);"},
 	/* the sync engine's persisted state (gs-sync-state.c) */
 	{2, GS_SYNC_STATE_SCHEMA},
+	/* the home-relay outbox (GsHomeRelay): one row per event still to deliver into the GRASP
+	 * server's own relay, written in the transaction that stores the event. event is the
+	 * event's row (events.seq), so rows sort in storing order and join the event without an
+	 * index; id is kept to notice a row number reused after the event was removed. state 0:
+	 * pending, 1: refused by home (retried daily). Times are unix seconds. */
+	{3,
+	 "CREATE TABLE home_outbox ("
+	 "  event INTEGER PRIMARY KEY,"
+	 "  id BLOB NOT NULL,"
+	 "  queued_at INTEGER NOT NULL,"
+	 "  state INTEGER NOT NULL DEFAULT 0,"
+	 "  attempts INTEGER NOT NULL DEFAULT 0,"
+	 "  last_result TEXT,"
+	 "  next_retry INTEGER NOT NULL DEFAULT 0);"
+	 "CREATE INDEX home_outbox_due ON home_outbox (state, next_retry);"},
 };
 
 guint

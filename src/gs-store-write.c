@@ -301,7 +301,11 @@ gs_store_write_tags(GsStore *self, gint64 seq, GByteArray *keys, GError **error)
 }
 
 gboolean
-gs_store_write_event(GsStore *self, const GsEvent *event, const gchar *d, GError **error)
+gs_store_write_event(GsStore *self,
+		     const GsEvent *event,
+		     const gchar *d,
+		     gint64 *seq,
+		     GError **error)
 {
 	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_INSERT_EVENT);
 	g_autoptr(GByteArray) keys = gs_store_event_tag_keys(self, event);
@@ -320,8 +324,8 @@ gs_store_write_event(GsStore *self, const GsEvent *event, const gchar *d, GError
 			  SQLITE_STATIC);
 	if (!gs_store_step_done(self, stmt, error))
 		return FALSE;
-	if (!gs_store_write_tags(
-		    self, sqlite3_last_insert_rowid(gs_store_get_db(self)), keys, error))
+	*seq = sqlite3_last_insert_rowid(gs_store_get_db(self));
+	if (!gs_store_write_tags(self, *seq, keys, error))
 		return FALSE;
 	if (d == NULL)
 		return TRUE;

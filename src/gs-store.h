@@ -52,6 +52,7 @@ typedef struct {
  * @store: the store
  * @db: the store's connection, inside the open write transaction
  * @event: the event just written
+ * @seq: the event's row number (see gs_store_lookup_seq())
  * @result: %GS_STORE_RESULT_STORED or %GS_STORE_RESULT_REPLACED
  * @user_data: the data given to gs_store_set_insert_hook()
  * @error: a #GError
@@ -67,6 +68,7 @@ typedef struct {
 typedef gboolean (*GsStoreInsertHook)(GsStore *store,
 				      sqlite3 *db,
 				      GsEvent *event,
+				      gint64 seq,
 				      GsStoreResult result,
 				      gpointer user_data,
 				      GError **error);
@@ -265,6 +267,23 @@ gs_store_get_event(GsStore *self, const gchar *id_hex, GError **error);
  */
 gboolean
 gs_store_has_event(GsStore *self, const gchar *id_hex, GError **error);
+
+/**
+ * gs_store_lookup_seq:
+ * @id: the event id, raw 32 bytes
+ * @seq: (out): the event's row number, `events.seq`
+ * @error: a #GError
+ *
+ * For tables that refer to stored events (the home-relay outbox): the row number of a stored
+ * event. It stays the same for as long as the event is stored; once the event is removed
+ * (replaced, deleted) the number may later be given to another event, so a referring table
+ * also keeps the id and checks it.
+ *
+ * Returns: %TRUE with @seq set; %FALSE with %GS_ERROR_NOT_FOUND when the event is not stored,
+ *   or %GS_ERROR_STORE
+ */
+gboolean
+gs_store_lookup_seq(GsStore *self, const guint8 *id, gint64 *seq, GError **error);
 
 /**
  * gs_store_is_deleted:

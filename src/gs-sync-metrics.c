@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "gs-policy.h"
 #include "gs-sync-metrics.h"
 
 #define C GS_METRIC_TYPE_COUNTER
@@ -330,4 +331,81 @@ gs_sync_metrics_bind(GsMetrics *metrics, GsStatusProvider *provider)
 				G_CALLBACK(gs_sync_metrics_relay_removed_cb),
 				metrics,
 				0);
+}
+
+typedef struct {
+	GWeakRef ingest;
+	GWeakRef rejected;
+} GsSyncMetricsIngest;
+
+static void
+gs_sync_metrics_ingest_free(GsSyncMetricsIngest *refs)
+{
+	g_weak_ref_clear(&refs->ingest);
+	g_weak_ref_clear(&refs->rejected);
+	g_free(refs);
+}
+
+static void
+gs_sync_metrics_collect_rejected(GsMetrics *metrics, GsRejectedIndex *rejected)
+{
+	for (guint t = 0; t < GS_REJECTED_EVENT_TYPE_LAST; t++) {
+		GsRejectedIndexCounters c = {0};
+		const gchar *values[] = {gs_rejected_event_type_to_string(t), NULL};
+
+		gs_rejected_index_get_counters(rejected, t, &c);
+		gs_metrics_set(metrics, GS_METRIC_HOT_CACHE_CURRENT, values, c.hot_current);
+		gs_metrics_set(metrics, GS_METRIC_COLD_INDEX_CURRENT, values, c.cold_current);
+		gs_metrics_set_total(metrics, GS_METRIC_HOT_CACHE_HITS, values, c.hot_hits);
+		gs_metrics_set_total(metrics, GS_METRIC_HOT_CACHE_MISSES, values, c.hot_misses);
+		gs_metrics_set_total(metrics, GS_METRIC_HOT_CACHE_EXPIRED, values, c.hot_expired);
+		gs_metrics_set_total(metrics, GS_METRIC_COLD_INDEX_EXPIRED, values, c.cold_expired);
+		gs_metrics_set_total(
+			metrics, GS_METRIC_REJECTED_INVALIDATED, values, c.invalidated);
+	}
+}
+
+static void
+gs_sync_metrics_collect_ingest_cb(GsMetrics *metrics, gpointer user_data)
+{
+	GsSyncMetricsIngest *refs = user_data;
+	g_autoptr(GsIngest) ingest = g_weak_ref_get(&refs->ingest);
+	g_autoptr(GsRejectedIndex) rejected = g_weak_ref_get(&refs->rejected);
+	GsIngestCounters c = {0};
+
+	if (rejected != NULL)
+		gs_sync_metrics_collect_rejected(metrics, rejected);
+	if (ingest == NULL)
+		return;
+	gs_ingest_get_counters(ingest, NULL, &c);
+	gs_metrics_set_total(
+		metrics, GS_METRIC_EVENTS_DEFERRED, NULL, c.outcomes[GS_INGEST_OUTCOME_DEFERRED]);
+	for (guint r = 0; r < GS_REJECT_REASON_LAST; r++) {
+		const gchar *values[] = {gs_reject_reason_to_string(r), NULL};
+		if (c.reasons[r] > 0)
+			gs_metrics_set_total(
+				metrics, GS_METRIC_EVENTS_REJECTED, values, c.reasons[r]);
+	}
+}
+
+/**
+ * gs_sync_metrics_bind_ingest:
+ * @rejected: (nullable):
+ *
+ * Reads the ingest's refusal and deferral counts and the rejected index's tiers at every
+ * scrape (`ngit_sync_events_rejected_total`, `ngit_sync_events_deferred_total`, the
+ * `ngit_sync_rejected_*` families). Holds both weakly.
+ */
+void
+gs_sync_metrics_bind_ingest(GsMetrics *metrics, GsIngest *ingest, GsRejectedIndex *rejected)
+{
+	GsSyncMetricsIngest *refs = g_new0(GsSyncMetricsIngest, 1);
+
+	g_return_if_fail(GS_IS_METRICS(metrics));
+	g_weak_ref_init(&refs->ingest, ingest);
+	g_weak_ref_init(&refs->rejected, rejected);
+	gs_metrics_add_collector(metrics,
+				 gs_sync_metrics_collect_ingest_cb,
+				 refs,
+				 (GDestroyNotify)gs_sync_metrics_ingest_free);
 }

@@ -5,7 +5,9 @@
 
 #pragma once
 
+#include "gs-ingest.h"
 #include "gs-metrics.h"
+#include "gs-rejected-index.h"
 #include "gs-status-provider.h"
 
 G_BEGIN_DECLS
@@ -62,5 +64,7 @@ void
 gs_sync_metrics_register(GsMetrics *metrics);
 void
 gs_sync_metrics_bind(GsMetrics *metrics, GsStatusProvider *provider);
+void
+gs_sync_metrics_bind_ingest(GsMetrics *metrics, GsIngest *ingest, GsRejectedIndex *rejected);
 
 G_END_DECLS

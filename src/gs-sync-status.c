@@ -380,7 +380,8 @@ gs_sync_status_weak_ref_free(GWeakRef *ref)
 /**
  * gs_sync_status_bind_metrics:
  *
- * Also binds the live-state gauges (gs_sync_metrics_bind()); holds @self weakly.
+ * Adds the engine's counters; the live-state gauges come from gs_sync_metrics_bind(), which
+ * GsDaemon calls for its status provider. Holds @self weakly.
  */
 void
 gs_sync_status_bind_metrics(GsSyncStatus *self, GsMetrics *metrics)
@@ -389,7 +390,6 @@ gs_sync_status_bind_metrics(GsSyncStatus *self, GsMetrics *metrics)
 
 	g_return_if_fail(GS_IS_SYNC_STATUS(self));
 	g_weak_ref_init(ref, self);
-	gs_sync_metrics_bind(metrics, GS_STATUS_PROVIDER(self));
 	gs_metrics_add_collector(metrics,
 				 gs_sync_status_collect_cb,
 				 ref,

@@ -22,10 +22,11 @@ G_DECLARE_FINAL_TYPE(GsSyncStatus, gs_sync_status, GS, SYNC_STATUS, GObject)
  * counters (connection attempts, events, batches, fallbacks, rate limits, the duration
  * histogram) as the engine families of sync spec section 11, read at scrape time.
  *
- * The daemon wires it as:
+ * The daemon wires it, in gs_daemon_start() after the manager and before the surfaces, as:
  *   status = gs_sync_status_new(manager, service_urls);
- *   gs_sync_status_bind_metrics(status, gs_daemon_get_metrics(daemon));
- *   gs_daemon_set_status_provider(daemon, GS_STATUS_PROVIDER(status));
+ *   gs_sync_status_bind_metrics(status, self->metrics);
+ *   gs_sync_metrics_bind_ingest(self->metrics, ingest, rejected_index);
+ *   self->provider = GS_STATUS_PROVIDER(status);
  */
 
 GsSyncStatus *

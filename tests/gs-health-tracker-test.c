@@ -828,6 +828,30 @@ test_urls(Fixture *f, gconstpointer data)
 	g_assert_true(gs_health_tracker_can_attempt(f->tracker, URL2));
 }
 
+/* the schedule on its own: same steps and jitter as connection failures, no state kept */
+static void
+test_draw_backoff(Fixture *f, gconstpointer data)
+{
+	const gint64 steps[] = {5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600};
+	g_auto(GStrv) urls = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+		gint64 base = steps[i] * G_USEC_PER_SEC;
+		for (guint j = 0; j < 50; j++) {
+			gint64 d = gs_health_tracker_draw_backoff(f->tracker, i + 1);
+			g_assert_cmpint(d, >=, base);
+			g_assert_cmpint(d, <=, base + base / 5);
+		}
+	}
+	/* 0 failures is treated as the first */
+	g_assert_cmpint(gs_health_tracker_draw_backoff(f->tracker, 0), <, 6 * G_USEC_PER_SEC);
+	gs_health_tracker_set_backoff(f->tracker, 1, 4);
+	g_assert_cmpint(gs_health_tracker_draw_backoff(f->tracker, 9), <=, 4800000);
+	/* the relay table is untouched */
+	urls = gs_health_tracker_dup_urls(f->tracker);
+	g_assert_cmpuint(g_strv_length(urls), ==, 0);
+}
+
 #define ADD(path, func)                                                                            \
 	g_test_add("/grasp-sync/health-tracker/" path,                                             \
 		   Fixture,                                                                        \
@@ -845,6 +869,7 @@ main(int argc, char **argv)
 	ADD("backoff/long-streak", test_backoff_long_streak);
 	ADD("backoff/jitter-bounds", test_jitter_bounds);
 	ADD("backoff/jitter-seeded", test_jitter_seeded);
+	ADD("backoff/draw", test_draw_backoff);
 	ADD("dead/after-24h-then-daily", test_dead_then_daily);
 	ADD("dead/after-configured", test_dead_after_configured);
 	ADD("success-resets", test_success_resets);

@@ -31,7 +31,8 @@ typedef struct {
 	GsIngest *ingest;
 	gint64 now;
 	gint64 clock;
-	GArray *seen; /* Seen */
+	GArray *seen;		  /* Seen */
+	GHashTable *sources_seen; /* id -> source, from the insert hook */
 } Fixture;
 
 static gint64
@@ -77,6 +78,7 @@ fixture_tear_down(Fixture *fx, gconstpointer data)
 	g_clear_object(&fx->policy);
 	g_clear_object(&fx->store);
 	g_array_unref(fx->seen);
+	g_clear_pointer(&fx->sources_seen, g_hash_table_unref);
 }
 
 static void
@@ -522,6 +524,58 @@ gs_ingest_deferred_reprocessed(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(ri.hot_hits, ==, 1);
 }
 
+/* the store's insert hook asks where each event came from */
+static gboolean
+source_hook(GsStore *store,
+	    sqlite3 *db,
+	    GsEvent *event,
+	    gint64 seq,
+	    GsStoreResult result,
+	    gpointer user_data,
+	    GError **error)
+{
+	Fixture *fx = user_data;
+	const gchar *source = gs_ingest_get_storing_source(fx->ingest, event);
+	g_hash_table_insert(fx->sources_seen,
+			    g_strdup(gs_event_get_id(event)),
+			    g_strdup(source != NULL ? source : "(unknown)"));
+	return TRUE;
+}
+
+static void
+gs_ingest_storing_source(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) state = event_new(fx, 1, 30618, "d\trepo");
+	g_autoptr(GsEvent) ann = announcement_new(fx, 1, "repo");
+	g_autoptr(GsEvent) other = announcement_new(fx, 4, "other");
+	g_autoptr(GsEvent) direct = announcement_new(fx, 5, "direct");
+
+	fx->sources_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	gs_store_set_insert_hook(fx->store, source_hook, fx, NULL);
+	g_assert_null(gs_ingest_get_storing_source(fx->ingest, ann));
+	/* the state arrives from home first and waits for its announcement from elsewhere */
+	submit(fx, "wss://home.example.com", state);
+	submit(fx, "wss://other.example.com", other);
+	gs_ingest_flush(fx->ingest);
+	submit(fx, "wss://other.example.com", ann);
+	gs_ingest_flush(fx->ingest);
+	g_assert_true(gs_store_insert(fx->store, direct, NULL, NULL));
+	g_assert_cmpuint(g_hash_table_size(fx->sources_seen), ==, 4);
+	g_assert_cmpstr(g_hash_table_lookup(fx->sources_seen, gs_event_get_id(state)),
+			==,
+			"wss://home.example.com");
+	g_assert_cmpstr(g_hash_table_lookup(fx->sources_seen, gs_event_get_id(ann)),
+			==,
+			"wss://other.example.com");
+	g_assert_cmpstr(g_hash_table_lookup(fx->sources_seen, gs_event_get_id(other)),
+			==,
+			"wss://other.example.com");
+	/* stored without the ingest */
+	g_assert_cmpstr(
+		g_hash_table_lookup(fx->sources_seen, gs_event_get_id(direct)), ==, "(unknown)");
+	gs_store_set_insert_hook(fx->store, NULL, NULL, NULL);
+}
+
 static void
 gs_ingest_same_slice(Fixture *fx, gconstpointer data)
 {
@@ -696,6 +750,7 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/ingest/limits-edge", gs_ingest_limits_edge);
 	ADD("/grasp-sync/ingest/order-per-source", gs_ingest_order_per_source);
 	ADD("/grasp-sync/ingest/deferred-reprocessed", gs_ingest_deferred_reprocessed);
+	ADD("/grasp-sync/ingest/storing-source", gs_ingest_storing_source);
 	ADD("/grasp-sync/ingest/same-slice", gs_ingest_same_slice);
 	ADD("/grasp-sync/ingest/store-refusals", gs_ingest_store_refusals);
 	ADD("/grasp-sync/ingest/submit-parsed", gs_ingest_submit_parsed);

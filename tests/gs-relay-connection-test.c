@@ -381,6 +381,76 @@ conn_publish_ok(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(g_ptr_array_index(f->ends, 0), ==, expected);
 }
 
+/* a writer's NIP-42: OK false auth-required, AUTH, then the same event again is accepted */
+static void
+script_publish_auth(Fixture *f, SoupWebsocketConnection *peer, GsMessage *msg)
+{
+	g_autoptr(GsEvent) ev = gs_event_new_from_node(msg->event, NULL);
+	g_autofree gchar *ok = NULL;
+
+	g_assert_nonnull(ev);
+	if (msg->type == GS_MESSAGE_AUTH) {
+		g_assert_true(gs_event_verify(ev, NULL));
+		g_assert_cmpstr(gs_event_get_tag_value(ev, "challenge"), ==, "chal-w");
+		ok = gs_message_build_ok(gs_event_get_id(ev), TRUE, "");
+	} else if (msg->type == GS_MESSAGE_EVENT) {
+		ok = gs_message_build_ok(gs_event_get_id(ev),
+					 f->n_auth > 0,
+					 f->n_auth > 0 ? "" : "auth-required: who are you");
+	}
+	if (ok != NULL)
+		soup_websocket_connection_send_text(peer, ok);
+}
+
+static void
+conn_publish_auth(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GsEvent) ev = gs_test_event_new(2, 5000, 1, NULL, "publish me");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *refused = NULL;
+	g_autofree gchar *accepted = NULL;
+
+	f->script = script_publish_auth;
+	fixture_connect(f);
+	/* no challenge yet: nothing to answer */
+	g_assert_false(gs_relay_connection_authenticate(f->conn, ok_cb, f, &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_UNSUPPORTED);
+	g_clear_error(&error);
+	soup_websocket_connection_send_text(f->peer, "[\"AUTH\",\"chal-w\"]");
+	g_assert_true(gs_relay_connection_publish_json(
+		f->conn, gs_event_get_id(ev), gs_event_get_json(ev), ok_cb, f, &error));
+	g_assert_no_error(error);
+	WAIT_FOR(f->ends->len == 1);
+	refused = g_strdup_printf("%s|0|auth-required: who are you", gs_event_get_id(ev));
+	g_assert_cmpstr(g_ptr_array_index(f->ends, 0), ==, refused);
+	g_assert_true(gs_relay_connection_authenticate(f->conn, ok_cb, f, &error));
+	g_assert_no_error(error);
+	WAIT_FOR(f->ends->len == 2);
+	g_assert_true(g_str_has_suffix(g_ptr_array_index(f->ends, 1), "|1|"));
+	g_assert_cmpuint(f->n_auth, ==, 1);
+	g_assert_true(gs_relay_connection_publish(f->conn, ev, ok_cb, f, &error));
+	WAIT_FOR(f->ends->len == 3);
+	accepted = g_strdup_printf("%s|1|", gs_event_get_id(ev));
+	g_assert_cmpstr(g_ptr_array_index(f->ends, 2), ==, accepted);
+}
+
+/* a dropped connection answers every awaited OK, AUTH included, with "aborted:" */
+static void
+conn_publish_aborted(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GsEvent) ev = gs_test_event_new(2, 5000, 1, NULL, "never answered");
+	g_autoptr(GError) error = NULL;
+
+	fixture_connect(f);
+	soup_websocket_connection_send_text(f->peer, "[\"AUTH\",\"chal-x\"]");
+	g_assert_true(gs_relay_connection_publish(f->conn, ev, ok_cb, f, &error));
+	WAIT_FOR(gs_relay_connection_authenticate(f->conn, ok_cb, f, NULL));
+	soup_websocket_connection_close(f->peer, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+	WAIT_FOR(f->ends->len == 2);
+	for (guint i = 0; i < 2; i++)
+		g_assert_nonnull(strstr(g_ptr_array_index(f->ends, i), "|0|aborted: "));
+}
+
 static void
 conn_notice_and_garbage(Fixture *f, gconstpointer data)
 {
@@ -467,6 +537,42 @@ conn_connect_refused(Fixture *f, gconstpointer data)
 	g_assert_cmpint(
 		gs_relay_connection_get_status(conn), ==, GS_CONNECTION_STATUS_DISCONNECTED);
 	g_assert_null(f->disconnect_reason);
+	/* a failed attempt notifies connecting, then disconnected, and nothing else */
+	g_assert_cmpuint(f->statuses->len, ==, 2);
+	g_assert_cmpuint(g_array_index(f->statuses, guint, 0), ==, GS_CONNECTION_STATUS_CONNECTING);
+	g_assert_cmpuint(
+		g_array_index(f->statuses, guint, 1), ==, GS_CONNECTION_STATUS_DISCONNECTED);
+}
+
+/* a frame over the incoming limit ends the connection, with a reason that says so */
+static void
+conn_oversized_frame(Fixture *f, gconstpointer data)
+{
+	GsRelayConnectionOptions opts;
+	g_autofree gchar *big = NULL;
+	g_autofree gchar *sub = NULL;
+
+	gs_relay_connection_options_init(&opts);
+	opts.max_incoming_bytes = 64 * 1024;
+	g_clear_object(&f->conn);
+	f->conn = fixture_new_connection(f, f->url, &opts);
+	fixture_connect(f);
+	sub = fixture_subscribe(f);
+	big = g_strnfill(128 * 1024, 'x');
+	{
+		g_autofree gchar *notice = g_strdup_printf("[\"NOTICE\",\"%s\"]", big);
+		soup_websocket_connection_send_text(f->peer, notice);
+	}
+	WAIT_FOR(f->disconnect_reason != NULL);
+	/* libsoup's own words, or ours when it gives none */
+	g_assert_true(strstr(f->disconnect_reason, "max-incoming-payload-size") != NULL ||
+		      g_strcmp0(f->disconnect_reason, "frame too large") == 0);
+	g_assert_cmpuint(f->notices->len, ==, 0);
+	/* the open subscription ends as aborted */
+	g_assert_cmpuint(f->ends->len, ==, 1);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(f->ends, 0), "2||"));
+	g_assert_cmpint(
+		gs_relay_connection_get_status(f->conn), ==, GS_CONNECTION_STATUS_DISCONNECTED);
 }
 
 /* a TCP peer that accepts and then says nothing: the attempt times out */
@@ -660,12 +766,15 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/relay-connection/closed-prefix", conn_closed_prefix);
 	ADD("/grasp-sync/relay-connection/auth", conn_auth);
 	ADD("/grasp-sync/relay-connection/publish-ok", conn_publish_ok);
+	ADD("/grasp-sync/relay-connection/publish-auth", conn_publish_auth);
+	ADD("/grasp-sync/relay-connection/publish-aborted", conn_publish_aborted);
 	ADD("/grasp-sync/relay-connection/notice-and-garbage", conn_notice_and_garbage);
 	ADD("/grasp-sync/relay-connection/drop-aborts", conn_drop_aborts);
 	ADD("/grasp-sync/relay-connection/reconnect-sequence", conn_reconnect_sequence);
 	ADD("/grasp-sync/relay-connection/connect-refused", conn_connect_refused);
 	ADD("/grasp-sync/relay-connection/connect-timeout", conn_connect_timeout);
 	ADD("/grasp-sync/relay-connection/dead-peer", conn_dead_peer);
+	ADD("/grasp-sync/relay-connection/oversized-frame", conn_oversized_frame);
 	ADD("/grasp-sync/relay-connection/budget", conn_budget);
 	ADD("/grasp-sync/relay-connection/neg-unsupported", conn_neg_unsupported);
 	ADD("/grasp-sync/relay-connection/neg-messages", conn_neg_messages);

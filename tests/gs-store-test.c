@@ -721,6 +721,7 @@ static gboolean
 outbox_hook(GsStore *store,
 	    sqlite3 *db,
 	    GsEvent *event,
+	    gint64 seq,
 	    GsStoreResult result,
 	    gpointer user_data,
 	    GError **error)
@@ -730,6 +731,19 @@ outbox_hook(GsStore *store,
 	gint rc;
 
 	g_assert_false(sqlite3_get_autocommit(db));
+	/* @seq is the event's row, already written in this transaction */
+	g_assert_cmpint(
+		sqlite3_prepare_v2(db, "SELECT id FROM events WHERE seq = ?", -1, &stmt, NULL),
+		==,
+		SQLITE_OK);
+	sqlite3_bind_int64(stmt, 1, seq);
+	g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+	g_assert_cmpmem(sqlite3_column_blob(stmt, 0),
+			sqlite3_column_bytes(stmt, 0),
+			gs_event_get_id_raw(event),
+			32);
+	sqlite3_finalize(stmt);
+	stmt = NULL;
 	if (++hd->calls == hd->fail_at) {
 		g_set_error(error, GS_ERROR, GS_ERROR_INTERNAL, "hook refused");
 		return FALSE;
@@ -819,6 +833,39 @@ store_insert_hook(Fixture *fx, gconstpointer data)
 	g_assert_true(hd.destroyed);
 }
 
+static void
+store_lookup_seq(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) a = gs_test_event_new(1, 100, 1, NULL, "a");
+	g_autoptr(GsEvent) b = gs_test_event_new(1, 101, 1, NULL, "b");
+	g_autoptr(GsEvent) old =
+		gs_test_event_new(2, 100, 30617, (const gchar *[]){"d", "r", NULL, NULL}, "");
+	g_autoptr(GsEvent) new =
+		gs_test_event_new(2, 200, 30617, (const gchar *[]){"d", "r", NULL, NULL}, "");
+	g_autoptr(GError) error = NULL;
+	gint64 seq_a = 0, seq_b = 0, seq_old = 0, seq_new = 0;
+
+	insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, b, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, old, GS_STORE_RESULT_STORED);
+	g_assert_true(gs_store_lookup_seq(fx->store, gs_event_get_id_raw(a), &seq_a, &error));
+	g_assert_no_error(error);
+	g_assert_true(gs_store_lookup_seq(fx->store, gs_event_get_id_raw(b), &seq_b, &error));
+	g_assert_true(gs_store_lookup_seq(fx->store, gs_event_get_id_raw(old), &seq_old, &error));
+	/* rows are numbered in insertion order */
+	g_assert_cmpint(seq_a, <, seq_b);
+	g_assert_cmpint(seq_b, <, seq_old);
+
+	/* a replaced version is gone; its successor has a row of its own (which may reuse the
+	 * number of the removed one: SQLite hands out max(seq) + 1) */
+	insert_expect(fx->store, new, GS_STORE_RESULT_REPLACED);
+	g_assert_false(gs_store_lookup_seq(fx->store, gs_event_get_id_raw(old), &seq_new, &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_true(gs_store_lookup_seq(fx->store, gs_event_get_id_raw(new), &seq_new, &error));
+	g_assert_cmpint(seq_new, >, seq_b);
+}
+
 /* files --------------------------------------------------------------------------------------- */
 
 static void
@@ -842,6 +889,37 @@ store_future_schema(Fixture *fx, gconstpointer data)
 	expect = g_strdup_printf("(%u)", latest);
 	g_assert_nonnull(strstr(error->message, expect));
 	g_test_message("%s", error->message);
+}
+
+/* a version 2 file (before the home-relay outbox) keeps its events and gains the table */
+static void
+store_migrate_from_2(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) a = gs_test_event_new(1, 100, 1, NULL, "a");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsStore) store = NULL;
+	gint64 seq = 0;
+
+	insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
+	g_assert_cmpint(sqlite3_exec(gs_store_get_db(fx->store),
+				     "DROP TABLE home_outbox; PRAGMA user_version = 2",
+				     NULL,
+				     NULL,
+				     NULL),
+			==,
+			SQLITE_OK);
+	g_clear_object(&fx->store);
+	store = gs_store_new(fx->path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(gs_store_get_schema_version(store), >=, 3);
+	g_assert_true(gs_store_lookup_seq(store, gs_event_get_id_raw(a), &seq, &error));
+	g_assert_cmpint(sqlite3_exec(gs_store_get_db(store),
+				     "SELECT count(*) FROM home_outbox WHERE state = 0",
+				     NULL,
+				     NULL,
+				     NULL),
+			==,
+			SQLITE_OK);
 }
 
 static void
@@ -1104,7 +1182,9 @@ main(int argc, char **argv)
 		{"get-event-errors", store_get_event_errors},
 		{"signal-after-commit", store_signal_after_commit},
 		{"insert-hook", store_insert_hook},
+		{"lookup-seq", store_lookup_seq},
 		{"future-schema", store_future_schema},
+		{"migrate-from-2", store_migrate_from_2},
 		{"corrupt-file", store_corrupt_file},
 		{"missing-dir", store_missing_dir},
 		{"damaged-rows", store_damaged_rows},

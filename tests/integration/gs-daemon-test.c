@@ -44,7 +44,8 @@ fixture_setup(Fixture *f, gconstpointer data)
 		g_environ_setenv(f->env, "NGIT_SYNC_BOOTSTRAP_RELAY_URL", "ws://127.0.0.1:9", TRUE);
 	/* never the default port: tests run in parallel */
 	f->env = g_environ_setenv(f->env, "NGIT_BIND_ADDRESS", "127.0.0.1:0", TRUE);
-	g_assert_true(g_file_set_contents(f->conf, "", -1, NULL));
+	/* never the built-in public relays: tests talk to 127.0.0.1 only */
+	g_assert_true(g_file_set_contents(f->conf, "[sync]\nbootstrap-relays=\n", -1, NULL));
 }
 
 static void
@@ -355,14 +356,14 @@ state_directory_env_test(Fixture *f, gconstpointer data)
 static void
 reload_test(Fixture *f, gconstpointer data)
 {
-	write_conf(f, "[sync]\nbase-backoff-secs=7\n");
+	write_conf(f, "[sync]\nbootstrap-relays=\nbase-backoff-secs=7\n");
 	start_daemon(f, "--config", f->conf, "--state-dir", f->state_dir, "--no-dbus", NULL);
 	assert_log_contains(f, "state directory");
-	write_conf(f, "[sync]\nbase-backoff-secs=9\n");
+	write_conf(f, "[sync]\nbootstrap-relays=\nbase-backoff-secs=9\n");
 	g_subprocess_send_signal(f->proc, SIGHUP);
 	assert_log_contains(f, "configuration [sync] base-backoff-secs is now 9");
 	assert_log_contains(f, "configuration reloaded: 1 value changed");
-	write_conf(f, "[sync]\nbase-backoff-secs=99999\n");
+	write_conf(f, "[sync]\nbootstrap-relays=\nbase-backoff-secs=99999\n");
 	g_subprocess_send_signal(f->proc, SIGHUP);
 	assert_log_contains(f, "configuration not reloaded, keeping the previous one");
 	assert_log_contains(f, "[sync] base-backoff-secs: expected");

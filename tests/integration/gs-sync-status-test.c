@@ -58,7 +58,9 @@ test_sync_status_bootstrap(GsHarness *h, gconstpointer data)
 	gs_harness_start(h, bootstrap);
 	status = gs_sync_status_new(h->manager, service);
 	gs_sync_metrics_register(metrics);
+	gs_sync_metrics_bind(metrics, GS_STATUS_PROVIDER(status));
 	gs_sync_status_bind_metrics(status, metrics);
+	gs_sync_metrics_bind_ingest(metrics, h->ingest, h->rejected);
 	relay = gs_status_provider_find_relay(GS_STATUS_PROVIDER(status), url, NULL);
 	g_assert_nonnull(relay);
 	added_cb(GS_STATUS_PROVIDER(status), relay, seen);
@@ -92,6 +94,14 @@ test_sync_status_bootstrap(GsHarness *h, gconstpointer data)
 	success = g_strdup_printf("ngit_sync_events_synced_total %u\n", events->len);
 	gs_test_assert_contains(text, success);
 	gs_test_assert_contains(text, "ngit_sync_historic_sync_duration_seconds_count 1\n");
+	/* the ingest and the rejected index, one series per event type */
+	gs_test_assert_contains(text, "ngit_sync_events_deferred_total ");
+	for (guint t = 0; t < GS_REJECTED_EVENT_TYPE_LAST; t++) {
+		g_autofree gchar *line =
+			g_strdup_printf("ngit_sync_rejected_cold_index_current{event_type=\"%s\"} ",
+					gs_rejected_event_type_to_string(t));
+		gs_test_assert_contains(text, line);
+	}
 }
 
 /* the control actions reach the engine; adding a relay publishes it */

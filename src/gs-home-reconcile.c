@@ -1,0 +1,523 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "GsHome"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gs-error.h"
+#include "gs-hex.h"
+#include "gs-home-reconcile.h"
+#include "gs-neg-session.h"
+#include "gs-sync-filters.h"
+#include "gs-sync-rules.h"
+
+/*
+ * Reconciliation with home: which of the events the store holds for our repositories does
+ * home lack? The question is asked per layer filter (specs/sync.md 2, built from the store's
+ * own announcements and root events), one filter at a time:
+ *  - with NIP-77, one negentropy session per filter over the store's items for it: its
+ *    `have` ids are what home lacks;
+ *  - without (home says so, stays silent, or a session fails), home's ids for the filter are
+ *    read with paged REQs (4.5) and compared with the store's.
+ * The first "no NIP-77" sends the remaining filters straight to REQ.
+ */
+
+typedef struct {
+	GsRelayConnection *conn;
+	GsStore *store;
+	GsHomeReconcileOptions opts;
+	GPtrArray *filters;
+	guint next;
+	GsHomeReconcileResult *result;
+	GHashTable *lacking; /* hex ids already in result->lacking */
+	/* the REQ comparison of the current filter */
+	GsSyncPager *pager;
+	gchar *sub_id;
+	GHashTable *home_ids; /* hex */
+	guint page_timeout_id;
+	gulong cancel_id;
+} GsHomeReconcile;
+
+static void
+gs_home_reconcile_run_next(GTask *task);
+
+void
+gs_home_reconcile_options_init(GsHomeReconcileOptions *options)
+{
+	options->neg_timeout_ms = 10000;
+	options->negentropy_frame_limit = 60000;
+	options->page_limit = GS_SYNC_PAGER_DEFAULT_LIMIT;
+	options->page_timeout_ms = 120000;
+	options->max_items = 10000000;
+	options->disable_negentropy = FALSE;
+}
+
+void
+gs_home_reconcile_result_free(GsHomeReconcileResult *result)
+{
+	g_array_unref(result->lacking);
+	g_free(result);
+}
+
+/* ends the REQ comparison in progress, if any: no callback comes for it after this */
+static void
+gs_home_reconcile_end_req(GsHomeReconcile *r)
+{
+	g_clear_handle_id(&r->page_timeout_id, g_source_remove);
+	if (r->sub_id != NULL)
+		gs_relay_connection_unsubscribe(r->conn, r->sub_id);
+	g_clear_pointer(&r->sub_id, g_free);
+	g_clear_pointer(&r->pager, gs_sync_pager_free);
+	g_clear_pointer(&r->home_ids, g_hash_table_unref);
+}
+
+static void
+gs_home_reconcile_free(GsHomeReconcile *r)
+{
+	gs_home_reconcile_end_req(r);
+	g_clear_pointer(&r->result, gs_home_reconcile_result_free);
+	g_ptr_array_unref(r->filters);
+	g_hash_table_unref(r->lacking);
+	g_object_unref(r->conn);
+	g_object_unref(r->store);
+	g_free(r);
+}
+
+/* the one way the task ends */
+static void
+gs_home_reconcile_return(GTask *task, GError *error)
+{
+	GsHomeReconcile *r = g_task_get_task_data(task);
+
+	gs_home_reconcile_end_req(r);
+	if (r->cancel_id != 0) {
+		g_cancellable_disconnect(g_task_get_cancellable(task), r->cancel_id);
+		r->cancel_id = 0;
+	}
+	if (error != NULL)
+		g_task_return_error(task, error);
+	else
+		g_task_return_pointer(task,
+				      g_steal_pointer(&r->result),
+				      (GDestroyNotify)gs_home_reconcile_result_free);
+	g_object_unref(task);
+}
+
+static void
+gs_home_reconcile_add_lacking(GsHomeReconcile *r, const guint8 *id)
+{
+	gchar hex[65];
+
+	gs_hex_encode_to(id, 32, hex);
+	hex[64] = '\0';
+	if (g_hash_table_contains(r->lacking, hex))
+		return;
+	g_hash_table_add(r->lacking, g_strdup(hex));
+	g_array_set_size(r->result->lacking, r->result->lacking->len + 1);
+	memcpy(g_array_index(r->result->lacking, GsNegentropyId, r->result->lacking->len - 1).bytes,
+	       id,
+	       32);
+}
+
+/* the filter is done (compared or failed): on to the next */
+static void
+gs_home_reconcile_filter_done(GTask *task)
+{
+	GsHomeReconcile *r = g_task_get_task_data(task);
+
+	gs_home_reconcile_end_req(r);
+	r->next++;
+	gs_home_reconcile_run_next(task);
+}
+
+static void
+gs_home_reconcile_filter_failed(GTask *task, const gchar *why)
+{
+	GsHomeReconcile *r = g_task_get_task_data(task);
+	g_autofree gchar *json = gs_filter_to_json(g_ptr_array_index(r->filters, r->next));
+
+	g_info("reconciliation with home: filter %s not compared: %s", json, why);
+	r->result->n_failed++;
+	gs_home_reconcile_filter_done(task);
+}
+
+/* REQ comparison ----------------------------------------------------------------------------- */
+
+static void
+gs_home_reconcile_send_page(GTask *task);
+
+/* home's ids for the filter are all read: what the store holds beyond them home lacks */
+static void
+gs_home_reconcile_compare(GTask *task)
+{
+	GsHomeReconcile *r = g_task_get_task_data(task);
+	GsFilter *filter = g_ptr_array_index(r->filters, r->next);
+	g_autoptr(GArray) items = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!gs_store_query_items(r->store, filter, r->opts.max_items, &items, &error)) {
+		gs_home_reconcile_filter_failed(task, error->message);
+		return;
+	}
+	for (guint i = 0; i < items->len; i++) {
+		GsStoreItem *item = &g_array_index(items, GsStoreItem, i);
+		gchar hex[65];
+
+		gs_hex_encode_to(item->id, 32, hex);
+		hex[64] = '\0';
+		if (!g_hash_table_contains(r->home_ids, hex))
+			gs_home_reconcile_add_lacking(r, item->id);
+	}
+	r->result->n_req++;
+	gs_home_reconcile_filter_done(task);
+}
+
+static gboolean
+gs_home_reconcile_page_timeout_cb(gpointer user_data)
+{
+	GTask *task = G_TASK(user_data);
+	GsHomeReconcile *r = g_task_get_task_data(task);
+
+	r->page_timeout_id = 0;
+	gs_home_reconcile_filter_failed(task, "no EOSE in time");
+	return G_SOURCE_REMOVE;
+}
+
+static void
+gs_home_reconcile_arm_page_timeout(GTask *task)
+{
+	GsHomeReconcile *r = g_task_get_task_data(task);
+
+	g_clear_handle_id(&r->page_timeout_id, g_source_remove);
+	r->page_timeout_id =
+		g_timeout_add(r->opts.page_timeout_ms, gs_home_reconcile_page_timeout_cb, task);
+}
+
+static void
+gs_home_reconcile_event_cb(GsRelayConnection *conn,
+			   const gchar *sub_id,
+			   const gchar *json,
+			   gsize len,
+			   gpointer user_data)
+{
+	GTask *task = G_TASK(user_data);
+	GsHomeReconcile *r = g_task_get_task_data(task);
+	g_autoptr(GsEvent) event = gs_event_new_from_json(json, (gssize)len, NULL);
+
+	/* only the ids matter here; an unreadable event is one home cannot serve anyway */
+	if (event == NULL)
+		return;
+	r->result->home_events++;
+	g_hash_table_add(r->home_ids, g_strdup(gs_event_get_id(event)));
+	gs_sync_pager_record(r->pager, gs_event_get_id(event), gs_event_get_created_at(event));
+	gs_home_reconcile_arm_page_timeout(task);
+}
+
+static void
+gs_home_reconcile_state_cb(GsRelayConnection *conn,
+			   const gchar *sub_id,
+			   GsRelaySubscriptionEnd end,
+			   const gchar *prefix,
+			   const gchar *message,
+			   gpointer user_data)
+{
+	GTask *task = G_TASK(user_data);
+	GsHomeReconcile *r = g_task_get_task_data(task);
+
+	switch (end) {
+	case GS_RELAY_SUBSCRIPTION_EOSE:
+		gs_relay_connection_unsubscribe(conn, r->sub_id);
+		g_clear_pointer(&r->sub_id, g_free);
+		if (gs_sync_pager_end_page(r->pager) == GS_SYNC_PAGE_STEP_NEXT)
+			gs_home_reconcile_send_page(task);
+		else
+			gs_home_reconcile_compare(task);
+		break;
+	case GS_RELAY_SUBSCRIPTION_CLOSED:
+		g_clear_pointer(&r->sub_id, g_free);
+		gs_home_reconcile_filter_failed(task, message != NULL ? message : "CLOSED");
+		break;
+	case GS_RELAY_SUBSCRIPTION_ABORTED:
+	default:
+		g_clear_pointer(&r->sub_id, g_free);
+		gs_home_reconcile_return(task,
+					 g_error_new(G_IO_ERROR,
+						     G_IO_ERROR_CONNECTION_CLOSED,
+						     "connection to home lost: %s",
+						     message != NULL ? message : ""));
+		break;
+	}
+}
+
+static void
+gs_home_reconcile_send_page(GTask *task)
+{
+	GsHomeReconcile *r = g_task_get_task_data(task);
+	g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
+	g_autoptr(GError) error = NULL;
+
+	g_ptr_array_add(page,
+			gs_sync_filters_page(g_ptr_array_index(r->filters, r->next), r->pager));
+	r->sub_id = gs_relay_connection_subscribe(r->conn,
+						  page,
+						  gs_home_reconcile_event_cb,
+						  gs_home_reconcile_state_cb,
+						  task,
+						  &error);
+	if (r->sub_id == NULL) {
+		gs_home_reconcile_return(task, g_steal_pointer(&error));
+		return;
+	}
+	gs_home_reconcile_arm_page_timeout(task);
+}
+
+static void
+gs_home_reconcile_start_req(GTask *task)
+{
+	GsHomeReconcile *r = g_task_get_task_data(task);
+
+	r->pager = gs_sync_filters_pager_new(g_ptr_array_index(r->filters, r->next),
+					     r->opts.page_limit);
+	r->home_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	gs_home_reconcile_send_page(task);
+}
+
+/* negentropy ---------------------------------------------------------------------------------- */
+
+static void
+gs_home_reconcile_neg_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GTask *task = G_TASK(user_data);
+	GsHomeReconcile *r = g_task_get_task_data(task);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsNegSessionResult) neg = gs_neg_session_run_finish(res, &error);
+
+	if (neg != NULL) {
+		for (guint i = 0; i < neg->have->len; i++)
+			gs_home_reconcile_add_lacking(
+				r, g_array_index(neg->have, GsNegentropyId, i).bytes);
+		r->result->n_negentropy++;
+		gs_home_reconcile_filter_done(task);
+		return;
+	}
+	if (g_error_matches(error, GS_ERROR, GS_ERROR_UNSUPPORTED)) {
+		g_info("home does not reconcile with NIP-77 (%s): comparing ids with REQ",
+		       error->message);
+		r->result->negentropy_unsupported = TRUE;
+		gs_home_reconcile_start_req(task);
+	} else if (g_error_matches(error, GS_ERROR, GS_ERROR_PROTOCOL) ||
+		   g_error_matches(error, GS_ERROR, GS_ERROR_TIMEOUT)) {
+		g_info("negentropy with home failed (%s): comparing this filter with REQ",
+		       error->message);
+		gs_home_reconcile_start_req(task);
+	} else {
+		/* connection lost, cancelled, no budget */
+		gs_home_reconcile_return(task, g_steal_pointer(&error));
+	}
+}
+
+static void
+gs_home_reconcile_start_neg(GTask *task)
+{
+	GsHomeReconcile *r = g_task_get_task_data(task);
+	GsFilter *filter = g_ptr_array_index(r->filters, r->next);
+	g_autoptr(GsNegentropyStorage) local = gs_negentropy_storage_new(0);
+	g_autoptr(GArray) items = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!gs_store_query_items(r->store, filter, r->opts.max_items, &items, &error)) {
+		gs_home_reconcile_filter_failed(task, error->message);
+		return;
+	}
+	for (guint i = 0; i < items->len; i++) {
+		GsStoreItem *item = &g_array_index(items, GsStoreItem, i);
+		gs_negentropy_storage_add(local, item->created_at, item->id, NULL);
+	}
+	gs_negentropy_storage_seal(local);
+	gs_neg_session_run_async(r->conn,
+				 filter,
+				 local,
+				 r->opts.negentropy_frame_limit,
+				 r->opts.neg_timeout_ms,
+				 g_task_get_cancellable(task),
+				 gs_home_reconcile_neg_cb,
+				 task);
+}
+
+static void
+gs_home_reconcile_run_next(GTask *task)
+{
+	GsHomeReconcile *r = g_task_get_task_data(task);
+
+	if (r->next >= r->filters->len) {
+		gs_home_reconcile_return(task, NULL);
+		return;
+	}
+	r->result->n_filters++;
+	if (r->opts.disable_negentropy || r->result->negentropy_unsupported)
+		gs_home_reconcile_start_req(task);
+	else
+		gs_home_reconcile_start_neg(task);
+}
+
+/* the store's repositories and roots ---------------------------------------------------------- */
+
+static GPtrArray *
+gs_home_reconcile_query_kinds(GsStore *store, const guint *kinds, guint n_kinds, GError **error)
+{
+	g_autoptr(GPtrArray) filters =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
+	GsFilter *filter = gs_filter_new();
+
+	for (guint i = 0; i < n_kinds; i++)
+		gs_filter_add_kind(filter, kinds[i]);
+	g_ptr_array_add(filters, filter);
+	return gs_store_query(store, filters, 0, error);
+}
+
+/* root events (specs/sync.md 2) of the coordinates in @coords */
+static GPtrArray *
+gs_home_reconcile_roots(GsStore *store, GHashTable *coords, GError **error)
+{
+	const guint kinds[] = {GS_SYNC_KIND_PATCH, GS_SYNC_KIND_PULL_REQUEST, GS_SYNC_KIND_ISSUE};
+	g_autoptr(GPtrArray) events = gs_home_reconcile_query_kinds(store, kinds, 3, error);
+	g_autoptr(GPtrArray) roots = g_ptr_array_new_with_free_func(g_free);
+
+	if (events == NULL)
+		return NULL;
+	for (guint i = 0; i < events->len; i++) {
+		GsEvent *event = g_ptr_array_index(events, i);
+		g_autoptr(GPtrArray) values = gs_event_get_tag_values(event, "a");
+		for (guint j = 0; values != NULL && j < values->len; j++) {
+			if (g_hash_table_contains(coords, g_ptr_array_index(values, j))) {
+				g_ptr_array_add(roots, g_strdup(gs_event_get_id(event)));
+				break;
+			}
+		}
+	}
+	return g_steal_pointer(&roots);
+}
+
+/**
+ * gs_home_reconcile_build_filters:
+ *
+ * The layer filters (specs/sync.md 2, historic) of everything the store holds for its
+ * repositories: layer 1, then state and repository filters for every stored announcement's
+ * coordinate, then the thread filters of every stored root event.
+ *
+ * Returns: (transfer full) (element-type GsFilter): the filters, or %NULL with
+ *   %GS_ERROR_STORE
+ */
+GPtrArray *
+gs_home_reconcile_build_filters(GsStore *store, GError **error)
+{
+	const guint kinds[] = {GS_SYNC_KIND_REPO_ANNOUNCEMENT};
+	g_autoptr(GPtrArray) announcements = gs_home_reconcile_query_kinds(store, kinds, 1, error);
+	g_autoptr(GHashTable) coords = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GPtrArray) repos = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) roots = NULL;
+	g_autoptr(GPtrArray) filters = NULL;
+	g_autoptr(GPtrArray) items = NULL;
+
+	if (announcements == NULL)
+		return NULL;
+	for (guint i = 0; i < announcements->len; i++) {
+		gchar *coord = gs_event_dup_coordinate(g_ptr_array_index(announcements, i));
+		/* a `d` a filter cannot name is skipped, not fatal */
+		if (coord == NULL || !gs_sync_check_repo_coordinate(coord, NULL, NULL)) {
+			g_free(coord);
+			continue;
+		}
+		g_ptr_array_add(repos, g_strdup(coord));
+		g_hash_table_add(coords, coord);
+	}
+	roots = gs_home_reconcile_roots(store, coords, error);
+	if (roots == NULL)
+		return NULL;
+	filters = gs_sync_filters_layer1(GS_SYNC_FILTERS_HISTORIC, -1);
+	items = gs_sync_filters_items(repos, NULL, roots, GS_SYNC_FILTERS_HISTORIC, -1, error);
+	if (items == NULL)
+		return NULL;
+	g_ptr_array_extend_and_steal(filters, g_steal_pointer(&items));
+	return g_steal_pointer(&filters);
+}
+
+static void
+gs_home_reconcile_cancelled_cb(GCancellable *cancellable, gpointer user_data)
+{
+	GTask *task = G_TASK(user_data);
+	GsHomeReconcile *r = g_task_get_task_data(task);
+
+	/* a negentropy session in progress ends by itself through the same cancellable */
+	r->cancel_id = 0;
+	if (r->sub_id != NULL || r->page_timeout_id != 0)
+		gs_home_reconcile_return(task,
+					 g_error_new_literal(G_IO_ERROR,
+							     G_IO_ERROR_CANCELLED,
+							     "reconciliation cancelled"));
+}
+
+/**
+ * gs_home_reconcile_async:
+ * @conn: an open connection to home
+ * @options: (nullable): %NULL for the defaults
+ *
+ * Finds what home lacks of what @store holds for its repositories. Errors:
+ * %G_IO_ERROR_CONNECTION_CLOSED when the connection drops, %G_IO_ERROR_CANCELLED,
+ * %GS_ERROR_BUSY (not connected, no subscription budget), %GS_ERROR_STORE.
+ */
+void
+gs_home_reconcile_async(GsRelayConnection *conn,
+			GsStore *store,
+			const GsHomeReconcileOptions *options,
+			GCancellable *cancellable,
+			GAsyncReadyCallback callback,
+			gpointer user_data)
+{
+	g_autoptr(GTask) task = g_task_new(conn, cancellable, callback, user_data);
+	GsHomeReconcile *r = g_new0(GsHomeReconcile, 1);
+	g_autoptr(GError) error = NULL;
+
+	r->conn = g_object_ref(conn);
+	r->store = g_object_ref(store);
+	if (options != NULL)
+		r->opts = *options;
+	else
+		gs_home_reconcile_options_init(&r->opts);
+	r->result = g_new0(GsHomeReconcileResult, 1);
+	r->result->lacking = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
+	r->lacking = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	r->filters = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
+	g_task_set_task_data(task, r, (GDestroyNotify)gs_home_reconcile_free);
+	g_task_set_source_tag(task, gs_home_reconcile_async);
+
+	if (!gs_relay_connection_is_open(conn)) {
+		g_task_return_new_error(task, GS_ERROR, GS_ERROR_BUSY, "home is not connected");
+		return;
+	}
+	g_ptr_array_unref(r->filters);
+	r->filters = gs_home_reconcile_build_filters(store, &error);
+	if (r->filters == NULL) {
+		r->filters = g_ptr_array_new();
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	/* the callbacks own this reference until the task returns */
+	g_object_ref(task);
+	if (cancellable != NULL)
+		r->cancel_id = g_cancellable_connect(
+			cancellable, G_CALLBACK(gs_home_reconcile_cancelled_cb), task, NULL);
+	gs_home_reconcile_run_next(task);
+}
+
+/* returns: (transfer full): what home lacks, or %NULL with the error above */
+GsHomeReconcileResult *
+gs_home_reconcile_finish(GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer(G_TASK(res), error);
+}

@@ -1,0 +1,290 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * kill -9 of the built grasp-syncd (GS_DAEMON_PATH) while it delivers 10,000 events into a home
+ * relay, then a restart: home ends with exactly the full set, and no event was published again
+ * after its OK had been recorded (every event home received twice was still in the outbox
+ * the daemon left behind). The remote and the home relay are GsTestRelay endpoints served by
+ * this process; the daemon's log is printed when the case fails.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "gs-hex.h"
+#include "gs-relay-url.h"
+#include "gs-sync-harness.h"
+
+#define N_ROOTS 2000
+#define N_REPLIES 4
+
+typedef struct {
+	gchar *tmpdir;
+	gchar *state_dir;
+	gchar *conf;
+	gchar *log;
+	GsTestRelay *remote;
+	GsTestRelay *home;
+	GSubprocess *proc;
+	GHashTable *stored_at; /* id -> length of home's log when home stored the event */
+	GHashTable *resent;    /* ids home received again after it had stored them */
+	guint log_pos;	       /* entries of home's log already looked at */
+} Fixture;
+
+static void
+home_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
+{
+	Fixture *f = user_data;
+	GPtrArray *log = gs_test_relay_get_log(f->home);
+	g_hash_table_insert(
+		f->stored_at, g_strdup(gs_event_get_id(event)), GUINT_TO_POINTER(log->len));
+}
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+	GsRelayLimits limits;
+
+	f->tmpdir = gs_test_tmpdir_new();
+	f->state_dir = g_build_filename(f->tmpdir, "state", NULL);
+	f->conf = g_build_filename(f->tmpdir, "grasp-syncd.conf", NULL);
+	f->log = g_build_filename(f->tmpdir, "daemon.log", NULL);
+	f->remote = gs_test_relay_new(NULL);
+	gs_relay_limits_init(&limits);
+	limits.events_per_minute = 0;
+	f->home = gs_test_relay_new_full(NULL, &limits);
+	f->stored_at = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	f->resent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_signal_connect(
+		gs_test_relay_get_store(f->home), "event-stored", G_CALLBACK(home_stored_cb), f);
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+	if (f->proc != NULL && g_subprocess_get_identifier(f->proc) != NULL)
+		g_subprocess_force_exit(f->proc);
+	g_clear_object(&f->proc);
+	g_clear_object(&f->remote);
+	g_clear_object(&f->home);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_hash_table_unref(f->stored_at);
+	g_hash_table_unref(f->resent);
+	gs_test_tmpdir_remove(f->tmpdir);
+	g_free(f->tmpdir);
+	g_free(f->state_dir);
+	g_free(f->conf);
+	g_free(f->log);
+}
+
+static void
+print_log(Fixture *f)
+{
+	g_autofree gchar *contents = NULL;
+	g_file_get_contents(f->log, &contents, NULL, NULL);
+	g_printerr("daemon log:\n%s\n", contents != NULL ? contents : "(none)");
+}
+
+/* the daemon dies with the test, so that a failed assertion leaves nothing running */
+static void
+child_setup_cb(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+start_daemon(Fixture *f)
+{
+	const gchar *daemon = gs_test_env_path("GS_DAEMON_PATH");
+	g_autoptr(GSubprocessLauncher) launcher =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+	g_autoptr(GError) error = NULL;
+
+	g_subprocess_launcher_unsetenv(launcher, "NGIT_SYNC_BOOTSTRAP_RELAY_URL");
+	g_subprocess_launcher_unsetenv(launcher, "NGIT_HOME_RELAY_URL");
+	g_subprocess_launcher_setenv(launcher, "G_MESSAGES_DEBUG", "GsHome", TRUE);
+	g_subprocess_launcher_set_child_setup(launcher, child_setup_cb, NULL, NULL);
+	g_subprocess_launcher_set_stdout_file_path(launcher, f->log);
+	f->proc = g_subprocess_launcher_spawn(launcher,
+					      &error,
+					      daemon,
+					      "--config",
+					      f->conf,
+					      "--state-dir",
+					      f->state_dir,
+					      "--no-dbus",
+					      NULL);
+	g_assert_no_error(error);
+}
+
+/*
+ * The EVENTs home received, since the last call, for events it had stored already: sent
+ * again after home accepted them. (A refusal, `rate-limited:` say, is rightly followed by
+ * the same event again: that is not counted.)
+ */
+static void
+find_resent(Fixture *f)
+{
+	GPtrArray *log = gs_test_relay_get_log(f->home);
+
+	for (; f->log_pos < log->len; f->log_pos++) {
+		const gchar *text = g_ptr_array_index(log, f->log_pos);
+		g_autoptr(GsMessage) msg = NULL;
+		g_autoptr(GsEvent) event = NULL;
+		gpointer stored_at = NULL;
+
+		if (!g_str_has_prefix(text, "[\"EVENT\""))
+			continue;
+		msg = gs_message_parse(text, strlen(text), GS_MESSAGE_FROM_CLIENT, NULL);
+		g_assert_nonnull(msg);
+		event = gs_event_new_from_node(msg->event, NULL);
+		g_assert_nonnull(event);
+		if (g_hash_table_lookup_extended(
+			    f->stored_at, gs_event_get_id(event), NULL, &stored_at) &&
+		    f->log_pos >= GPOINTER_TO_UINT(stored_at))
+			g_hash_table_add(f->resent, g_strdup(gs_event_get_id(event)));
+	}
+}
+
+static guint
+home_has(Fixture *f, GPtrArray *events)
+{
+	guint n = 0;
+	for (guint i = 0; i < events->len; i++)
+		n += gs_store_has_event(gs_test_relay_get_store(f->home),
+					gs_event_get_id(g_ptr_array_index(events, i)),
+					NULL);
+	return n;
+}
+
+/* runs the main loop (both relays live here) until home holds @n of @events */
+static gboolean
+wait_home(Fixture *f, GPtrArray *events, guint n, guint timeout_secs)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_secs * G_USEC_PER_SEC;
+
+	while (g_get_monotonic_time() < deadline) {
+		gint64 slice = g_get_monotonic_time() + 50 * 1000;
+		while (g_get_monotonic_time() < slice) {
+			if (!g_main_context_iteration(NULL, FALSE))
+				g_usleep(1000);
+		}
+		if (home_has(f, events) >= n)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* the ids the daemon's outbox still held when it died: the only ones it may send again */
+static GHashTable *
+read_outbox(Fixture *f)
+{
+	g_autofree gchar *path = g_build_filename(f->state_dir, "grasp-sync.db", NULL);
+	GHashTable *ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+
+	g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_prepare_v2(db, "SELECT id FROM home_outbox", -1, &stmt, NULL),
+			==,
+			SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		g_assert_cmpint(sqlite3_column_bytes(stmt, 0), ==, 32);
+		g_hash_table_add(ids, gs_hex_encode(sqlite3_column_blob(stmt, 0), 32));
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return ids;
+}
+
+static void
+home_kill9(Fixture *f, gconstpointer data)
+{
+	const gchar *relays[] = {GS_HARNESS_SERVICE, NULL};
+	g_autoptr(GPtrArray) events =
+		gs_harness_repo_events(700, "crash", relays, N_ROOTS, N_REPLIES);
+	g_autofree gchar *conf = NULL;
+	g_autoptr(GHashTable) left = NULL;
+	g_autoptr(GError) error = NULL;
+	GHashTableIter iter;
+	gpointer key;
+	guint at_kill;
+
+	gs_test_relay_add_events(f->remote, events);
+	conf = g_strdup_printf("[sync]\n"
+			       "service-urls=%s\n"
+			       "bootstrap-relays=%s\n"
+			       "archive=none\n"
+			       "base-backoff-secs=1\n"
+			       "[http]\n"
+			       "listen=127.0.0.1:0\n"
+			       "[home]\n"
+			       "relay=%s\n",
+			       GS_HARNESS_SERVICE,
+			       gs_test_relay_get_url(f->remote),
+			       gs_test_relay_get_url(f->home));
+	g_assert_true(g_file_set_contents(f->conf, conf, -1, &error));
+	start_daemon(f);
+	if (!wait_home(f, events, events->len / 4, 120)) {
+		print_log(f);
+		g_error("home never got a quarter of the events");
+	}
+	g_subprocess_send_signal(f->proc, SIGKILL);
+	g_subprocess_wait(f->proc, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_signaled(f->proc));
+	g_clear_object(&f->proc);
+	find_resent(f);
+	g_assert_cmpuint(g_hash_table_size(f->resent), ==, 0);
+	at_kill = home_has(f, events);
+	left = read_outbox(f);
+	g_test_message("killed with %u of %u events in home, %u in the outbox",
+		       at_kill,
+		       events->len,
+		       g_hash_table_size(left));
+	g_assert_cmpuint(at_kill, <, events->len);
+
+	start_daemon(f);
+	if (!wait_home(f, events, events->len, 180)) {
+		print_log(f);
+		g_error("home never got every event after the restart");
+	}
+	/* let the daemon finish what it has in flight, then look at everything home got */
+	wait_home(f, events, events->len + 1, 2);
+	find_resent(f);
+	g_assert_cmpuint(home_has(f, events), ==, events->len);
+	g_assert_cmpuint(gs_harness_n_events(gs_test_relay_get_store(f->home)), ==, events->len);
+	g_hash_table_iter_init(&iter, f->resent);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (!g_hash_table_contains(left, key)) {
+			print_log(f);
+			g_error("%s was sent again after its OK was recorded", (const gchar *)key);
+		}
+	}
+	g_test_message("%u events were sent again after home had them, all of them unconfirmed "
+		       "when the daemon was killed",
+		       g_hash_table_size(f->resent));
+	g_subprocess_send_signal(f->proc, SIGTERM);
+	g_subprocess_wait(f->proc, NULL, &error);
+	g_assert_no_error(error);
+}
+
+int
+main(int argc, char **argv)
+{
+	gs_test_init(&argc, &argv);
+	g_test_add("/grasp-sync/home/kill-9",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   home_kill9,
+		   fixture_teardown);
+	return g_test_run();
+}
