@@ -377,14 +377,16 @@ gs_daemon_start_http(GsDaemon *self, GError **error)
 	return TRUE;
 }
 
-/* the acceptance policy from [sync]: service URLs, archive modes, blacklists */
+/* the acceptance policy from [sync]: service URLs, archive modes, blacklists; created at the
+ * start, updated on reload */
 static gboolean
 gs_daemon_setup_policy(GsDaemon *self, GError **error)
 {
 	GsConfig *c = self->config;
 	gboolean archive_all = g_strcmp0(gs_config_get_string(c, "sync", "archive"), "all") == 0;
 
-	self->policy = gs_policy_new(self->store);
+	if (self->policy == NULL)
+		self->policy = gs_policy_new(self->store);
 	gs_policy_set_archive_mode(self->policy,
 				   archive_all ? GS_ARCHIVE_MODE_ALL : GS_ARCHIVE_MODE_NONE);
 	return gs_policy_set_service_urls(
@@ -619,6 +621,15 @@ gs_daemon_reload(GsDaemon *self, GError **error)
 	g_return_val_if_fail(GS_IS_DAEMON(self), FALSE);
 	if (!gs_config_reload(self->config, &n_changed, error))
 		return FALSE;
+	if (self->policy != NULL && !gs_daemon_setup_policy(self, error))
+		return FALSE;
+	if (self->sync != NULL) {
+		GsSyncManagerOptions opts;
+		gs_sync_manager_options_init(&opts);
+		gs_sync_manager_options_load_config(&opts, self->config);
+		gs_sync_manager_reconfigure(self->sync, &opts);
+		gs_sync_manager_options_clear(&opts);
+	}
 	g_message("configuration reloaded: %u %s",
 		  n_changed,
 		  n_changed == 1 ? "value changed" : "values changed");

@@ -459,6 +459,34 @@ test_clone_relay(GsHarness *h, gconstpointer data)
 	g_assert_false(gs_sync_manager_has_relay(h->manager, GS_HARNESS_SERVICE));
 }
 
+/* a reloaded configuration: a new bootstrap relay is followed at once, the old one dropped */
+static void
+test_reconfigure(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *first = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	GsTestRelay *second = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	g_autofree gchar *a = gs_relay_url_normalise(gs_test_relay_get_url(first), FALSE, NULL);
+	g_autofree gchar *b = gs_relay_url_normalise(gs_test_relay_get_url(second), FALSE, NULL);
+	const gchar *before[] = {a, NULL};
+	const gchar *after[] = {b, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", NULL, 2, 1);
+	GsSyncManagerOptions opts = h->opts;
+
+	gs_test_relay_add_events(second, events);
+	gs_harness_start(h, before);
+	g_assert_true(gs_harness_wait_status(h, a, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_true(gs_sync_manager_get_relay_is_bootstrap(h->manager, a));
+	opts.bootstrap_relays = (gchar **)after;
+	opts.batch_window_ms = 150;
+	gs_sync_manager_reconfigure(h->manager, &opts);
+	g_assert_true(gs_sync_manager_get_relay_is_bootstrap(h->manager, b));
+	g_assert_false(gs_sync_manager_get_relay_is_bootstrap(h->manager, a));
+	g_assert_true(gs_harness_wait(h, relay_gone, a, GS_HARNESS_WAIT_MS));
+	g_assert_true(gs_harness_wait_status(h, b, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_true(gs_harness_wait_stored(h, events));
+	g_assert_true(gs_harness_wait(h, relay_has_no_client, first, GS_HARNESS_WAIT_MS));
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -471,6 +499,7 @@ static const struct {
 	{"nip77-expiry", test_nip77_expiry},
 	{"persistence", test_persistence},
 	{"clone-relay", test_clone_relay},
+	{"reconfigure", test_reconfigure},
 };
 
 int
