@@ -291,6 +291,18 @@ gs_sync_live_set_layer(GsSyncRelay *relay, guint layer, GPtrArray *filters)
 	return ok;
 }
 
+/* adds the items of @from not seen yet to @to */
+static void
+gs_sync_live_add_new(GHashTable *seen, GPtrArray *from, GPtrArray *to)
+{
+	for (guint i = 0; i < from->len; i++) {
+		const gchar *item = g_ptr_array_index(from, i);
+		if (g_hash_table_add(seen, (gpointer)item))
+			g_ptr_array_add(to, g_strdup(item));
+	}
+}
+
+/* the confirmed and pending items of @relay, each once */
 static void
 gs_sync_live_collect(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, GPtrArray *roots)
 {
@@ -298,26 +310,13 @@ gs_sync_live_collect(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, 
 	g_autoptr(GPtrArray) pending = gs_sync_index_dup_pending_batches(self->index, relay->url);
 	g_autoptr(GPtrArray) c_repos = gs_sync_index_dup_confirmed_repos(self->index, relay->url);
 	g_autoptr(GPtrArray) c_roots = gs_sync_index_dup_confirmed_roots(self->index, relay->url);
-	GPtrArray *sources[2][2] = {{c_repos, c_roots}, {NULL, NULL}};
 
-	for (guint k = 0; k < 2; k++) {
-		for (guint i = 0; sources[0][k] != NULL && i < sources[0][k]->len; i++) {
-			const gchar *item = g_ptr_array_index(sources[0][k], i);
-			if (g_hash_table_add(seen, (gpointer)item))
-				g_ptr_array_add(k == 0 ? repos : roots, g_strdup(item));
-		}
-	}
+	gs_sync_live_add_new(seen, c_repos, repos);
+	gs_sync_live_add_new(seen, c_roots, roots);
 	for (guint b = 0; b < pending->len; b++) {
 		GsSyncBatch *batch = g_ptr_array_index(pending, b);
-		sources[1][0] = gs_sync_batch_get_repos(batch);
-		sources[1][1] = gs_sync_batch_get_roots(batch);
-		for (guint k = 0; k < 2; k++) {
-			for (guint i = 0; i < sources[1][k]->len; i++) {
-				const gchar *item = g_ptr_array_index(sources[1][k], i);
-				if (g_hash_table_add(seen, (gpointer)item))
-					g_ptr_array_add(k == 0 ? repos : roots, g_strdup(item));
-			}
-		}
+		gs_sync_live_add_new(seen, gs_sync_batch_get_repos(batch), repos);
+		gs_sync_live_add_new(seen, gs_sync_batch_get_roots(batch), roots);
 	}
 }
 
