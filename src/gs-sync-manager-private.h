@@ -60,6 +60,7 @@ typedef struct {
 	gchar *url;
 	GsRelayConnection *conn;
 	gboolean bootstrap;	  /* configured or added as bootstrap: never dropped */
+	gboolean added_bootstrap; /* added as bootstrap through AddRelay (persisted) */
 	gboolean pinned;	  /* added through AddRelay: dropped only by RemoveRelay */
 	gboolean paused;	  /* Disconnect(): no attempt until Reconnect() */
 	gboolean closing;	  /* we are closing the connection: not a failure */
@@ -138,6 +139,10 @@ gs_sync_manager_begin_entry(GsSyncManager *self,
 			    gint64 since);
 void
 gs_sync_manager_remove(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_arm_timers(GsSyncManager *self);
+void
+gs_sync_manager_apply_bootstrap(GsSyncManager *self);
 void
 gs_sync_manager_start_work(GsSyncManager *self, GsSyncRelay *relay);
 void
