@@ -21,6 +21,8 @@ typedef struct _GsSyncRun GsSyncRun;
 
 /* filters in one live REQ at most: strfry's limit; a relay that says less is believed */
 #define GS_SYNC_LIVE_MAX_FILTERS 200
+/* the largest REQ we send: strfry drops connections sending messages over 128 KiB */
+#define GS_SYNC_MAX_REQ_BYTES (96 * 1024)
 
 /* the NIP-77 knowledge about a relay */
 typedef enum {
@@ -195,6 +197,8 @@ void
 gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch);
 void
 gs_sync_runner_release_slot(GsSyncRelay *relay);
+void
+gs_sync_runner_learn_cap(GsSyncRelay *relay, const gchar *message, guint in_use);
 void
 gs_sync_runner_flush_waiters(GsSyncRelay *relay);
 void

@@ -487,6 +487,47 @@ test_reconfigure(GsHarness *h, gconstpointer data)
 	g_assert_true(gs_harness_wait(h, relay_has_no_client, first, GS_HARNESS_WAIT_MS));
 }
 
+/* a relay that takes fewer subscriptions and NEG sessions than our budget says so; we keep
+ * under what it allowed, and it is still synced with negentropy, nothing failed */
+static void
+test_learned_budget(GsHarness *h, gconstpointer data)
+{
+	GsRelayLimits limits;
+	GsTestRelay *source;
+	g_autofree gchar *url = NULL;
+	const gchar *bootstrap[2] = {NULL, NULL};
+	g_autoptr(GPtrArray) events =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	GsSyncRelayStats stats;
+
+	gs_relay_limits_init(&limits);
+	limits.events_per_minute = 0;
+	limits.max_subscriptions = 8;
+	source = gs_test_relay_new_full(NULL, &limits);
+	g_ptr_array_add(h->relays, source);
+	url = gs_relay_url_normalise(gs_test_relay_get_url(source), FALSE, NULL);
+	bootstrap[0] = url;
+	/* 400 roots: four L3 batches of three filters, twelve NEG sessions at once */
+	for (guint r = 0; r < 10; r++) {
+		g_autofree gchar *d = g_strdup_printf("repo%u", r);
+		g_autoptr(GPtrArray) repo = gs_harness_repo_events(1 + r * 10, d, bootstrap, 40, 1);
+		for (guint i = 0; i < repo->len; i++)
+			g_ptr_array_add(events, gs_event_ref(g_ptr_array_index(repo, i)));
+	}
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
+	g_assert_cmpint(gs_sync_manager_get_relay_supports_negentropy(h->manager, url), ==, 1);
+	gs_sync_manager_get_relay_stats(h->manager, url, &stats);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_NEGENTROPY][GS_SYNC_OUTCOME_FAILED], ==, 0);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_REQ_EOSE][GS_SYNC_OUTCOME_COMPLETE], ==, 0);
+	g_assert_false(gs_sync_manager_get_relay_historic_sync_had_failures(h->manager, url));
+	/* L1, one L2 batch of 4 filters, four L3 batches of 3: more NEG-OPENs mean refused and
+	 * opened again once there was room */
+	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, 1 + 4 + 12);
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -496,6 +537,7 @@ static const struct {
 	{"late-reconnect", test_late_reconnect},
 	{"relay-removed", test_relay_removed},
 	{"budget", test_budget},
+	{"learned-budget", test_learned_budget},
 	{"nip77-expiry", test_nip77_expiry},
 	{"persistence", test_persistence},
 	{"clone-relay", test_clone_relay},
