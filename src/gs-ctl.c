@@ -154,6 +154,43 @@ gs_ctl_format_uptime(guint64 secs)
 	return g_strdup_printf(_("%uh %umin"), (guint)(secs / 3600), (guint)(secs % 3600 / 60));
 }
 
+/* the home relay's lines of `status`, when one is configured */
+static void
+gs_ctl_print_home(GVariant *status)
+{
+	g_autoptr(GVariant) home = g_variant_lookup_value(status, "Home", G_VARIANT_TYPE_VARDICT);
+	g_autoptr(GVariant) published = NULL;
+	gboolean connected = FALSE;
+	guint64 pending = 0, refused = 0, oldest = 0, delivered = 0;
+	g_autofree gchar *pending_str = NULL, *oldest_str = NULL;
+	g_autofree gchar *refused_str = NULL, *delivered_str = NULL;
+
+	if (home == NULL)
+		return;
+	g_variant_lookup(home, "Connected", "b", &connected);
+	g_variant_lookup(home, "OutboxPending", "t", &pending);
+	g_variant_lookup(home, "OutboxRefused", "t", &refused);
+	g_variant_lookup(home, "OldestPendingSeconds", "t", &oldest);
+	published = g_variant_lookup_value(home, "Published", G_VARIANT_TYPE("a{st}"));
+	if (published != NULL)
+		g_variant_lookup(published, "delivered", "t", &delivered);
+	/* TRANSLATORS: the home relay (the GRASP server's own relay) and its connection */
+	g_print(_("Home relay: %s (%s)\n"),
+		gs_ctl_lookup_string(home, "Url"),
+		connected ? _("connected") : _("not connected"));
+	pending_str = g_strdup_printf("%" G_GUINT64_FORMAT, pending);
+	oldest_str = g_strdup_printf("%" G_GUINT64_FORMAT, oldest);
+	refused_str = g_strdup_printf("%" G_GUINT64_FORMAT, refused);
+	delivered_str = g_strdup_printf("%" G_GUINT64_FORMAT, delivered);
+	/* TRANSLATORS: the events waiting to go to the home relay, the oldest one's wait in
+	 * seconds, the events it refused and those delivered since the daemon started */
+	g_print(_("Home outbox: %s pending (oldest %s s), %s refused, %s delivered\n"),
+		pending_str,
+		oldest_str,
+		refused_str,
+		delivered_str);
+}
+
 static void
 gs_ctl_print_summary(GVariant *status)
 {
@@ -177,6 +214,7 @@ gs_ctl_print_summary(GVariant *status)
 	g_print(_("Repositories: %u, root events: %u\n"),
 		gs_ctl_lookup_uint(status, "RepoCount"),
 		gs_ctl_lookup_uint(status, "RootEventCount"));
+	gs_ctl_print_home(status);
 }
 
 static gint
@@ -411,6 +449,24 @@ gs_ctl_cmd_retry_failed(GsCtl *ctl, gchar **args, GError **error)
 	return GS_CTL_EXIT_OK;
 }
 
+static gint
+gs_ctl_cmd_retry_home_refused(GsCtl *ctl, gchar **args, GError **error)
+{
+	guint n = 0;
+
+	if (!gs_dbus_manager_call_retry_home_refused_sync(ctl->manager, &n, NULL, error))
+		return GS_CTL_EXIT_FAILED;
+	if (ctl->json) {
+		g_autoptr(GVariant) out =
+			g_variant_ref_sink(g_variant_new_parsed("{'Count': <%u>}", n));
+		gs_ctl_print_json(out);
+		return GS_CTL_EXIT_OK;
+	}
+	/* TRANSLATORS: how many events the home relay refused are sent to it again */
+	g_print(_("Events sent to the home relay again: %u\n"), n);
+	return GS_CTL_EXIT_OK;
+}
+
 /* `watch`: one line per change, as long as the daemon runs */
 static void
 gs_ctl_watch_line(GsCtl *ctl, const gchar *url, const gchar *event, GVariant *changed)
@@ -577,6 +633,12 @@ static const GsCtlCommand gs_ctl_commands[] = {
 	 1,
 	 gs_ctl_cmd_retry_failed,
 	 N_("Run a relay's failed batches again")},
+	{"retry-home-refused",
+	 "",
+	 0,
+	 0,
+	 gs_ctl_cmd_retry_home_refused,
+	 N_("Send the events the home relay refused again")},
 	{"metrics", "", 0, 0, gs_ctl_cmd_metrics, N_("Print the Prometheus metrics")},
 };
 

@@ -547,6 +547,8 @@ gs_daemon_start_sync(GsDaemon *self, GError **error)
 		status = gs_sync_status_new(
 			self->sync, gs_config_get_strv(self->config, "sync", "service-urls"));
 		gs_sync_status_bind_metrics(status, self->metrics);
+		if (self->home != NULL)
+			gs_sync_status_set_home(status, self->home);
 		self->provider = GS_STATUS_PROVIDER(g_steal_pointer(&status));
 	}
 	gs_sync_metrics_bind_ingest(self->metrics, self->ingest, self->rejected);

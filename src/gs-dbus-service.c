@@ -454,6 +454,46 @@ gs_dbus_service_service_urls_cb(GObject *provider, GParamSpec *pspec, gpointer u
 	gs_dbus_manager_set_service_urls(self->manager, (const gchar *const *)urls);
 }
 
+/* the Home* properties from the provider's home relay record (empty and 0 without one) */
+static void
+gs_dbus_service_home_changed_cb(GsStatusProvider *provider, gpointer user_data)
+{
+	GsDbusService *self = GS_DBUS_SERVICE(user_data);
+	g_autoptr(GVariant) home = gs_status_provider_dup_home(self->provider);
+	const gchar *url = "";
+	guint64 pending = 0, refused = 0;
+
+	if (home != NULL) {
+		g_variant_lookup(home, "Url", "&s", &url);
+		g_variant_lookup(home, "OutboxPending", "t", &pending);
+		g_variant_lookup(home, "OutboxRefused", "t", &refused);
+	}
+	gs_dbus_manager_set_home_relay(self->manager, url);
+	gs_dbus_manager_set_home_outbox_pending(self->manager, pending);
+	gs_dbus_manager_set_home_refused(self->manager, refused);
+}
+
+static gboolean
+gs_dbus_manager_retry_home_refused_cb(GsDbusManager *manager,
+				      GDBusMethodInvocation *invocation,
+				      gpointer user_data)
+{
+	GsDbusService *self = GS_DBUS_SERVICE(user_data);
+	g_autoptr(GError) error = NULL;
+	guint n = 0;
+
+	if (!gs_status_provider_retry_home_refused(self->provider, &n, &error)) {
+		g_dbus_method_invocation_return_gerror(invocation, error);
+		return G_DBUS_METHOD_INVOCATION_HANDLED;
+	}
+	g_message("%s asked to retry the %u events the home relay refused",
+		  g_dbus_method_invocation_get_sender(invocation),
+		  n);
+	gs_dbus_manager_complete_retry_home_refused(manager, invocation, n);
+	gs_dbus_service_home_changed_cb(self->provider, self);
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 gs_dbus_service_repo_count_cb(GObject *provider, GParamSpec *pspec, gpointer user_data)
 {
@@ -474,6 +514,7 @@ gs_dbus_service_connect_manager(GsDbusService *self)
 		{"handle-resync", G_CALLBACK(gs_dbus_manager_resync_cb)},
 		{"handle-resync-all", G_CALLBACK(gs_dbus_manager_resync_all_cb)},
 		{"handle-retry-failed", G_CALLBACK(gs_dbus_manager_retry_failed_cb)},
+		{"handle-retry-home-refused", G_CALLBACK(gs_dbus_manager_retry_home_refused_cb)},
 		{"handle-get-status", G_CALLBACK(gs_dbus_manager_get_status_cb)},
 		{"handle-list-relays", G_CALLBACK(gs_dbus_manager_list_relays_cb)},
 		{"handle-list-repos", G_CALLBACK(gs_dbus_manager_list_repos_cb)},
@@ -490,6 +531,11 @@ gs_dbus_service_connect_manager(GsDbusService *self)
 	g_signal_connect_object(self->provider,
 				"notify::repo-count",
 				G_CALLBACK(gs_dbus_service_repo_count_cb),
+				self,
+				0);
+	g_signal_connect_object(self->provider,
+				"home-changed",
+				G_CALLBACK(gs_dbus_service_home_changed_cb),
 				self,
 				0);
 	g_signal_connect_object(
@@ -686,6 +732,7 @@ gs_dbus_service_new(GsStatusProvider *provider, GsMetrics *metrics)
 	gs_dbus_service_connect_manager(self);
 	gs_dbus_service_service_urls_cb(NULL, NULL, self);
 	gs_dbus_service_repo_count_cb(NULL, NULL, self);
+	gs_dbus_service_home_changed_cb(provider, self);
 	relays = gs_status_provider_dup_relays(provider);
 	for (guint i = 0; i < relays->len; i++)
 		gs_dbus_service_add_entry(self, g_ptr_array_index(relays, i));

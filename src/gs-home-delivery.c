@@ -521,6 +521,7 @@ gs_home_relay_pump_cb(gpointer user_data)
 	GsHomeRelay *self = GS_HOME_RELAY(user_data);
 
 	self->pump_id = 0;
+	self->counts_dirty = TRUE;
 	if (gs_home_relay_flush(self))
 		gs_home_relay_arm_next_retry(self);
 	gs_home_relay_refill(self);
@@ -540,6 +541,8 @@ void
 gs_home_relay_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
 {
 	GsHomeRelay *self = GS_HOME_RELAY(user_data);
+
+	self->counts_dirty = TRUE;
 	if (gs_home_relay_is_open(self) && g_hash_table_size(self->flights) < self->window)
 		gs_home_relay_schedule_pump(self);
 }

@@ -12,6 +12,7 @@
 #include "gs-error.h"
 #include "gs-hex.h"
 #include "gs-home-reconcile.h"
+#include "gs-home-relay-private.h"
 #include "gs-neg-session.h"
 #include "gs-sync-filters.h"
 #include "gs-sync-rules.h"
@@ -520,4 +521,134 @@ GsHomeReconcileResult *
 gs_home_reconcile_finish(GAsyncResult *res, GError **error)
 {
 	return g_task_propagate_pointer(G_TASK(res), error);
+}
+
+/* GsHomeRelay's use of it
+ * ----------------------------------------------------------------------------- */
+
+/* queues what home lacks, in one transaction; returns how many were queued */
+static guint
+gs_home_relay_queue_lacking(GsHomeRelay *self, GArray *lacking, GError **error)
+{
+	gint64 now = gs_home_relay_now_secs(self);
+	guint n = 0;
+
+	if (!gs_home_outbox_begin(self->outbox, error))
+		return 0;
+	for (guint i = 0; i < lacking->len; i++) {
+		const guint8 *id = g_array_index(lacking, GsNegentropyId, i).bytes;
+		gchar hex[65];
+		gint64 seq = 0;
+		gboolean added = FALSE;
+
+		gs_hex_encode_to(id, 32, hex);
+		hex[64] = '\0';
+		/* its OK came while home's answer was on its way */
+		if (g_hash_table_contains(self->reconcile_delivered, hex))
+			continue;
+		/* removed from the store meanwhile */
+		if (!gs_store_lookup_seq(self->store, id, &seq, NULL))
+			continue;
+		if (!gs_home_outbox_add(self->outbox, seq, id, now, &added, error)) {
+			gs_home_outbox_rollback(self->outbox);
+			return 0;
+		}
+		n += added;
+	}
+	if (!gs_home_outbox_commit(self->outbox, error)) {
+		gs_home_outbox_rollback(self->outbox);
+		return 0;
+	}
+	return n;
+}
+
+static void
+gs_home_relay_reconcile_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GsHomeRelay) self = GS_HOME_RELAY(user_data);
+	g_autoptr(GsHomeReconcileResult) result = gs_home_reconcile_finish(res, NULL);
+	g_autoptr(GError) error = NULL;
+	guint queued;
+
+	g_clear_object(&self->reconcile_cancellable);
+	if (result == NULL) {
+		/* cancelled or disconnected: the next connect runs it again */
+		g_clear_pointer(&self->reconcile_delivered, g_hash_table_unref);
+		return;
+	}
+	gs_home_relay_flush(self);
+	queued = gs_home_relay_queue_lacking(self, result->lacking, &error);
+	g_clear_pointer(&self->reconcile_delivered, g_hash_table_unref);
+	if (error != NULL) {
+		g_warning("reconciliation with home: %s", error->message);
+		return;
+	}
+	self->last_reconcile = gs_home_relay_now_secs(self);
+	self->stats.reconciliations++;
+	self->stats.reconciled += queued;
+	g_info("reconciled with home relay %s over %u filters (%u with NIP-77, %u with REQ, %u "
+	       "failed): home lacked %u events, %u queued",
+	       self->url,
+	       result->n_filters,
+	       result->n_negentropy,
+	       result->n_req,
+	       result->n_failed,
+	       result->lacking->len,
+	       queued);
+	if (queued > 0) {
+		self->rescan = TRUE;
+		gs_home_relay_schedule_pump(self);
+	}
+}
+
+void
+gs_home_relay_start_reconcile(GsHomeRelay *self)
+{
+	GsHomeReconcileOptions opts;
+
+	if (self->reconcile_cancellable != NULL || !gs_home_relay_is_open(self))
+		return;
+	gs_home_reconcile_options_init(&opts);
+	opts.neg_timeout_ms = self->opts.neg_timeout_ms;
+	opts.negentropy_frame_limit = self->opts.negentropy_frame_limit;
+	opts.page_limit = self->opts.req_page_limit;
+	opts.disable_negentropy = self->opts.disable_negentropy;
+	self->reconcile_cancellable = g_cancellable_new();
+	self->reconcile_delivered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	gs_home_reconcile_async(self->conn,
+				self->store,
+				&opts,
+				self->reconcile_cancellable,
+				gs_home_relay_reconcile_cb,
+				g_object_ref(self));
+}
+
+/**
+ * gs_home_relay_reconcile:
+ *
+ * Starts a reconciliation with home now (one runs on every connect and daily by itself).
+ *
+ * Returns: %FALSE with %GS_ERROR_BUSY when home is not connected
+ */
+gboolean
+gs_home_relay_reconcile(GsHomeRelay *self, GError **error)
+{
+	g_return_val_if_fail(GS_IS_HOME_RELAY(self), FALSE);
+	if (!gs_home_relay_is_open(self)) {
+		g_set_error(error,
+			    GS_ERROR,
+			    GS_ERROR_BUSY,
+			    "home relay %s is not connected",
+			    self->url);
+		return FALSE;
+	}
+	gs_home_relay_start_reconcile(self);
+	return TRUE;
+}
+
+gboolean
+gs_home_relay_is_reconciling(GsHomeRelay *self)
+{
+	g_return_val_if_fail(GS_IS_HOME_RELAY(self), FALSE);
+	return self->reconcile_cancellable != NULL;
 }

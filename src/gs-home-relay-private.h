@@ -50,6 +50,12 @@ struct _GsHomeRelay {
 	gint64 paused_until; /* wall, µs */
 	GsHomeAuth auth;
 	GsHomeRelayStats stats;
+	/* the observed state (properties) */
+	guint counts_id;
+	gboolean counts_dirty;
+	gboolean shown_connected;
+	gint64 shown_pending;
+	gint64 shown_refused;
 	GCancellable *reconcile_cancellable; /* non-NULL while a reconciliation runs */
 	GHashTable *reconcile_delivered;     /* ids delivered while it runs */
 	gint64 last_reconcile;		     /* wall, s, of the last one that finished */
@@ -62,6 +68,10 @@ gint64
 gs_home_relay_now_secs(GsHomeRelay *self);
 gboolean
 gs_home_relay_is_open(GsHomeRelay *self);
+
+/* gs-home-reconcile.c */
+void
+gs_home_relay_start_reconcile(GsHomeRelay *self);
 
 /* gs-home-delivery.c */
 void

@@ -27,7 +27,46 @@
  * OK is recorded while it runs are not queued again by it.
  */
 
+enum { PROP_0, PROP_URL, PROP_CONNECTED, PROP_OUTBOX_PENDING, PROP_OUTBOX_REFUSED, N_PROPS };
+static GParamSpec *props[N_PROPS] = {NULL};
+
 G_DEFINE_FINAL_TYPE(GsHomeRelay, gs_home_relay, G_TYPE_OBJECT)
+
+/* the observed state: `connected` at once, the outbox counts at most once a second */
+static void
+gs_home_relay_set_connected(GsHomeRelay *self, gboolean connected)
+{
+	if (self->shown_connected == connected)
+		return;
+	self->shown_connected = connected;
+	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CONNECTED]);
+}
+
+static void
+gs_home_relay_refresh_counts(GsHomeRelay *self)
+{
+	gint64 pending = MAX(gs_home_outbox_count(self->outbox, GS_HOME_OUTBOX_PENDING), 0);
+	gint64 refused = MAX(gs_home_outbox_count(self->outbox, GS_HOME_OUTBOX_REFUSED), 0);
+
+	self->counts_dirty = FALSE;
+	if (pending != self->shown_pending) {
+		self->shown_pending = pending;
+		g_object_notify_by_pspec(G_OBJECT(self), props[PROP_OUTBOX_PENDING]);
+	}
+	if (refused != self->shown_refused) {
+		self->shown_refused = refused;
+		g_object_notify_by_pspec(G_OBJECT(self), props[PROP_OUTBOX_REFUSED]);
+	}
+}
+
+static gboolean
+gs_home_relay_counts_cb(gpointer user_data)
+{
+	GsHomeRelay *self = GS_HOME_RELAY(user_data);
+	if (self->counts_dirty)
+		gs_home_relay_refresh_counts(self);
+	return G_SOURCE_CONTINUE;
+}
 
 void
 gs_home_relay_options_init(GsHomeRelayOptions *options)
@@ -44,6 +83,7 @@ gs_home_relay_options_init(GsHomeRelayOptions *options)
 	options->neg_timeout_ms = 10000;
 	options->negentropy_frame_limit = 60000;
 	options->req_page_limit = 500;
+	options->status_interval_ms = 1000;
 }
 
 const gchar *
@@ -143,9 +183,6 @@ gs_home_relay_connect(GsHomeRelay *self)
 }
 
 static void
-gs_home_relay_start_reconcile(GsHomeRelay *self);
-
-static void
 gs_home_relay_opened_cb(GsRelayConnection *conn, gpointer user_data)
 {
 	GsHomeRelay *self = GS_HOME_RELAY(user_data);
@@ -153,6 +190,7 @@ gs_home_relay_opened_cb(GsRelayConnection *conn, gpointer user_data)
 	g_info("connected to home relay %s", self->url);
 	gs_health_tracker_record_success(self->health, self->url);
 	gs_health_tracker_record_connected(self->health, self->url);
+	gs_home_relay_set_connected(self, TRUE);
 	gs_home_delivery_opened(self);
 	gs_home_relay_start_reconcile(self);
 }
@@ -173,6 +211,7 @@ gs_home_relay_disconnected_cb(GsRelayConnection *conn, const gchar *reason, gpoi
 	GsHomeRelay *self = GS_HOME_RELAY(user_data);
 
 	gs_home_delivery_closed(self);
+	gs_home_relay_set_connected(self, FALSE);
 	gs_health_tracker_record_disconnected(self->health, self->url);
 	if (!self->running)
 		return;
@@ -183,135 +222,6 @@ gs_home_relay_disconnected_cb(GsRelayConnection *conn, const gchar *reason, gpoi
 	gs_health_tracker_record_failure(self->health, self->url, GS_NAUGHTY_CATEGORY_NONE);
 	gs_home_relay_schedule_pump(self);
 	gs_home_relay_schedule_reconnect(self);
-}
-
-/* reconciliation ----------------------------------------------------------------------------- */
-
-/* queues what home lacks, in one transaction; returns how many were queued */
-static guint
-gs_home_relay_queue_lacking(GsHomeRelay *self, GArray *lacking, GError **error)
-{
-	gint64 now = gs_home_relay_now_secs(self);
-	guint n = 0;
-
-	if (!gs_home_outbox_begin(self->outbox, error))
-		return 0;
-	for (guint i = 0; i < lacking->len; i++) {
-		const guint8 *id = g_array_index(lacking, GsNegentropyId, i).bytes;
-		gchar hex[65];
-		gint64 seq = 0;
-		gboolean added = FALSE;
-
-		gs_hex_encode_to(id, 32, hex);
-		hex[64] = '\0';
-		/* its OK came while home's answer was on its way */
-		if (g_hash_table_contains(self->reconcile_delivered, hex))
-			continue;
-		/* removed from the store meanwhile */
-		if (!gs_store_lookup_seq(self->store, id, &seq, NULL))
-			continue;
-		if (!gs_home_outbox_add(self->outbox, seq, id, now, &added, error)) {
-			gs_home_outbox_rollback(self->outbox);
-			return 0;
-		}
-		n += added;
-	}
-	if (!gs_home_outbox_commit(self->outbox, error)) {
-		gs_home_outbox_rollback(self->outbox);
-		return 0;
-	}
-	return n;
-}
-
-static void
-gs_home_relay_reconcile_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GsHomeRelay) self = GS_HOME_RELAY(user_data);
-	g_autoptr(GsHomeReconcileResult) result = gs_home_reconcile_finish(res, NULL);
-	g_autoptr(GError) error = NULL;
-	guint queued;
-
-	g_clear_object(&self->reconcile_cancellable);
-	if (result == NULL) {
-		/* cancelled or disconnected: the next connect runs it again */
-		g_clear_pointer(&self->reconcile_delivered, g_hash_table_unref);
-		return;
-	}
-	gs_home_relay_flush(self);
-	queued = gs_home_relay_queue_lacking(self, result->lacking, &error);
-	g_clear_pointer(&self->reconcile_delivered, g_hash_table_unref);
-	if (error != NULL) {
-		g_warning("reconciliation with home: %s", error->message);
-		return;
-	}
-	self->last_reconcile = gs_home_relay_now_secs(self);
-	self->stats.reconciliations++;
-	self->stats.reconciled += queued;
-	g_info("reconciled with home relay %s over %u filters (%u with NIP-77, %u with REQ, %u "
-	       "failed): home lacked %u events, %u queued",
-	       self->url,
-	       result->n_filters,
-	       result->n_negentropy,
-	       result->n_req,
-	       result->n_failed,
-	       result->lacking->len,
-	       queued);
-	if (queued > 0) {
-		self->rescan = TRUE;
-		gs_home_relay_schedule_pump(self);
-	}
-}
-
-static void
-gs_home_relay_start_reconcile(GsHomeRelay *self)
-{
-	GsHomeReconcileOptions opts;
-
-	if (self->reconcile_cancellable != NULL || !gs_home_relay_is_open(self))
-		return;
-	gs_home_reconcile_options_init(&opts);
-	opts.neg_timeout_ms = self->opts.neg_timeout_ms;
-	opts.negentropy_frame_limit = self->opts.negentropy_frame_limit;
-	opts.page_limit = self->opts.req_page_limit;
-	opts.disable_negentropy = self->opts.disable_negentropy;
-	self->reconcile_cancellable = g_cancellable_new();
-	self->reconcile_delivered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	gs_home_reconcile_async(self->conn,
-				self->store,
-				&opts,
-				self->reconcile_cancellable,
-				gs_home_relay_reconcile_cb,
-				g_object_ref(self));
-}
-
-/**
- * gs_home_relay_reconcile:
- *
- * Starts a reconciliation with home now (one runs on every connect and daily by itself).
- *
- * Returns: %FALSE with %GS_ERROR_BUSY when home is not connected
- */
-gboolean
-gs_home_relay_reconcile(GsHomeRelay *self, GError **error)
-{
-	g_return_val_if_fail(GS_IS_HOME_RELAY(self), FALSE);
-	if (!gs_home_relay_is_open(self)) {
-		g_set_error(error,
-			    GS_ERROR,
-			    GS_ERROR_BUSY,
-			    "home relay %s is not connected",
-			    self->url);
-		return FALSE;
-	}
-	gs_home_relay_start_reconcile(self);
-	return TRUE;
-}
-
-gboolean
-gs_home_relay_is_reconciling(GsHomeRelay *self)
-{
-	g_return_val_if_fail(GS_IS_HOME_RELAY(self), FALSE);
-	return self->reconcile_cancellable != NULL;
 }
 
 /* maintenance: refused events that are due go back to the queue ----------------------------- */
@@ -386,6 +296,9 @@ gs_home_relay_start(GsHomeRelay *self)
 	       gs_home_outbox_count(self->outbox, GS_HOME_OUTBOX_REFUSED));
 	self->maintenance_id =
 		g_timeout_add(self->opts.maintenance_ms, gs_home_relay_maintenance_cb, self);
+	self->counts_id =
+		g_timeout_add(self->opts.status_interval_ms, gs_home_relay_counts_cb, self);
+	gs_home_relay_refresh_counts(self);
 	gs_home_relay_connect(self);
 }
 
@@ -401,6 +314,7 @@ gs_home_relay_stop(GsHomeRelay *self)
 		g_cancellable_cancel(self->reconcile_cancellable);
 	g_clear_handle_id(&self->reconnect_id, g_source_remove);
 	g_clear_handle_id(&self->maintenance_id, g_source_remove);
+	g_clear_handle_id(&self->counts_id, g_source_remove);
 	gs_relay_connection_disconnect(self->conn, "stopping");
 	gs_home_delivery_stop(self);
 }
@@ -455,6 +369,60 @@ gs_home_relay_get_stats(GsHomeRelay *self, GsHomeRelayStats *stats)
 	*stats = self->stats;
 	stats->in_flight = g_hash_table_size(self->flights);
 	stats->window = self->window;
+}
+
+/**
+ * gs_home_relay_dup_status:
+ *
+ * The home relay for GetStatus and /status (docs/dbus.md): `Url` (s), `Connected` (b),
+ * `OutboxPending` (t), `OutboxRefused` (t), `OldestPendingSeconds` (t), `InFlight` (u),
+ * `Window` (u), `Published` (a{st}: delivered, duplicate, refused, retried), `Refusals`
+ * (a{st} by reason), `Reconciliations` (t), `Reconciled` (t), `LastReconciliation` (x, unix
+ * seconds, 0 for none yet). The counts are read now.
+ *
+ * Returns: (transfer full): an `a{sv}`
+ */
+GVariant *
+gs_home_relay_dup_status(GsHomeRelay *self)
+{
+	GsHomeRelayStats st;
+	GVariantBuilder published, refusals;
+	GVariantDict dict;
+
+	g_return_val_if_fail(GS_IS_HOME_RELAY(self), NULL);
+	gs_home_relay_get_stats(self, &st);
+	g_variant_builder_init(&published, G_VARIANT_TYPE("a{st}"));
+	g_variant_builder_add(&published, "{st}", "delivered", st.delivered);
+	g_variant_builder_add(&published, "{st}", "duplicate", st.duplicate);
+	g_variant_builder_add(&published, "{st}", "refused", st.refused);
+	g_variant_builder_add(&published, "{st}", "retried", st.retried);
+	g_variant_builder_init(&refusals, G_VARIANT_TYPE("a{st}"));
+	for (guint i = 0; i < GS_HOME_REFUSAL_LAST; i++)
+		g_variant_builder_add(
+			&refusals, "{st}", gs_home_refusal_to_string(i), st.refusals[i]);
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "Url", "s", self->url);
+	g_variant_dict_insert(&dict, "Connected", "b", gs_home_relay_is_open(self));
+	g_variant_dict_insert(&dict,
+			      "OutboxPending",
+			      "t",
+			      (guint64)MAX(gs_home_relay_get_outbox_pending(self), 0));
+	g_variant_dict_insert(&dict,
+			      "OutboxRefused",
+			      "t",
+			      (guint64)MAX(gs_home_relay_get_outbox_refused(self), 0));
+	g_variant_dict_insert(&dict,
+			      "OldestPendingSeconds",
+			      "t",
+			      (guint64)gs_home_relay_get_oldest_pending_seconds(self));
+	g_variant_dict_insert(&dict, "InFlight", "u", st.in_flight);
+	g_variant_dict_insert(&dict, "Window", "u", st.window);
+	g_variant_dict_insert_value(&dict, "Published", g_variant_builder_end(&published));
+	g_variant_dict_insert_value(&dict, "Refusals", g_variant_builder_end(&refusals));
+	g_variant_dict_insert(&dict, "Reconciliations", "t", st.reconciliations);
+	g_variant_dict_insert(&dict, "Reconciled", "t", st.reconciled);
+	g_variant_dict_insert(&dict, "LastReconciliation", "x", self->last_reconcile);
+	return g_variant_ref_sink(g_variant_dict_end(&dict));
 }
 
 /**
@@ -526,12 +494,61 @@ gs_home_relay_finalize(GObject *object)
 }
 
 static void
+gs_home_relay_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+	GsHomeRelay *self = GS_HOME_RELAY(object);
+
+	switch (prop_id) {
+	case PROP_URL:
+		g_value_set_string(value, self->url);
+		break;
+	case PROP_CONNECTED:
+		g_value_set_boolean(value, self->shown_connected);
+		break;
+	case PROP_OUTBOX_PENDING:
+		g_value_set_int64(value, self->shown_pending);
+		break;
+	case PROP_OUTBOX_REFUSED:
+		g_value_set_int64(value, self->shown_refused);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+		break;
+	}
+}
+
+static void
 gs_home_relay_class_init(GsHomeRelayClass *klass)
 {
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	const GParamFlags flags =
+		G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
+	object_class->get_property = gs_home_relay_get_property;
 	object_class->dispose = gs_home_relay_dispose;
 	object_class->finalize = gs_home_relay_finalize;
+
+	/**
+	 * GsHomeRelay:url: The home relay, normalised.
+	 */
+	props[PROP_URL] = g_param_spec_string("url", NULL, NULL, NULL, flags);
+	/**
+	 * GsHomeRelay:connected: Whether the connection to home is open.
+	 */
+	props[PROP_CONNECTED] = g_param_spec_boolean("connected", NULL, NULL, FALSE, flags);
+	/**
+	 * GsHomeRelay:outbox-pending: Events still to deliver, those in flight included;
+	 * updated at most once a second (gs_home_relay_get_outbox_pending() counts now).
+	 */
+	props[PROP_OUTBOX_PENDING] =
+		g_param_spec_int64("outbox-pending", NULL, NULL, 0, G_MAXINT64, 0, flags);
+	/**
+	 * GsHomeRelay:outbox-refused: Events home refused, kept with their reason; updated at
+	 * most once a second.
+	 */
+	props[PROP_OUTBOX_REFUSED] =
+		g_param_spec_int64("outbox-refused", NULL, NULL, 0, G_MAXINT64, 0, flags);
+	g_object_class_install_properties(object_class, N_PROPS, props);
 }
 
 static void
@@ -586,6 +603,7 @@ gs_home_relay_new(GsStore *store,
 	self->opts.max_in_flight = MAX(self->opts.max_in_flight, 1);
 	self->opts.ok_timeout_ms = MAX(self->opts.ok_timeout_ms, 1);
 	self->opts.maintenance_ms = MAX(self->opts.maintenance_ms, 1);
+	self->opts.status_interval_ms = MAX(self->opts.status_interval_ms, 1);
 	self->window = self->opts.max_in_flight;
 	if (self->opts.seckey != NULL) {
 		memcpy(self->seckey, self->opts.seckey, sizeof(self->seckey));

@@ -30,6 +30,7 @@ G_DECLARE_FINAL_TYPE(GsHomeRelay, gs_home_relay, GS, HOME_RELAY, GObject)
  * @refused_retry_secs: an event home refused is tried again after this long
  * @reconcile_secs: how often to reconcile with home while connected (also on each connect)
  * @maintenance_ms: how often refused events that are due go back to the queue
+ * @status_interval_ms: how often the outbox counts of the properties are refreshed
  * @connect_timeout_ms: how long a connection attempt may take
  * @neg_timeout_ms: a NEG-OPEN unanswered this long means home has no NIP-77
  * @negentropy_frame_limit: largest NEG-MSG we send, bytes
@@ -51,6 +52,7 @@ typedef struct {
 	guint refused_retry_secs;
 	guint reconcile_secs;
 	guint maintenance_ms;
+	guint status_interval_ms;
 	guint connect_timeout_ms;
 	guint neg_timeout_ms;
 	guint negentropy_frame_limit;
@@ -151,6 +153,8 @@ gint64
 gs_home_relay_get_oldest_pending_seconds(GsHomeRelay *self);
 void
 gs_home_relay_get_stats(GsHomeRelay *self, GsHomeRelayStats *stats);
+GVariant *
+gs_home_relay_dup_status(GsHomeRelay *self);
 GPtrArray *
 gs_home_relay_dup_refused(GsHomeRelay *self, guint max, GError **error);
 gboolean

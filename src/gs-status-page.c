@@ -78,6 +78,34 @@ gs_status_page_append_escaped(GString *html, const gchar *text)
 	g_string_append(html, escaped);
 }
 
+/* the home relay and its outbox, when one is configured */
+static void
+gs_status_page_append_home(GString *html, GVariant *summary)
+{
+	g_autoptr(GVariant) home = g_variant_lookup_value(summary, "Home", G_VARIANT_TYPE_VARDICT);
+	const gchar *url = "";
+	gboolean connected = FALSE;
+	guint64 pending = 0, refused = 0, oldest = 0;
+
+	if (home == NULL)
+		return;
+	g_variant_lookup(home, "Url", "&s", &url);
+	g_variant_lookup(home, "Connected", "b", &connected);
+	g_variant_lookup(home, "OutboxPending", "t", &pending);
+	g_variant_lookup(home, "OutboxRefused", "t", &refused);
+	g_variant_lookup(home, "OldestPendingSeconds", "t", &oldest);
+	g_string_append(html, "<p class=\"summary\" id=\"home\">home relay <b>");
+	gs_status_page_append_escaped(html, url);
+	g_string_append_printf(html,
+			       "</b> <span>%s</span><span><b>%" G_GUINT64_FORMAT
+			       "</b> pending (oldest %" G_GUINT64_FORMAT
+			       " s)</span><span><b>%" G_GUINT64_FORMAT "</b> refused</span></p>\n",
+			       connected ? "connected" : "not connected",
+			       pending,
+			       oldest,
+			       refused);
+}
+
 static void
 gs_status_page_append_summary(GsStatusPage *self, GString *html, GVariant *summary)
 {
@@ -102,6 +130,7 @@ gs_status_page_append_summary(GsStatusPage *self, GString *html, GVariant *summa
 	g_variant_lookup(summary, "UptimeSeconds", "t", &uptime);
 	uptime_str = gs_status_page_format_uptime((gint64)uptime);
 	g_string_append_printf(html, "<span>up %s</span></p>\n", uptime_str);
+	gs_status_page_append_home(html, summary);
 }
 
 static void

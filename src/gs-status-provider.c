@@ -101,6 +101,21 @@ gs_status_provider_default_init(GsStatusProviderInterface *iface)
 		     G_TYPE_NONE,
 		     1,
 		     GS_TYPE_RELAY_STATUS);
+	/**
+	 * GsStatusProvider::home-changed:
+	 *
+	 * What gs_status_provider_dup_home() says changed: the connection to home, or its
+	 * outbox counts (at most about once a second).
+	 */
+	g_signal_new("home-changed",
+		     G_TYPE_FROM_INTERFACE(iface),
+		     G_SIGNAL_RUN_LAST,
+		     0,
+		     NULL,
+		     NULL,
+		     NULL,
+		     G_TYPE_NONE,
+		     0);
 }
 
 static gint
@@ -355,6 +370,54 @@ gs_status_provider_disconnect(GsStatusProvider *self, const gchar *url, GError *
 		self, GS_STATUS_PROVIDER_GET_IFACE(self)->disconnect, url, error);
 }
 
+/**
+ * gs_status_provider_dup_home:
+ *
+ * The home relay the daemon delivers into (`[home] relay`), as an `a{sv}` with `Url`,
+ * `Connected`, `OutboxPending`, `OutboxRefused`, `OldestPendingSeconds`, `InFlight`, `Window`,
+ * `Published`, `Refusals`, `Reconciliations`, `Reconciled`, `LastReconciliation`
+ * (docs/dbus.md).
+ *
+ * Returns: (transfer full) (nullable): the record, or %NULL when no home relay is configured
+ */
+GVariant *
+gs_status_provider_dup_home(GsStatusProvider *self)
+{
+	GsStatusProviderInterface *iface;
+
+	g_return_val_if_fail(GS_IS_STATUS_PROVIDER(self), NULL);
+	iface = GS_STATUS_PROVIDER_GET_IFACE(self);
+	return iface->dup_home != NULL ? iface->dup_home(self) : NULL;
+}
+
+/**
+ * gs_status_provider_retry_home_refused:
+ * @n_retried: (out) (optional): how many refused events were queued again
+ *
+ * `RetryHomeRefused`: every event the home relay refused is sent again.
+ *
+ * Returns: %FALSE with %GS_ERROR_NOT_FOUND when no home relay is configured, or the error
+ */
+gboolean
+gs_status_provider_retry_home_refused(GsStatusProvider *self, guint *n_retried, GError **error)
+{
+	GsStatusProviderInterface *iface;
+	guint n = 0;
+
+	g_return_val_if_fail(GS_IS_STATUS_PROVIDER(self), FALSE);
+	iface = GS_STATUS_PROVIDER_GET_IFACE(self);
+	if (iface->retry_home_refused == NULL) {
+		g_set_error_literal(
+			error, GS_ERROR, GS_ERROR_NOT_FOUND, "no home relay is configured");
+		return FALSE;
+	}
+	if (!iface->retry_home_refused(self, &n, error))
+		return FALSE;
+	if (n_retried != NULL)
+		*n_retried = n;
+	return TRUE;
+}
+
 static void
 gs_status_provider_count_by_status(GPtrArray *relays, guint *by_status, guint *n_dead)
 {
@@ -372,7 +435,8 @@ gs_status_provider_count_by_status(GPtrArray *relays, guint *by_status, guint *n
  * gs_status_provider_dup_summary:
  * @version: the daemon's version
  *
- * Returns: (transfer full): the `a{sv}` of GetStatus and of the daemon part of /status
+ * Returns: (transfer full): the `a{sv}` of GetStatus and of the daemon part of /status; `Home`
+ *   (a{sv}, see gs_status_provider_dup_home()) only when a home relay is configured
  */
 GVariant *
 gs_status_provider_dup_summary(GsStatusProvider *self, const gchar *version)
@@ -383,6 +447,7 @@ gs_status_provider_dup_summary(GsStatusProvider *self, const gchar *version)
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	guint by_status[GS_CONNECTION_STATUS_CONNECTED_DEGRADED + 1] = {0};
 	guint n_dead = 0;
+	g_autoptr(GVariant) home = NULL;
 	GVariantBuilder counts;
 	GVariantDict dict;
 
@@ -409,5 +474,8 @@ gs_status_provider_dup_summary(GsStatusProvider *self, const gchar *version)
 	g_variant_dict_insert(
 		&dict, "RootEventCount", "u", gs_status_provider_get_root_count(self));
 	g_variant_dict_insert_value(&dict, "RelaysByStatus", g_variant_builder_end(&counts));
+	home = gs_status_provider_dup_home(self);
+	if (home != NULL)
+		g_variant_dict_insert_value(&dict, "Home", home);
 	return g_variant_ref_sink(g_variant_dict_end(&dict));
 }

@@ -82,6 +82,9 @@ struct _GsStatusProviderInterface {
 	gboolean (*retry_failed)(GsStatusProvider *self, const gchar *url, GError **error);
 	gboolean (*reconnect)(GsStatusProvider *self, const gchar *url, GError **error);
 	gboolean (*disconnect)(GsStatusProvider *self, const gchar *url, GError **error);
+	/* optional: the home relay (NULL: none configured) */
+	GVariant *(*dup_home)(GsStatusProvider *self);
+	gboolean (*retry_home_refused)(GsStatusProvider *self, guint *n_retried, GError **error);
 };
 
 GPtrArray *
@@ -124,6 +127,11 @@ gboolean
 gs_status_provider_reconnect(GsStatusProvider *self, const gchar *url, GError **error);
 gboolean
 gs_status_provider_disconnect(GsStatusProvider *self, const gchar *url, GError **error);
+
+GVariant *
+gs_status_provider_dup_home(GsStatusProvider *self);
+gboolean
+gs_status_provider_retry_home_refused(GsStatusProvider *self, guint *n_retried, GError **error);
 
 GVariant *
 gs_repo_info_to_variant(const GsRepoInfo *info);

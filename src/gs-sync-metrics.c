@@ -148,6 +148,27 @@ static const GsSyncMetricInfo gs_sync_metrics[] = {
 	 {"relay"},
 	 FALSE,
 	 "Events newly stored from a catch-up, i.e. missed by live sync"},
+	/* the home relay ([home] relay): the GRASP server's own relay we deliver into */
+	{"ngit_sync_home_outbox_pending",
+	 G,
+	 {NULL},
+	 TRUE,
+	 "Events still to deliver into the home relay, those awaiting their OK included"},
+	{GS_METRIC_HOME_PUBLISHED,
+	 C,
+	 {"result"},
+	 FALSE,
+	 "Events published to the home relay by result (delivered, duplicate, refused, retried)"},
+	{GS_METRIC_HOME_REFUSED,
+	 C,
+	 {"reason"},
+	 FALSE,
+	 "Events the home relay refused, by the prefix of its OK message"},
+	{"ngit_sync_home_oldest_pending_seconds",
+	 G,
+	 {NULL},
+	 TRUE,
+	 "How long the oldest event not yet delivered into the home relay has waited"},
 };
 
 #undef C
@@ -243,6 +264,44 @@ gs_sync_metrics_clear_collected(GsMetrics *metrics)
 	}
 }
 
+/* `a{st}` name -> count, as the totals of a counter with one label */
+static void
+gs_sync_metrics_set_totals(GsMetrics *metrics, const gchar *name, GVariant *counts)
+{
+	GVariantIter iter;
+	const gchar *key;
+	guint64 count;
+
+	if (counts == NULL)
+		return;
+	g_variant_iter_init(&iter, counts);
+	while (g_variant_iter_next(&iter, "{&st}", &key, &count)) {
+		const gchar *values[] = {key, NULL};
+		gs_metrics_set_total(metrics, name, values, count);
+	}
+}
+
+/* the home relay's outbox and results, when one is configured */
+static void
+gs_sync_metrics_collect_home(GsMetrics *metrics, GsStatusProvider *provider)
+{
+	g_autoptr(GVariant) home = gs_status_provider_dup_home(provider);
+	g_autoptr(GVariant) published = NULL;
+	g_autoptr(GVariant) refusals = NULL;
+	guint64 pending = 0, oldest = 0;
+
+	if (home == NULL)
+		return;
+	g_variant_lookup(home, "OutboxPending", "t", &pending);
+	g_variant_lookup(home, "OldestPendingSeconds", "t", &oldest);
+	gs_sync_metrics_set1(metrics, "ngit_sync_home_outbox_pending", NULL, pending);
+	gs_sync_metrics_set1(metrics, "ngit_sync_home_oldest_pending_seconds", NULL, oldest);
+	published = g_variant_lookup_value(home, "Published", G_VARIANT_TYPE("a{st}"));
+	gs_sync_metrics_set_totals(metrics, GS_METRIC_HOME_PUBLISHED, published);
+	refusals = g_variant_lookup_value(home, "Refusals", G_VARIANT_TYPE("a{st}"));
+	gs_sync_metrics_set_totals(metrics, GS_METRIC_HOME_REFUSED, refusals);
+}
+
 static void
 gs_sync_metrics_collect_cb(GsMetrics *metrics, gpointer user_data)
 {
@@ -275,6 +334,7 @@ gs_sync_metrics_collect_cb(GsMetrics *metrics, gpointer user_data)
 			     NULL,
 			     gs_status_provider_count_live(provider));
 	gs_sync_metrics_set1(metrics, "ngit_sync_relays_dead_total", NULL, n_dead);
+	gs_sync_metrics_collect_home(metrics, provider);
 	gs_sync_metrics_set1(metrics,
 			     "ngit_sync_repos_tracked",
 			     NULL,

@@ -45,6 +45,8 @@ G_BEGIN_DECLS
 #define GS_METRIC_HISTORIC_DURATION "ngit_sync_historic_sync_duration_seconds"
 #define GS_METRIC_EVENTS_BY_SOURCE "ngit_sync_events_total"
 #define GS_METRIC_GAP_EVENTS "ngit_sync_gap_events_total"
+#define GS_METRIC_HOME_PUBLISHED "ngit_sync_home_published_total"
+#define GS_METRIC_HOME_REFUSED "ngit_sync_home_refused_total"
 
 /**
  * GsSyncMetricInfo:

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "gs-enums-types.h"
+#include "gs-error.h"
 #include "gs-sync-metrics.h"
 #include "gs-sync-status.h"
 
@@ -19,6 +20,7 @@ struct _GsSyncStatus {
 	gint64 started_at;
 	guint repo_count;
 	guint root_count;
+	GsHomeRelay *home; /* nullable */
 };
 
 enum { PROP_0, PROP_SERVICE_URLS, PROP_STARTED_AT, PROP_REPO_COUNT, PROP_ROOT_COUNT };
@@ -272,9 +274,37 @@ gs_sync_status_disconnect(GsStatusProvider *provider, const gchar *url, GError *
 	return gs_sync_manager_disconnect_relay(GS_SYNC_STATUS(provider)->manager, url, error);
 }
 
+static GVariant *
+gs_sync_status_dup_home(GsStatusProvider *provider)
+{
+	GsSyncStatus *self = GS_SYNC_STATUS(provider);
+	return self->home != NULL ? gs_home_relay_dup_status(self->home) : NULL;
+}
+
+static gboolean
+gs_sync_status_retry_home_refused(GsStatusProvider *provider, guint *n_retried, GError **error)
+{
+	GsSyncStatus *self = GS_SYNC_STATUS(provider);
+	g_autoptr(GError) error_local = NULL;
+
+	if (self->home == NULL) {
+		g_set_error_literal(
+			error, GS_ERROR, GS_ERROR_NOT_FOUND, "no home relay is configured");
+		return FALSE;
+	}
+	*n_retried = gs_home_relay_retry_refused(self->home, &error_local);
+	if (error_local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 gs_sync_status_iface_init(GsStatusProviderInterface *iface)
 {
+	iface->dup_home = gs_sync_status_dup_home;
+	iface->retry_home_refused = gs_sync_status_retry_home_refused;
 	iface->dup_relays = gs_sync_status_dup_relays;
 	iface->dup_repos = gs_sync_status_dup_repos;
 	iface->add_relay = gs_sync_status_add_relay;
@@ -428,6 +458,9 @@ gs_sync_status_dispose(GObject *object)
 	if (self->manager != NULL)
 		g_signal_handlers_disconnect_by_data(self->manager, self);
 	g_clear_object(&self->manager);
+	if (self->home != NULL)
+		g_signal_handlers_disconnect_by_data(self->home, self);
+	g_clear_object(&self->home);
 	g_hash_table_remove_all(self->relays);
 	G_OBJECT_CLASS(gs_sync_status_parent_class)->dispose(object);
 }
@@ -461,6 +494,35 @@ gs_sync_status_init(GsSyncStatus *self)
 {
 	self->relays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
 	self->started_at = g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static void
+gs_sync_status_home_notify_cb(GObject *home, GParamSpec *pspec, gpointer user_data)
+{
+	g_signal_emit_by_name(user_data, "home-changed");
+}
+
+/**
+ * gs_sync_status_set_home:
+ * @home: (nullable): the delivery into the GRASP server's own relay
+ *
+ * Shows @home as the provider's home relay (GetStatus, /status, the Home D-Bus properties,
+ * the `ngit_sync_home_*` metrics) and lets `RetryHomeRefused` act on it.
+ */
+void
+gs_sync_status_set_home(GsSyncStatus *self, GsHomeRelay *home)
+{
+	const gchar *const props[] = {"connected", "outbox-pending", "outbox-refused"};
+
+	g_return_if_fail(GS_IS_SYNC_STATUS(self));
+	if (self->home != NULL)
+		g_signal_handlers_disconnect_by_data(self->home, self);
+	g_set_object(&self->home, home);
+	for (guint i = 0; home != NULL && i < G_N_ELEMENTS(props); i++) {
+		g_autofree gchar *signal = g_strdup_printf("notify::%s", props[i]);
+		g_signal_connect(home, signal, G_CALLBACK(gs_sync_status_home_notify_cb), self);
+	}
+	g_signal_emit_by_name(self, "home-changed");
 }
 
 /**

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "gs-home-relay.h"
 #include "gs-metrics.h"
 #include "gs-status-provider.h"
 #include "gs-sync-manager.h"
@@ -33,5 +34,7 @@ GsSyncStatus *
 gs_sync_status_new(GsSyncManager *manager, const gchar *const *service_urls);
 void
 gs_sync_status_bind_metrics(GsSyncStatus *self, GsMetrics *metrics);
+void
+gs_sync_status_set_home(GsSyncStatus *self, GsHomeRelay *home);
 
 G_END_DECLS

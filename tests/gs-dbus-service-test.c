@@ -226,6 +226,9 @@ gs_dbus_manager_properties_test(Fixture *f, gconstpointer data)
 	assert_property(f, GS_DBUS_PATH, MANAGER_IFACE, "RelayCount", "uint32 6");
 	assert_property(f, GS_DBUS_PATH, MANAGER_IFACE, "ConnectedRelayCount", "uint32 4");
 	assert_property(f, GS_DBUS_PATH, MANAGER_IFACE, "RepoCount", "uint32 2");
+	assert_property(f, GS_DBUS_PATH, MANAGER_IFACE, "HomeRelay", "'" GS_FAKE_HOME "'");
+	assert_property(f, GS_DBUS_PATH, MANAGER_IFACE, "HomeOutboxPending", "uint64 42");
+	assert_property(f, GS_DBUS_PATH, MANAGER_IFACE, "HomeRefused", "uint64 3");
 }
 
 /* every relay property, for relays in different states, equals the provider's state */
@@ -580,6 +583,55 @@ static const BadCall bad_calls[] = {
 	 "*"},
 };
 
+/* RetryHomeRefused queues the refused events again; the Home properties follow the provider,
+ * and without a home relay they are empty and the method fails with NotFound */
+static void
+gs_dbus_home_test(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GVariant) ret = NULL;
+	g_autoptr(GVariant) params = NULL;
+	g_autoptr(GVariant) changed = NULL;
+	g_autoptr(GVariant) status = NULL;
+	g_autoptr(GVariant) home = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *name = NULL;
+	guint n = 0;
+	guint64 pending = 0;
+
+	ret = call_ok(f, GS_DBUS_PATH, MANAGER_IFACE, "RetryHomeRefused", NULL);
+	g_variant_get(ret, "(u)", &n);
+	g_assert_cmpuint(n, ==, 3);
+	assert_log(f, "retry-home-refused");
+	params = wait_signal(f, "PropertiesChanged", GS_DBUS_PATH);
+	g_variant_get(params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+	g_assert_true(g_variant_lookup(changed, "HomeRefused", "t", &pending));
+	g_assert_cmpuint(pending, ==, 0);
+	assert_property(f, GS_DBUS_PATH, MANAGER_IFACE, "HomeOutboxPending", "uint64 45");
+
+	/* GetStatus carries the home relay's record */
+	g_clear_pointer(&ret, g_variant_unref);
+	ret = call_ok(f, GS_DBUS_PATH, MANAGER_IFACE, "GetStatus", NULL);
+	g_variant_get(ret, "(@a{sv})", &status);
+	home = g_variant_lookup_value(status, "Home", G_VARIANT_TYPE_VARDICT);
+	g_assert_nonnull(home);
+	g_assert_true(g_variant_lookup(home, "OutboxPending", "t", &pending));
+	g_assert_cmpuint(pending, ==, 45);
+
+	/* no home relay */
+	gs_fake_provider_set_home(f->fake, NULL, FALSE, 0, 0);
+	assert_property(f, GS_DBUS_PATH, MANAGER_IFACE, "HomeRelay", "''");
+	assert_property(f, GS_DBUS_PATH, MANAGER_IFACE, "HomeOutboxPending", "uint64 0");
+	g_clear_pointer(&ret, g_variant_unref);
+	ret = call(f, GS_DBUS_PATH, MANAGER_IFACE, "RetryHomeRefused", NULL, &error);
+	g_assert_null(ret);
+	name = g_dbus_error_get_remote_error(error);
+	g_assert_cmpstr(name, ==, "dev.graspsync.GraspSync1.Error.NotFound");
+	g_clear_pointer(&status, g_variant_unref);
+	ret = call_ok(f, GS_DBUS_PATH, MANAGER_IFACE, "GetStatus", NULL);
+	g_variant_get(ret, "(@a{sv})", &status);
+	g_assert_false(g_variant_lookup(status, "Home", "@a{sv}", NULL));
+}
+
 static void
 gs_dbus_errors_test(Fixture *f, gconstpointer data)
 {
@@ -661,6 +713,12 @@ main(int argc, char **argv)
 		   NULL,
 		   fixture_setup,
 		   gs_dbus_manager_properties_test,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/dbus-service/home",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   gs_dbus_home_test,
 		   fixture_teardown);
 	g_test_add("/grasp-sync/dbus-service/relay-properties",
 		   Fixture,

@@ -20,6 +20,7 @@ struct _GsFakeProvider {
 	guint repo_count;
 	guint root_count;
 	gboolean busy;
+	GVariant *home; /* a{sv}, NULL: no home relay */
 };
 
 enum { PROP_0, PROP_SERVICE_URLS, PROP_STARTED_AT, PROP_REPO_COUNT, PROP_ROOT_COUNT };
@@ -32,6 +33,51 @@ G_DEFINE_FINAL_TYPE_WITH_CODE(GsFakeProvider,
 			      G_TYPE_OBJECT,
 			      G_IMPLEMENT_INTERFACE(GS_TYPE_STATUS_PROVIDER,
 						    gs_fake_provider_iface_init))
+
+/**
+ * gs_fake_provider_set_home:
+ * @url: (nullable): the home relay, or %NULL for none
+ *
+ * A home relay record as GsSyncStatus gives it: @pending and @refused events, 1,000 delivered,
+ * the refusals all `blocked`, one reconciliation.
+ */
+void
+gs_fake_provider_set_home(GsFakeProvider *self,
+			  const gchar *url,
+			  gboolean connected,
+			  guint64 pending,
+			  guint64 refused)
+{
+	GVariantBuilder published, refusals;
+	GVariantDict dict;
+
+	g_clear_pointer(&self->home, g_variant_unref);
+	if (url != NULL) {
+		g_variant_builder_init(&published, G_VARIANT_TYPE("a{st}"));
+		g_variant_builder_add(&published, "{st}", "delivered", (guint64)1000);
+		g_variant_builder_add(&published, "{st}", "duplicate", (guint64)7);
+		g_variant_builder_add(&published, "{st}", "refused", refused);
+		g_variant_builder_add(&published, "{st}", "retried", (guint64)12);
+		g_variant_builder_init(&refusals, G_VARIANT_TYPE("a{st}"));
+		g_variant_builder_add(&refusals, "{st}", "blocked", refused);
+		g_variant_dict_init(&dict, NULL);
+		g_variant_dict_insert(&dict, "Url", "s", url);
+		g_variant_dict_insert(&dict, "Connected", "b", connected);
+		g_variant_dict_insert(&dict, "OutboxPending", "t", pending);
+		g_variant_dict_insert(&dict, "OutboxRefused", "t", refused);
+		g_variant_dict_insert(
+			&dict, "OldestPendingSeconds", "t", pending > 0 ? (guint64)95 : 0);
+		g_variant_dict_insert(&dict, "InFlight", "u", (guint)MIN(pending, 100));
+		g_variant_dict_insert(&dict, "Window", "u", 100u);
+		g_variant_dict_insert_value(&dict, "Published", g_variant_builder_end(&published));
+		g_variant_dict_insert_value(&dict, "Refusals", g_variant_builder_end(&refusals));
+		g_variant_dict_insert(&dict, "Reconciliations", "t", (guint64)1);
+		g_variant_dict_insert(&dict, "Reconciled", "t", (guint64)0);
+		g_variant_dict_insert(&dict, "LastReconciliation", "x", (gint64)GS_FAKE_STARTED_AT);
+		self->home = g_variant_ref_sink(g_variant_dict_end(&dict));
+	}
+	g_signal_emit_by_name(self, "home-changed");
+}
 
 /* returns: (transfer none) (nullable): */
 GsRelayStatus *
@@ -255,9 +301,43 @@ gs_fake_provider_disconnect(GsStatusProvider *provider, const gchar *url, GError
 	return TRUE;
 }
 
+static GVariant *
+gs_fake_provider_dup_home(GsStatusProvider *provider)
+{
+	GsFakeProvider *self = GS_FAKE_PROVIDER(provider);
+	return self->home != NULL ? g_variant_ref(self->home) : NULL;
+}
+
+/* the refused events are queued again: none is refused any more */
+static gboolean
+gs_fake_provider_retry_home_refused(GsStatusProvider *provider, guint *n_retried, GError **error)
+{
+	GsFakeProvider *self = GS_FAKE_PROVIDER(provider);
+	g_autofree gchar *url = NULL;
+	guint64 pending = 0, refused = 0;
+	gboolean connected = FALSE;
+
+	if (self->home == NULL) {
+		g_set_error_literal(
+			error, GS_ERROR, GS_ERROR_NOT_FOUND, "no home relay is configured");
+		return FALSE;
+	}
+	if (!gs_fake_provider_record(self, "retry-home-refused", NULL, error))
+		return FALSE;
+	g_variant_lookup(self->home, "Url", "s", &url);
+	g_variant_lookup(self->home, "Connected", "b", &connected);
+	g_variant_lookup(self->home, "OutboxPending", "t", &pending);
+	g_variant_lookup(self->home, "OutboxRefused", "t", &refused);
+	*n_retried = (guint)refused;
+	gs_fake_provider_set_home(self, url, connected, pending + refused, 0);
+	return TRUE;
+}
+
 static void
 gs_fake_provider_iface_init(GsStatusProviderInterface *iface)
 {
+	iface->dup_home = gs_fake_provider_dup_home;
+	iface->retry_home_refused = gs_fake_provider_retry_home_refused;
 	iface->dup_relays = gs_fake_provider_dup_relays;
 	iface->dup_repos = gs_fake_provider_dup_repos;
 	iface->add_relay = gs_fake_provider_add_relay;
@@ -302,6 +382,7 @@ gs_fake_provider_finalize(GObject *object)
 	g_ptr_array_unref(self->repos);
 	g_ptr_array_unref(self->log);
 	g_strfreev(self->service_urls);
+	g_clear_pointer(&self->home, g_variant_unref);
 	G_OBJECT_CLASS(gs_fake_provider_parent_class)->finalize(object);
 }
 
@@ -445,5 +526,6 @@ gs_fake_provider_new_populated(void)
 			gs_repo_info_new(repo_b, GS_SYNC_LEVEL_STATE_ONLY, 0, relays_b));
 	gs_fake_provider_set_counts(self, 2, 5);
 	self->started_at = GS_FAKE_STARTED_AT;
+	gs_fake_provider_set_home(self, GS_FAKE_HOME, TRUE, 42, 3);
 	return self;
 }

@@ -27,6 +27,8 @@ G_DECLARE_FINAL_TYPE(GsFakeProvider, gs_fake_provider, GS, FAKE_PROVIDER, GObjec
 #define GS_FAKE_LIMITED "wss://limited.example.com/nostr"
 #define GS_FAKE_SYNCING "wss://syncing.example.com"
 #define GS_FAKE_STARTED_AT 1700000000
+/* the home relay of gs_fake_provider_new_populated(): 42 events pending, 3 refused */
+#define GS_FAKE_HOME "ws://127.0.0.1:3334"
 
 GsFakeProvider *
 gs_fake_provider_new(void);
@@ -42,6 +44,12 @@ void
 gs_fake_provider_set_counts(GsFakeProvider *self, guint repos, guint roots);
 void
 gs_fake_provider_set_busy(GsFakeProvider *self, gboolean busy);
+void
+gs_fake_provider_set_home(GsFakeProvider *self,
+			  const gchar *url,
+			  gboolean connected,
+			  guint64 pending,
+			  guint64 refused);
 GPtrArray *
 gs_fake_provider_get_log(GsFakeProvider *self);
 

@@ -79,6 +79,7 @@ fixture_setup(Fixture *f, gconstpointer data)
 	f->opts.clock = fixture_clock;
 	f->opts.clock_data = f;
 	f->opts.seed = 42;
+	f->opts.status_interval_ms = 50;
 	f->opts.seckey = f->seckey;
 }
 
@@ -518,6 +519,79 @@ home_learn_window(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(gs_test_home_get_max_outstanding(f->home), <=, 30);
 }
 
+static void
+count_notify_cb(GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+	(*(guint *)user_data)++;
+}
+
+/* the observed state: properties with notify, and the status record of GetStatus */
+static void
+home_status(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) events = NULL;
+	g_autoptr(GVariant) status = NULL;
+	g_autoptr(GVariant) published = NULL;
+	g_autoptr(GVariant) refusals = NULL;
+	g_autofree gchar *url = NULL;
+	gboolean connected = TRUE;
+	gint64 shown_pending = -1, shown_refused = -1;
+	guint n_pending_notify = 0, n_connected_notify = 0;
+	guint64 n = 0;
+
+	fixture_new_relay(f);
+	events = fixture_store_notes(f, 13, 20);
+	refuse_range(f, events, 0, 3, "restricted: members only");
+	g_signal_connect(
+		f->relay, "notify::outbox-pending", G_CALLBACK(count_notify_cb), &n_pending_notify);
+	g_signal_connect(
+		f->relay, "notify::connected", G_CALLBACK(count_notify_cb), &n_connected_notify);
+	g_object_get(f->relay, "url", &url, "connected", &connected, NULL);
+	g_assert_cmpstr(url, ==, gs_test_home_get_url(f->home));
+	g_assert_false(connected);
+	gs_home_relay_start(f->relay);
+	g_object_get(f->relay, "outbox-pending", &shown_pending, NULL);
+	g_assert_cmpint(shown_pending, ==, 20);
+	GS_TEST_WAIT_FOR(n_connected_notify == 1, 5000);
+	GS_TEST_WAIT_FOR(pending(f) == 0, 5000);
+	GS_TEST_WAIT_FOR(n_pending_notify >= 2, 5000);
+	g_object_get(f->relay,
+		     "outbox-pending",
+		     &shown_pending,
+		     "outbox-refused",
+		     &shown_refused,
+		     "connected",
+		     &connected,
+		     NULL);
+	g_assert_cmpint(shown_pending, ==, 0);
+	g_assert_cmpint(shown_refused, ==, 3);
+	g_assert_true(connected);
+
+	status = gs_home_relay_dup_status(f->relay);
+	g_assert_true(g_variant_lookup(status, "Connected", "b", &connected));
+	g_assert_true(connected);
+	g_assert_true(g_variant_lookup(status, "OutboxPending", "t", &n));
+	g_assert_cmpuint(n, ==, 0);
+	g_assert_true(g_variant_lookup(status, "OutboxRefused", "t", &n));
+	g_assert_cmpuint(n, ==, 3);
+	published = g_variant_lookup_value(status, "Published", G_VARIANT_TYPE("a{st}"));
+	g_assert_true(g_variant_lookup(published, "delivered", "t", &n));
+	g_assert_cmpuint(n, ==, 17);
+	g_assert_true(g_variant_lookup(published, "refused", "t", &n));
+	g_assert_cmpuint(n, ==, 3);
+	refusals = g_variant_lookup_value(status, "Refusals", G_VARIANT_TYPE("a{st}"));
+	g_assert_true(g_variant_lookup(refusals, "restricted", "t", &n));
+	g_assert_cmpuint(n, ==, 3);
+	g_assert_true(g_variant_lookup(refusals, "pow", "t", &n));
+	g_assert_cmpuint(n, ==, 0);
+
+	/* home goes away: connected turns FALSE */
+	gs_test_home_stop(f->home);
+	GS_TEST_WAIT_FOR(n_connected_notify == 2, 5000);
+	g_object_get(f->relay, "connected", &connected, NULL);
+	g_assert_false(connected);
+}
+
 /* a store without the home outbox table (schema 1) cannot take a home relay */
 static void
 home_no_table(Fixture *f, gconstpointer data)
@@ -557,6 +631,7 @@ main(int argc, char **argv)
 	ADD("replaced-before-delivery", home_replaced_before_delivery);
 	ADD("resume-after-restart", home_resume_after_restart);
 	ADD("learn-window", home_learn_window);
+	ADD("status", home_status);
 	ADD("no-table", home_no_table);
 	return g_test_run();
 }

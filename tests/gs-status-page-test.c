@@ -74,6 +74,10 @@ gs_status_page_html_test(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(html, "<span id=\"RelayCount\"><b>6</b> relays</span>"));
 	g_assert_nonnull(strstr(html, "<span id=\"DegradedRelayCount\"><b>1</b> degraded</span>"));
 	g_assert_nonnull(strstr(html, "2023-11-14 22:28:20 UTC")); /* last event of connected */
+	g_assert_nonnull(strstr(
+		html,
+		"home relay <b>ws://127.0.0.1:3334</b> <span>connected</span><span><b>42</b> "
+		"pending (oldest 95 s)</span><span><b>3</b> refused</span>"));
 	g_assert_null(strstr(html, "src="));
 	g_assert_null(strstr(html, "<link"));
 	g_assert_null(strstr(html, "http://"));
@@ -104,7 +108,7 @@ gs_status_page_json_test(Fixture *f, gconstpointer data)
 	g_autofree gchar *text = gs_status_page_render_json(f->page);
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
-	JsonObject *root, *daemon, *relay, *batch;
+	JsonObject *root, *daemon, *relay, *batch, *home;
 	JsonArray *relays;
 
 	g_assert_true(json_parser_load_from_data(parser, text, -1, &error));
@@ -114,6 +118,11 @@ gs_status_page_json_test(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(daemon, "Version"), ==, PACKAGE_VERSION);
 	g_assert_cmpint(json_object_get_int_member(daemon, "RelayCount"), ==, 6);
 	g_assert_cmpint(json_object_get_int_member(daemon, "ConnectedRelayCount"), ==, 4);
+	home = json_object_get_object_member(daemon, "Home");
+	g_assert_cmpstr(json_object_get_string_member(home, "Url"), ==, GS_FAKE_HOME);
+	g_assert_true(json_object_get_boolean_member(home, "Connected"));
+	g_assert_cmpint(json_object_get_int_member(home, "OutboxPending"), ==, 42);
+	g_assert_cmpint(json_object_get_int_member(home, "OutboxRefused"), ==, 3);
 	relays = json_object_get_array_member(root, "relays");
 	g_assert_cmpuint(json_array_get_length(relays), ==, 6);
 	relay = json_array_get_object_element(relays, 3);

@@ -205,6 +205,44 @@ gs_status_provider_actions_test(void)
 	g_assert_cmpstr(g_ptr_array_index(log, 2), ==, "retry-failed " GS_FAKE_DEGRADED);
 }
 
+static void
+count_signal_cb(GsStatusProvider *provider, gpointer user_data)
+{
+	(*(guint *)user_data)++;
+}
+
+/* the home relay in the summary (GetStatus, /status) and RetryHomeRefused */
+static void
+gs_status_provider_home_test(void)
+{
+	g_autoptr(GsFakeProvider) fake = gs_fake_provider_new_populated();
+	g_autoptr(GsFakeProvider) bare = gs_fake_provider_new();
+	g_autoptr(GVariant) summary = NULL;
+	g_autoptr(GVariant) home = NULL;
+	g_autoptr(GVariant) none = NULL;
+	g_autoptr(GError) error = NULL;
+	const gchar *url = NULL;
+	guint changed = 0, n = 0;
+
+	summary = gs_status_provider_dup_summary(GS_STATUS_PROVIDER(fake), "1.2.3");
+	home = g_variant_lookup_value(summary, "Home", G_VARIANT_TYPE_VARDICT);
+	g_assert_nonnull(home);
+	g_assert_true(g_variant_lookup(home, "Url", "&s", &url));
+	g_assert_cmpstr(url, ==, GS_FAKE_HOME);
+	g_signal_connect(fake, "home-changed", G_CALLBACK(count_signal_cb), &changed);
+	g_assert_true(gs_status_provider_retry_home_refused(GS_STATUS_PROVIDER(fake), &n, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(n, ==, 3);
+	g_assert_cmpuint(changed, ==, 1);
+
+	/* no home relay: no Home key, and RetryHomeRefused says so */
+	none = gs_status_provider_dup_summary(GS_STATUS_PROVIDER(bare), "1.2.3");
+	g_assert_false(g_variant_lookup(none, "Home", "@a{sv}", NULL));
+	g_assert_null(gs_status_provider_dup_home(GS_STATUS_PROVIDER(bare)));
+	g_assert_false(gs_status_provider_retry_home_refused(GS_STATUS_PROVIDER(bare), &n, &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_NOT_FOUND);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -215,5 +253,6 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/status-provider/read", gs_status_provider_read_test);
 	g_test_add_func("/grasp-sync/status-provider/bad-url", gs_status_provider_bad_url_test);
 	g_test_add_func("/grasp-sync/status-provider/actions", gs_status_provider_actions_test);
+	g_test_add_func("/grasp-sync/status-provider/home", gs_status_provider_home_test);
 	return g_test_run();
 }

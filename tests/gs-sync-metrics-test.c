@@ -137,6 +137,41 @@ gs_sync_metrics_collect_test(void)
 		strstr(text, "ngit_sync_relay_connected{relay=\"" GS_FAKE_DEGRADED "\"} 4\n"));
 }
 
+/* the home relay's families, from the provider's home record; none without a home relay */
+static void
+gs_sync_metrics_home_test(void)
+{
+	g_autoptr(GsFakeProvider) fake = gs_fake_provider_new_populated();
+	g_autoptr(GsMetrics) m = sync_metrics_new();
+	g_autofree gchar *text = NULL;
+
+	gs_sync_metrics_bind(m, GS_STATUS_PROVIDER(fake));
+	text = gs_metrics_render(m);
+	g_assert_cmpfloat(value_of(m, "ngit_sync_home_outbox_pending", NULL), ==, 42);
+	g_assert_cmpfloat(value_of(m, "ngit_sync_home_oldest_pending_seconds", NULL), ==, 95);
+	g_assert_cmpfloat(value_of(m, "ngit_sync_home_published_total", "delivered"), ==, 1000);
+	g_assert_cmpfloat(value_of(m, "ngit_sync_home_published_total", "duplicate"), ==, 7);
+	g_assert_cmpfloat(value_of(m, "ngit_sync_home_published_total", "refused"), ==, 3);
+	g_assert_cmpfloat(value_of(m, "ngit_sync_home_published_total", "retried"), ==, 12);
+	g_assert_cmpfloat(value_of(m, "ngit_sync_home_refused_total", "blocked"), ==, 3);
+	g_assert_nonnull(strstr(text, "ngit_sync_home_outbox_pending 42\n"));
+	g_assert_nonnull(strstr(text, "ngit_sync_home_refused_total{reason=\"blocked\"} 3\n"));
+
+	/* the outbox drains: the gauge follows at the next scrape */
+	gs_fake_provider_set_home(fake, GS_FAKE_HOME, TRUE, 0, 3);
+	g_clear_pointer(&text, g_free);
+	text = gs_metrics_render(m);
+	g_assert_nonnull(strstr(text, "ngit_sync_home_outbox_pending 0\n"));
+	g_assert_cmpfloat(value_of(m, "ngit_sync_home_oldest_pending_seconds", NULL), ==, 0);
+
+	/* no home relay: the gauges read 0, as every family without labels shows its sample */
+	gs_fake_provider_set_home(fake, NULL, FALSE, 0, 0);
+	g_clear_pointer(&text, g_free);
+	text = gs_metrics_render(m);
+	g_assert_nonnull(strstr(text, "ngit_sync_home_outbox_pending 0\n"));
+	g_assert_nonnull(strstr(text, "ngit_sync_home_oldest_pending_seconds 0\n"));
+}
+
 /* a status change shows at the next scrape, with no call from the engine to the metrics */
 static void
 gs_sync_metrics_live_test(void)
@@ -208,8 +243,8 @@ gs_sync_metrics_table_test(void)
 	guint n = 0;
 	const GsSyncMetricInfo *table = gs_sync_metrics_get_table(&n);
 
-	/* everything of the spec plus upstream's two dashboard families */
-	g_assert_cmpuint(n, ==, G_N_ELEMENTS(spec_families) + 2);
+	/* everything of the spec, upstream's two dashboard families and the home relay's four */
+	g_assert_cmpuint(n, ==, G_N_ELEMENTS(spec_families) + 2 + 4);
 	for (guint i = 0; i < n; i++) {
 		g_assert_true(g_str_has_prefix(table[i].name, "ngit_"));
 		g_assert_true(table[i].help != NULL && table[i].help[0] != '\0');
@@ -227,6 +262,7 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/sync-metrics/table", gs_sync_metrics_table_test);
 	g_test_add_func("/grasp-sync/sync-metrics/collect", gs_sync_metrics_collect_test);
 	g_test_add_func("/grasp-sync/sync-metrics/live", gs_sync_metrics_live_test);
+	g_test_add_func("/grasp-sync/sync-metrics/home", gs_sync_metrics_home_test);
 	g_test_add_func("/grasp-sync/sync-metrics/removal", gs_sync_metrics_removal_test);
 	g_test_add_func("/grasp-sync/sync-metrics/weak", gs_sync_metrics_weak_test);
 	return g_test_run();

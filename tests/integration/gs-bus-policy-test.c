@@ -157,6 +157,8 @@ gs_ops_policy_test(Fixture *f, gconstpointer data)
 		{NULL, 0, {"call", DEST, PATH, DEST, "GetMetrics"}},
 		{NULL, 0, {"get-property", DEST, PATH "/relay/3", DEST ".Relay", "StatusName"}},
 		{NULL, 1, {"call", DEST, PATH, DEST, "ResyncAll"}},
+		{NULL, 1, {"call", DEST, PATH, DEST, "RetryHomeRefused"}},
+		{NULL, 0, {"get-property", DEST, PATH, DEST, "HomeOutboxPending"}},
 		{NULL, 1, {"call", DEST, PATH "/relay/3", DEST ".Relay", "Disconnect"}},
 		{NULL,
 		 1,
@@ -166,6 +168,7 @@ gs_ops_policy_test(Fixture *f, gconstpointer data)
 		  "org.freedesktop.DBus",
 		  "RequestName"}},
 		{"GID", 0, {"call", DEST, PATH, DEST, "ResyncAll"}},
+		{"GID", 0, {"call", DEST, PATH, DEST, "RetryHomeRefused"}},
 		{"GID", 0, {"call", DEST, PATH "/relay/3", DEST ".Relay", "RetryFailed"}},
 		{"root", 0, {"call", DEST, PATH "/relay/3", DEST ".Relay", "Disconnect"}},
 	};

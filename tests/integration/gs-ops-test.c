@@ -152,6 +152,14 @@ gs_ops_busctl_test(Fixture *f, gconstpointer data)
 					 NULL);
 	g_autofree gchar *json =
 		busctl(0, "--json=short", "call", DEST, PATH, DEST, "GetStatus", NULL, NULL);
+	g_autofree gchar *home =
+		busctl(0, "get-property", DEST, PATH, DEST, "HomeRelay", NULL, NULL, NULL);
+	g_autofree gchar *refused =
+		busctl(0, "get-property", DEST, PATH, DEST, "HomeRefused", NULL, NULL, NULL);
+	g_autofree gchar *retried_home =
+		busctl(0, "call", DEST, PATH, DEST, "RetryHomeRefused", NULL, NULL, NULL);
+	g_autofree gchar *pending =
+		busctl(0, "get-property", DEST, PATH, DEST, "HomeOutboxPending", NULL, NULL, NULL);
 
 	for (guint i = 0; i <= 5; i++) {
 		g_autofree gchar *path = g_strdup_printf(PATH "/relay/%u", i);
@@ -171,6 +179,10 @@ gs_ops_busctl_test(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(retried, ==, "");
 	g_assert_cmpstr(after, ==, "s \"connected\"\n");
 	gs_test_assert_contains(json, "\"RelayCount\":{\"type\":\"u\",\"data\":7}");
+	g_assert_cmpstr(home, ==, "s \"ws://127.0.0.1:3334\"\n");
+	g_assert_cmpstr(refused, ==, "t 3\n");
+	g_assert_cmpstr(retried_home, ==, "u 3\n");
+	g_assert_cmpstr(pending, ==, "t 45\n");
 }
 
 static gint
@@ -204,6 +216,9 @@ gs_ops_ctl_status_test(Fixture *f, gconstpointer data)
 	gs_test_assert_contains(out, "Service URLs: wss://git.example.org\n");
 	gs_test_assert_contains(out, "Relays: 6 (4 live, 1 degraded, 1 dead)\n");
 	gs_test_assert_contains(out, "Repositories: 2, root events: 5\n");
+	gs_test_assert_contains(out, "Home relay: ws://127.0.0.1:3334 (connected)\n");
+	gs_test_assert_contains(
+		out, "Home outbox: 42 pending (oldest 95 s), 3 refused, 1000 delivered\n");
 	gs_test_assert_contains(
 		out, "RELAY                                    STATUS              HEALTH");
 	gs_test_assert_contains(
@@ -247,6 +262,9 @@ gs_ops_ctl_json_test(Fixture *f, gconstpointer data)
 	n_status = parse_json(status);
 	o = json_object_get_object_member(json_node_get_object(n_status), "daemon");
 	g_assert_cmpint(json_object_get_int_member(o, "DeadRelayCount"), ==, 1);
+	o = json_object_get_object_member(o, "Home");
+	g_assert_cmpstr(json_object_get_string_member(o, "Url"), ==, "ws://127.0.0.1:3334");
+	g_assert_cmpint(json_object_get_int_member(o, "OutboxPending"), ==, 42);
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
 				 json_node_get_object(n_status), "relays")),
 			 ==,
@@ -296,6 +314,7 @@ gs_ops_ctl_control_test(Fixture *f, gconstpointer data)
 {
 	g_autofree gchar *add = NULL, *add_json = NULL, *bootstrap = NULL, *remove = NULL;
 	g_autofree gchar *resync = NULL, *all = NULL, *retry = NULL, *after = NULL;
+	g_autofree gchar *home = NULL, *home_json = NULL;
 
 	g_assert_cmpint(
 		ctl(&add, NULL, "--session", "add-relay", "wss://new.example.com", NULL), ==, 0);
@@ -334,6 +353,11 @@ gs_ops_ctl_control_test(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(resync, ==, "Resync of wss://syncing.example.com started\n");
 	g_assert_cmpint(ctl(&all, NULL, "--session", "resync", NULL, NULL), ==, 0);
 	g_assert_cmpstr(all, ==, "Resync of every relay started\n");
+	g_assert_cmpint(ctl(&home, NULL, "--session", "retry-home-refused", NULL, NULL), ==, 0);
+	g_assert_cmpstr(home, ==, "Events sent to the home relay again: 3\n");
+	g_assert_cmpint(
+		ctl(&home_json, NULL, "--session", "--json", "retry-home-refused", NULL), ==, 0);
+	gs_test_assert_contains(home_json, "\"Count\" : 0");
 }
 
 static void

@@ -4,11 +4,14 @@
  */
 
 /*
- * kill -9 of the built grasp-syncd (GS_DAEMON_PATH) while it delivers 10,000 events into a home
- * relay, then a restart: home ends with exactly the full set, and no event was published again
- * after its OK had been recorded (every event home received twice was still in the outbox
- * the daemon left behind). The remote and the home relay are GsTestRelay endpoints served by
- * this process; the daemon's log is printed when the case fails.
+ * The built grasp-syncd (GS_DAEMON_PATH) with a home relay, the remote and home relays served
+ * by this process; the daemon's log is printed when a case fails.
+ * - kill-9: the daemon is killed while it delivers 10,000 events into home, then restarted:
+ *   home ends with exactly the full set, and no event was published again after its OK had
+ *   been recorded (every event home received twice was still in the outbox the daemon left
+ *   behind).
+ * - down: home is down while the daemon syncs; `ngit_sync_home_outbox_pending` on /metrics
+ *   counts everything; home comes up: the outbox drains and the gauge goes to 0.
  */
 
 #include "config.h"
@@ -20,6 +23,7 @@
 #include "gs-hex.h"
 #include "gs-relay-url.h"
 #include "gs-sync-harness.h"
+#include "gs-test-home.h"
 
 #define N_ROOTS 2000
 #define N_REPLIES 4
@@ -31,6 +35,7 @@ typedef struct {
 	gchar *log;
 	GsTestRelay *remote;
 	GsTestRelay *home;
+	GsTestHome *scripted_home; /* the down case's home, which can go away and come back */
 	GSubprocess *proc;
 	GHashTable *stored_at; /* id -> length of home's log when home stored the event */
 	GHashTable *resent;    /* ids home received again after it had stored them */
@@ -73,6 +78,7 @@ fixture_teardown(Fixture *f, gconstpointer data)
 	g_clear_object(&f->proc);
 	g_clear_object(&f->remote);
 	g_clear_object(&f->home);
+	g_clear_pointer(&f->scripted_home, gs_test_home_free);
 	while (g_main_context_iteration(NULL, FALSE))
 		;
 	g_hash_table_unref(f->stored_at);
@@ -276,15 +282,132 @@ home_kill9(Fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 }
 
+/* runs the main loop for @ms (the relays of this process keep serving) */
+static void
+run_for(guint ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	while (g_get_monotonic_time() < end) {
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(1000);
+	}
+}
+
+/* the daemon's HTTP address, from its log */
+static gchar *
+wait_http_url(Fixture *f)
+{
+	for (guint i = 0; i < 200; i++) {
+		g_autofree gchar *log = NULL;
+		const gchar *at;
+
+		run_for(50);
+		if (!g_file_get_contents(f->log, &log, NULL, NULL))
+			continue;
+		at = strstr(log, "listening on ");
+		if (at != NULL && strchr(at, '\n') != NULL)
+			return g_strndup(at + strlen("listening on "),
+					 strchr(at, '\n') - at - strlen("listening on "));
+	}
+	print_log(f);
+	g_error("the daemon never said where it listens");
+}
+
+/* one sample of /metrics, -1 when the family has no sample without labels */
+static gdouble
+scrape(const gchar *base, const gchar *family)
+{
+	g_autoptr(SoupSession) session = soup_session_new();
+	g_autofree gchar *uri =
+		g_strdup_printf("%s%smetrics", base, g_str_has_suffix(base, "/") ? "" : "/");
+	g_autoptr(SoupMessage) msg = soup_message_new(SOUP_METHOD_GET, uri);
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *needle = g_strdup_printf("\n%s ", family);
+	const gchar *at;
+
+	body = soup_session_send_and_read(session, msg, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(soup_message_get_status(msg), ==, 200);
+	text = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+	at = strstr(text, needle);
+	return at != NULL ? g_ascii_strtod(at + strlen(needle), NULL) : -1;
+}
+
+static void
+home_down(Fixture *f, gconstpointer data)
+{
+	const gchar *relays[] = {GS_HARNESS_SERVICE, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(800, "down", relays, 60, 3);
+	g_autofree gchar *conf = NULL;
+	g_autofree gchar *http = NULL;
+	g_autoptr(GError) error = NULL;
+	gdouble pending = -1;
+
+	f->scripted_home = gs_test_home_new();
+	gs_test_home_stop(f->scripted_home);
+	gs_test_relay_add_events(f->remote, events);
+	conf = g_strdup_printf("[sync]\n"
+			       "service-urls=%s\n"
+			       "bootstrap-relays=%s\n"
+			       "archive=none\n"
+			       "base-backoff-secs=1\n"
+			       "max-backoff-secs=2\n"
+			       "[http]\n"
+			       "listen=127.0.0.1:0\n"
+			       "[home]\n"
+			       "relay=%s\n",
+			       GS_HARNESS_SERVICE,
+			       gs_test_relay_get_url(f->remote),
+			       gs_test_home_get_url(f->scripted_home));
+	g_assert_true(g_file_set_contents(f->conf, conf, -1, &error));
+	start_daemon(f);
+	http = wait_http_url(f);
+	/* everything synced waits for home */
+	for (guint i = 0; i < 300 && pending != events->len; i++) {
+		run_for(100);
+		pending = scrape(http, "ngit_sync_home_outbox_pending");
+	}
+	g_assert_cmpfloat(pending, ==, events->len);
+	run_for(1500);
+	g_assert_cmpfloat(scrape(http, "ngit_sync_home_outbox_pending"), ==, events->len);
+	g_assert_cmpfloat(scrape(http, "ngit_sync_home_oldest_pending_seconds"), >=, 1);
+
+	/* home is back: the outbox drains */
+	gs_test_home_restart(f->scripted_home);
+	for (guint i = 0; i < 300 && pending != 0; i++) {
+		run_for(100);
+		pending = scrape(http, "ngit_sync_home_outbox_pending");
+	}
+	if (pending != 0)
+		print_log(f);
+	g_assert_cmpfloat(pending, ==, 0);
+	g_assert_cmpfloat(scrape(http, "ngit_sync_home_oldest_pending_seconds"), ==, 0);
+	g_assert_cmpuint(gs_test_home_get_n_ids(f->scripted_home), ==, events->len);
+	g_assert_cmpuint(
+		gs_harness_n_events(gs_test_home_get_store(f->scripted_home)), ==, events->len);
+	g_subprocess_send_signal(f->proc, SIGTERM);
+	g_subprocess_wait(f->proc, NULL, &error);
+	g_assert_no_error(error);
+}
+
 int
 main(int argc, char **argv)
 {
 	gs_test_init(&argc, &argv);
-	g_test_add("/grasp-sync/home/kill-9",
+	g_test_add("/grasp-sync/home-daemon/kill-9",
 		   Fixture,
 		   NULL,
 		   fixture_setup,
 		   home_kill9,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/home-daemon/down",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   home_down,
 		   fixture_teardown);
 	return g_test_run();
 }
