@@ -223,6 +223,7 @@ gs_home_relay_refuse(GsHomeRelay *self,
 
 	self->stats.refused++;
 	self->stats.refusals[refusal]++;
+	self->second_chance = TRUE;
 	gs_home_relay_push_result(self,
 				  GS_HOME_RESULT_REFUSE,
 				  flight->seq,
@@ -299,11 +300,16 @@ gs_home_refusal_from_prefix(const gchar *prefix, GsHomeRefusal *refusal)
 
 /*
  * The events sent before @flight and still unanswered: home held them when it refused
- * @flight, so that is as many as it takes at once (relays cap the events a connection may
- * have waiting; ours at 64). The window shrinks to it for the rest of the connection.
+ * @flight. When there were some, the refusal says how many home takes at once (relays cap
+ * the events a connection may have waiting; ours at 64): the window shrinks to that for the
+ * rest of the connection and @flight goes again as soon as there is room, without a pause;
+ * so do the events that were sent beyond the shrunk window. Each shrink makes the window
+ * smaller, so this ends; a refusal with nothing of ours waiting before it is a rate limit.
+ *
+ * Returns: %TRUE when the refusal came from sending more than home takes at once
  */
-static void
-gs_home_relay_learn_window(GsHomeRelay *self, GsHomeFlight *flight)
+static gboolean
+gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight)
 {
 	GHashTableIter iter;
 	gpointer value;
@@ -312,13 +318,16 @@ gs_home_relay_learn_window(GsHomeRelay *self, GsHomeFlight *flight)
 	g_hash_table_iter_init(&iter, self->flights);
 	while (g_hash_table_iter_next(&iter, NULL, &value))
 		earlier += ((GsHomeFlight *)value)->send_seq < flight->send_seq;
-	if (earlier >= self->window)
-		return;
-	self->window = MAX(earlier, 1);
-	g_info("home relay %s takes %u events at a time: sending at most %u until reconnected",
-	       self->url,
-	       earlier,
-	       self->window);
+	if (earlier == 0)
+		return FALSE;
+	if (earlier < self->window) {
+		self->window = earlier;
+		g_info("home relay %s takes %u events at a time: sending at most that many until "
+		       "reconnected",
+		       self->url,
+		       earlier);
+	}
+	return TRUE;
 }
 
 /*
@@ -330,7 +339,11 @@ gs_home_relay_rate_limited(GsHomeRelay *self, GsHomeFlight *flight, const gchar 
 {
 	gint64 now = gs_home_relay_now(self);
 
-	gs_home_relay_learn_window(self, flight);
+	if (gs_home_relay_window_overflow(self, flight)) {
+		self->rescan = TRUE;
+		gs_home_relay_retry_later(self, flight, message, 0);
+		return;
+	}
 	if (self->paused_until <= now) {
 		gint64 delay =
 			gs_health_tracker_draw_backoff(self->health, ++self->rate_limit_streak);
@@ -478,6 +491,32 @@ gs_home_relay_send(GsHomeRelay *self, GsHomeOutboxEntry *entry)
 	return TRUE;
 }
 
+/*
+ * Once the queue has drained (nothing due, nothing in flight), the events refused since then
+ * for the first time go once more: a refusal can come from order (an event that reached
+ * home before the one it depends on, which home may keep waiting and call `blocked:`). A
+ * second refusal stands until the daily retry.
+ *
+ * Returns: %TRUE when events were queued again
+ */
+static gboolean
+gs_home_relay_second_chance(GsHomeRelay *self)
+{
+	g_autoptr(GError) error = NULL;
+	guint n = 0;
+
+	if (!self->second_chance || g_hash_table_size(self->flights) > 0 || self->results->len > 0)
+		return FALSE;
+	self->second_chance = FALSE;
+	if (!gs_home_outbox_requeue_first_refusals(self->outbox, &n, &error)) {
+		g_warning("%s", error->message);
+		return FALSE;
+	}
+	if (n > 0)
+		g_info("home relay %s: sending the %u events it refused once more", self->url, n);
+	return n > 0;
+}
+
 static void
 gs_home_relay_refill(GsHomeRelay *self)
 {
@@ -500,7 +539,7 @@ gs_home_relay_refill(GsHomeRelay *self)
 			return;
 		}
 		if (due->len == 0) {
-			if (!self->rescan)
+			if (!self->rescan && !gs_home_relay_second_chance(self))
 				return;
 			self->rescan = FALSE;
 			self->cursor = 0;

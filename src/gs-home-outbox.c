@@ -22,6 +22,7 @@ typedef enum {
 	GS_HOME_STMT_REMOVE,
 	GS_HOME_STMT_SET_RESULT,
 	GS_HOME_STMT_REQUEUE,
+	GS_HOME_STMT_SECOND_CHANCE,
 	GS_HOME_STMT_COUNT,
 	GS_HOME_STMT_OLDEST,
 	GS_HOME_STMT_NEXT_RETRY,
@@ -30,6 +31,9 @@ typedef enum {
 } GsHomeStmt;
 
 /*
+ * LOAD_DUE walks the rows in storing order from the cursor (a range of the integer key);
+ * without NOT INDEXED SQLite prefers home_outbox_due and sorts every pending row per call.
+ *
  * A row whose number is reused by another event (the old one was removed) is taken over by
  * the new event with a fresh history; re-adding the same event changes nothing, so a refused
  * event stays refused and a pending one keeps its schedule.
@@ -43,16 +47,20 @@ static const gchar *const gs_home_outbox_sql[GS_HOME_STMT_LAST] = {
 	[GS_HOME_STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[GS_HOME_STMT_COMMIT] = "COMMIT",
 	[GS_HOME_STMT_ROLLBACK] = "ROLLBACK",
-	[GS_HOME_STMT_LOAD_DUE] = "SELECT o.event, o.id, o.attempts, e.json FROM home_outbox o "
-				  "LEFT JOIN events e ON e.seq = o.event AND e.id = o.id "
-				  "WHERE o.event > ?1 AND o.state = 0 AND o.next_retry <= ?2 "
-				  "ORDER BY o.event LIMIT ?3",
+	[GS_HOME_STMT_LOAD_DUE] =
+		"SELECT o.event, o.id, o.attempts, e.json FROM home_outbox o NOT INDEXED "
+		"LEFT JOIN events e ON e.seq = o.event AND e.id = o.id "
+		"WHERE o.event > ?1 AND o.state = 0 AND o.next_retry <= ?2 "
+		"ORDER BY o.event LIMIT ?3",
 	[GS_HOME_STMT_REMOVE] = "DELETE FROM home_outbox WHERE event = ?1 AND id = ?2",
 	[GS_HOME_STMT_SET_RESULT] = "UPDATE home_outbox SET state = ?3, attempts = ?4, "
 				    "last_result = ?5, next_retry = ?6 "
 				    "WHERE event = ?1 AND id = ?2",
 	[GS_HOME_STMT_REQUEUE] = "UPDATE home_outbox SET state = 0, next_retry = 0 "
 				 "WHERE state = 1 AND next_retry <= ?1",
+	[GS_HOME_STMT_SECOND_CHANCE] =
+		"UPDATE home_outbox SET state = 0, next_retry = 0 WHERE state = 1 AND attempts = 1 "
+		"AND coalesce(last_result, '') NOT LIKE 'auth-required:%'",
 	[GS_HOME_STMT_COUNT] = "SELECT count(*) FROM home_outbox WHERE state = ?1",
 	[GS_HOME_STMT_OLDEST] = "SELECT min(queued_at) FROM home_outbox WHERE state = 0",
 	[GS_HOME_STMT_NEXT_RETRY] = "SELECT min(next_retry) FROM home_outbox "
@@ -325,6 +333,26 @@ gs_home_outbox_requeue_refused(GsHomeOutbox *self,
 	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_REQUEUE);
 
 	sqlite3_bind_int64(stmt, 1, due_before);
+	if (!gs_home_outbox_step_done(self, stmt, "requeue refused events", error))
+		return FALSE;
+	if (n_requeued != NULL)
+		*n_requeued = (guint)sqlite3_changes(self->db);
+	return TRUE;
+}
+
+/**
+ * gs_home_outbox_requeue_first_refusals:
+ * @n_requeued: (out) (optional): how many
+ *
+ * Refused rows that were refused once only go back to pending: the one second chance a
+ * refusal gets, since an event that reached home before the one it depends on is refused
+ * for a reason that goes away. Not `auth-required:` ones: AUTH failed already.
+ */
+gboolean
+gs_home_outbox_requeue_first_refusals(GsHomeOutbox *self, guint *n_requeued, GError **error)
+{
+	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_SECOND_CHANCE);
+
 	if (!gs_home_outbox_step_done(self, stmt, "requeue refused events", error))
 		return FALSE;
 	if (n_requeued != NULL)

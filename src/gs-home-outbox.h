@@ -102,6 +102,9 @@ gs_home_outbox_requeue_refused(GsHomeOutbox *self,
 			       guint *n_requeued,
 			       GError **error);
 
+gboolean
+gs_home_outbox_requeue_first_refusals(GsHomeOutbox *self, guint *n_requeued, GError **error);
+
 gint64
 gs_home_outbox_count(GsHomeOutbox *self, GsHomeOutboxState state);
 gint64

@@ -178,6 +178,8 @@ gs_home_reconcile_compare(GTask *task)
 	gs_home_reconcile_filter_done(task);
 }
 
+/* a home that never ends a REQ would keep the reconciliation (and what it remembers of the
+ * deliveries meanwhile) for hours, one page timeout per filter: give up on it at once */
 static gboolean
 gs_home_reconcile_page_timeout_cb(gpointer user_data)
 {
@@ -185,7 +187,11 @@ gs_home_reconcile_page_timeout_cb(gpointer user_data)
 	GsHomeReconcile *r = g_task_get_task_data(task);
 
 	r->page_timeout_id = 0;
-	gs_home_reconcile_filter_failed(task, "no EOSE in time");
+	gs_home_reconcile_return(task,
+				 g_error_new(GS_ERROR,
+					     GS_ERROR_TIMEOUT,
+					     "home sent no EOSE within %u ms",
+					     r->opts.page_timeout_ms));
 	return G_SOURCE_REMOVE;
 }
 
@@ -368,37 +374,44 @@ gs_home_reconcile_run_next(GTask *task)
 
 /* the store's repositories and roots ---------------------------------------------------------- */
 
-static GPtrArray *
-gs_home_reconcile_query_kinds(GsStore *store, const guint *kinds, guint n_kinds, GError **error)
+static gint
+gs_home_reconcile_strcmp(gconstpointer a, gconstpointer b)
 {
-	g_autoptr(GPtrArray) filters =
-		g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
-	GsFilter *filter = gs_filter_new();
-
-	for (guint i = 0; i < n_kinds; i++)
-		gs_filter_add_kind(filter, kinds[i]);
-	g_ptr_array_add(filters, filter);
-	return gs_store_query(store, filters, 0, error);
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
-/* root events (specs/sync.md 2) of the coordinates in @coords */
+/* coordinates a store query names at most (SQLite binds about 30,000 values) */
+#define GS_HOME_RECONCILE_COORDS_PER_QUERY 1000
+
+/*
+ * Root events (specs/sync.md 2) of the coordinates in @repos: stored patches, pull requests
+ * and issues with an `a` tag naming one of them. Only their ids are read (the tag index),
+ * never the events, so a large store costs 40 bytes a root here.
+ */
 static GPtrArray *
-gs_home_reconcile_roots(GsStore *store, GHashTable *coords, GError **error)
+gs_home_reconcile_roots(GsStore *store, GPtrArray *repos, GError **error)
 {
-	const guint kinds[] = {GS_SYNC_KIND_PATCH, GS_SYNC_KIND_PULL_REQUEST, GS_SYNC_KIND_ISSUE};
-	g_autoptr(GPtrArray) events = gs_home_reconcile_query_kinds(store, kinds, 3, error);
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GPtrArray) roots = g_ptr_array_new_with_free_func(g_free);
 
-	if (events == NULL)
-		return NULL;
-	for (guint i = 0; i < events->len; i++) {
-		GsEvent *event = g_ptr_array_index(events, i);
-		g_autoptr(GPtrArray) values = gs_event_get_tag_values(event, "a");
-		for (guint j = 0; values != NULL && j < values->len; j++) {
-			if (g_hash_table_contains(coords, g_ptr_array_index(values, j))) {
-				g_ptr_array_add(roots, g_strdup(gs_event_get_id(event)));
-				break;
-			}
+	for (guint start = 0; start < repos->len; start += GS_HOME_RECONCILE_COORDS_PER_QUERY) {
+		guint end = MIN(start + GS_HOME_RECONCILE_COORDS_PER_QUERY, repos->len);
+		g_autoptr(GsFilter) filter = gs_filter_new();
+		g_autoptr(GArray) items = NULL;
+
+		gs_filter_add_kind(filter, GS_SYNC_KIND_PATCH);
+		gs_filter_add_kind(filter, GS_SYNC_KIND_PULL_REQUEST);
+		gs_filter_add_kind(filter, GS_SYNC_KIND_ISSUE);
+		for (guint i = start; i < end; i++)
+			gs_filter_add_tag_value(filter, 'a', g_ptr_array_index(repos, i));
+		if (!gs_store_query_items(store, filter, G_MAXUINT, &items, error))
+			return NULL;
+		for (guint i = 0; i < items->len; i++) {
+			gchar *hex = gs_hex_encode(g_array_index(items, GsStoreItem, i).id, 32);
+			/* an event naming coordinates of two queries comes back twice */
+			if (!g_hash_table_add(seen, hex))
+				continue;
+			g_ptr_array_add(roots, g_strdup(hex));
 		}
 	}
 	return g_steal_pointer(&roots);
@@ -417,27 +430,22 @@ gs_home_reconcile_roots(GsStore *store, GHashTable *coords, GError **error)
 GPtrArray *
 gs_home_reconcile_build_filters(GsStore *store, GError **error)
 {
-	const guint kinds[] = {GS_SYNC_KIND_REPO_ANNOUNCEMENT};
-	g_autoptr(GPtrArray) announcements = gs_home_reconcile_query_kinds(store, kinds, 1, error);
-	g_autoptr(GHashTable) coords = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GPtrArray) all =
+		gs_store_dup_coordinates(store, GS_SYNC_KIND_REPO_ANNOUNCEMENT, error);
 	g_autoptr(GPtrArray) repos = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) roots = NULL;
 	g_autoptr(GPtrArray) filters = NULL;
 	g_autoptr(GPtrArray) items = NULL;
 
-	if (announcements == NULL)
+	if (all == NULL)
 		return NULL;
-	for (guint i = 0; i < announcements->len; i++) {
-		gchar *coord = gs_event_dup_coordinate(g_ptr_array_index(announcements, i));
-		/* a `d` a filter cannot name is skipped, not fatal */
-		if (coord == NULL || !gs_sync_check_repo_coordinate(coord, NULL, NULL)) {
-			g_free(coord);
-			continue;
-		}
-		g_ptr_array_add(repos, g_strdup(coord));
-		g_hash_table_add(coords, coord);
+	/* a `d` a filter cannot name is skipped, not fatal */
+	for (guint i = 0; i < all->len; i++) {
+		if (gs_sync_check_repo_coordinate(g_ptr_array_index(all, i), NULL, NULL))
+			g_ptr_array_add(repos, g_strdup(g_ptr_array_index(all, i)));
 	}
-	roots = gs_home_reconcile_roots(store, coords, error);
+	g_ptr_array_sort(repos, gs_home_reconcile_strcmp);
+	roots = gs_home_reconcile_roots(store, repos, error);
 	if (roots == NULL)
 		return NULL;
 	filters = gs_sync_filters_layer1(GS_SYNC_FILTERS_HISTORIC, -1);
@@ -470,6 +478,7 @@ gs_home_reconcile_cancelled_cb(GCancellable *cancellable, gpointer user_data)
  *
  * Finds what home lacks of what @store holds for its repositories. Errors:
  * %G_IO_ERROR_CONNECTION_CLOSED when the connection drops, %G_IO_ERROR_CANCELLED,
+ * %GS_ERROR_TIMEOUT when home does not end a REQ page in time,
  * %GS_ERROR_BUSY (not connected, no subscription budget), %GS_ERROR_STORE.
  */
 void
@@ -566,13 +575,18 @@ static void
 gs_home_relay_reconcile_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GsHomeRelay) self = GS_HOME_RELAY(user_data);
-	g_autoptr(GsHomeReconcileResult) result = gs_home_reconcile_finish(res, NULL);
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GsHomeReconcileResult) result = gs_home_reconcile_finish(res, &error);
 	guint queued;
 
 	g_clear_object(&self->reconcile_cancellable);
 	if (result == NULL) {
-		/* cancelled or disconnected: the next connect runs it again */
+		/* the next connect, or the daily pass, runs it again */
+		if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+		    !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+			g_message("reconciliation with home relay %s failed: %s",
+				  self->url,
+				  error->message);
 		g_clear_pointer(&self->reconcile_delivered, g_hash_table_unref);
 		return;
 	}

@@ -16,8 +16,8 @@ G_BEGIN_DECLS
  *   failed session (later); the filter is then compared with REQ
  * @negentropy_frame_limit: largest NEG-MSG we send, bytes (0 for none)
  * @page_limit: the limit of each REQ page (specs/sync.md 4.5)
- * @page_timeout_ms: a REQ page without EOSE for this long (reset by each event) fails its
- *   filter
+ * @page_timeout_ms: a REQ page without EOSE for this long (reset by each event) ends the
+ *   reconciliation with %GS_ERROR_TIMEOUT
  * @max_items: the largest local set one filter may have
  * @disable_negentropy: compare with REQ only
  */
@@ -39,7 +39,7 @@ gs_home_reconcile_options_init(GsHomeReconcileOptions *options);
  * @n_filters: filters compared
  * @n_negentropy: filters reconciled with NIP-77
  * @n_req: filters compared by reading home's ids with paged REQs
- * @n_failed: filters that could not be compared (CLOSED, page timeout, too many items)
+ * @n_failed: filters that could not be compared (CLOSED, too many items)
  * @negentropy_unsupported: home said it does not speak NIP-77 (or stayed silent)
  * @home_events: events read from home by the REQ comparisons
  */

@@ -47,7 +47,8 @@ struct _GsHomeRelay {
 	guint window;	       /* events in flight at most, max_in_flight or learnt */
 	guint64 next_send_seq; /* numbers the events sent */
 	guint rate_limit_streak;
-	gint64 paused_until; /* wall, µs */
+	gboolean second_chance; /* refusals recorded since the queue last drained */
+	gint64 paused_until;	/* wall, µs */
 	GsHomeAuth auth;
 	GsHomeRelayStats stats;
 	/* the observed state (properties) */

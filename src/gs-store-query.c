@@ -512,3 +512,59 @@ gs_store_find_addressable(GsStore *self, guint kind, const gchar *d, GError **er
 		return NULL;
 	return g_steal_pointer(&events);
 }
+
+/**
+ * gs_store_dup_coordinates:
+ * @kind: an addressable kind (30000-39999), e.g. 30617 for repository announcements
+ * @error: a #GError
+ *
+ * The coordinates (`kind:pubkey-hex:d`) of every stored event of @kind, read from the
+ * events' key columns without loading the events: for callers that need the addresses of
+ * thousands of announcements at once.
+ *
+ * Returns: (transfer full) (element-type utf8) (nullable): the coordinates in no particular
+ *   order (possibly none), or %NULL with %GS_ERROR_INVALID_ARGUMENT or %GS_ERROR_STORE
+ */
+GPtrArray *
+gs_store_dup_coordinates(GsStore *self, guint kind, GError **error)
+{
+	g_autoptr(GPtrArray) coordinates = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+	gint rc;
+
+	g_return_val_if_fail(GS_IS_STORE(self), NULL);
+	if (!gs_kind_is_addressable(kind)) {
+		g_set_error(error,
+			    GS_ERROR,
+			    GS_ERROR_INVALID_ARGUMENT,
+			    "kind %u is not addressable",
+			    kind);
+		return NULL;
+	}
+	stmt = gs_store_sql_prepare(
+		gs_store_get_db(self),
+		"SELECT pubkey, d FROM events WHERE kind = ?1 AND d IS NOT NULL",
+		FALSE,
+		error);
+	if (stmt == NULL)
+		return NULL;
+	sqlite3_bind_int64(stmt, 1, kind);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		gchar pubkey[65];
+
+		if (sqlite3_column_bytes(stmt, 0) != 32)
+			continue;
+		gs_hex_encode_to(sqlite3_column_blob(stmt, 0), 32, pubkey);
+		pubkey[64] = '\0';
+		g_ptr_array_add(coordinates,
+				g_strdup_printf("%u:%s:%s",
+						kind,
+						pubkey,
+						(const gchar *)sqlite3_column_text(stmt, 1)));
+	}
+	if (rc != SQLITE_DONE) {
+		gs_store_sql_error(gs_store_get_db(self), "failed to read from the store", error);
+		return NULL;
+	}
+	return g_steal_pointer(&coordinates);
+}

@@ -368,6 +368,9 @@ gs_store_get_latest(GsStore *self,
 GPtrArray *
 gs_store_find_addressable(GsStore *self, guint kind, const gchar *d, GError **error);
 
+GPtrArray *
+gs_store_dup_coordinates(GsStore *self, guint kind, GError **error);
+
 /**
  * gs_store_check_health:
  * @error: a #GError

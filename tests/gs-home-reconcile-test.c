@@ -350,6 +350,16 @@ reconcile_task(Fixture *f, gconstpointer data)
 	GS_TEST_WAIT_FOR(f->done, 5000);
 	g_assert_error(f->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 	g_assert_cmpuint(gs_relay_connection_get_n_subscriptions(conn), ==, 0);
+	g_clear_error(&f->error);
+
+	/* a home that never ends a REQ: the whole reconciliation gives up after one page */
+	gs_test_home_set_req_silent(f->home, TRUE);
+	opts.page_timeout_ms = 200;
+	f->done = FALSE;
+	gs_home_reconcile_async(conn, f->store, &opts, NULL, reconcile_done_cb, f);
+	GS_TEST_WAIT_FOR(f->done, 5000);
+	g_assert_error(f->error, GS_ERROR, GS_ERROR_TIMEOUT);
+	g_assert_cmpuint(gs_relay_connection_get_n_subscriptions(conn), ==, 0);
 }
 
 #define ADD(path, func)                                                                            \

@@ -891,6 +891,50 @@ store_future_schema(Fixture *fx, gconstpointer data)
 	g_test_message("%s", error->message);
 }
 
+static gint
+strcmp_cb(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* the addresses of every stored version of a kind, without the events */
+static void
+store_dup_coordinates(Fixture *fx, gconstpointer data)
+{
+	const gchar *tags_a[] = {"d", "alpha", NULL, NULL};
+	const gchar *tags_b[] = {"d", "beta", NULL, NULL};
+	const gchar *tags_empty[] = {NULL};
+	g_autoptr(GsEvent) a1 = gs_test_event_new(1, 100, 30617, tags_a, "");
+	g_autoptr(GsEvent) a2 = gs_test_event_new(1, 200, 30617, tags_a, "newer");
+	g_autoptr(GsEvent) b = gs_test_event_new(2, 100, 30617, tags_b, "");
+	g_autoptr(GsEvent) nod = gs_test_event_new(3, 100, 30617, tags_empty, "");
+	g_autoptr(GsEvent) state = gs_test_event_new(1, 100, 30618, tags_a, "");
+	g_autoptr(GPtrArray) coords = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *want_a = g_strdup_printf("30617:%s:alpha", gs_event_get_pubkey(a1));
+	g_autofree gchar *want_b = g_strdup_printf("30617:%s:beta", gs_event_get_pubkey(b));
+	g_autofree gchar *want_nod = g_strdup_printf("30617:%s:", gs_event_get_pubkey(nod));
+
+	coords = gs_store_dup_coordinates(fx->store, 30617, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(coords->len, ==, 0);
+	g_clear_pointer(&coords, g_ptr_array_unref);
+	insert_expect(fx->store, a1, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, a2, GS_STORE_RESULT_REPLACED);
+	insert_expect(fx->store, b, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, nod, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, state, GS_STORE_RESULT_STORED);
+	coords = gs_store_dup_coordinates(fx->store, 30617, &error);
+	g_assert_no_error(error);
+	g_ptr_array_sort(coords, strcmp_cb);
+	g_assert_cmpuint(coords->len, ==, 3);
+	g_assert_true(g_ptr_array_find_with_equal_func(coords, want_a, g_str_equal, NULL));
+	g_assert_true(g_ptr_array_find_with_equal_func(coords, want_b, g_str_equal, NULL));
+	g_assert_true(g_ptr_array_find_with_equal_func(coords, want_nod, g_str_equal, NULL));
+	g_assert_null(gs_store_dup_coordinates(fx->store, 1, &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
+}
+
 /* a version 2 file (before the home-relay outbox) keeps its events and gains the table */
 static void
 store_migrate_from_2(Fixture *fx, gconstpointer data)
@@ -1183,6 +1227,7 @@ main(int argc, char **argv)
 		{"signal-after-commit", store_signal_after_commit},
 		{"insert-hook", store_insert_hook},
 		{"lookup-seq", store_lookup_seq},
+		{"dup-coordinates", store_dup_coordinates},
 		{"future-schema", store_future_schema},
 		{"migrate-from-2", store_migrate_from_2},
 		{"corrupt-file", store_corrupt_file},

@@ -34,6 +34,7 @@ struct _GsTestHome {
 	GsTestHomeJudge judge;
 	gpointer judge_data;
 	gboolean no_nip77;
+	gboolean req_silent;
 	guint req_cap;
 	gboolean require_auth;
 	gboolean accept_auth;
@@ -141,6 +142,8 @@ gs_test_home_on_req(GsTestHomePeer *peer, GsMessage *msg)
 	g_autofree gchar *eose = gs_message_build_eose(msg->sub_id);
 
 	self->n_req++;
+	if (self->req_silent)
+		return;
 	for (guint i = 0; i < msg->filters->len; i++) {
 		GsFilter *filter =
 			gs_filter_new_from_node(g_ptr_array_index(msg->filters, i), NULL);
@@ -397,6 +400,13 @@ void
 gs_test_home_set_no_nip77(GsTestHome *self, gboolean no_nip77)
 {
 	self->no_nip77 = no_nip77;
+}
+
+/* REQs are never answered, not even with EOSE */
+void
+gs_test_home_set_req_silent(GsTestHome *self, gboolean silent)
+{
+	self->req_silent = silent;
 }
 
 /* REQ answers at most @cap events per filter (0: no cap), like relays that clamp limits */

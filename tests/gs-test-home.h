@@ -56,6 +56,8 @@ gs_test_home_set_no_nip77(GsTestHome *self, gboolean no_nip77);
 void
 gs_test_home_set_req_cap(GsTestHome *self, guint cap);
 void
+gs_test_home_set_req_silent(GsTestHome *self, gboolean silent);
+void
 gs_test_home_set_require_auth(GsTestHome *self, gboolean require_auth, gboolean accept_auth);
 
 guint

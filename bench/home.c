@@ -1,0 +1,469 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * home: delivery into a home relay on loopback (docs/benchmarks.md).
+ *
+ * The events of a JSONL file (gen-events) go through the full GsIngest pipeline into a fresh
+ * store with a GsHomeRelay attached, so the outbox is written as the daemon writes it; that
+ * ingest is timed (the "full ingest" rate, outbox included). Then the outbox is delivered
+ * into our own relay endpoint (GsRelayServer over its own store, accepting every repository)
+ * running in a child process, as a GRASP server's relay runs beside the daemon, and timed
+ * until it is empty. Reported: both rates and their ratio, the CPU time per event of this
+ * process while delivering, and this process's RSS while the outbox drains.
+ *
+ * With --sink the child is not a relay but a sink that answers `OK true` at once without
+ * checking or keeping anything: the rate of the delivery side alone.
+ */
+
+#define G_LOG_DOMAIN "BenchHome"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "gs-home-relay.h"
+#include "gs-http-server.h"
+#include "gs-ingest.h"
+#include "gs-message.h"
+#include "gs-relay-server.h"
+#include "gs-relay-url.h"
+
+#define BENCH_SOURCES 4
+#define BENCH_SUBMIT_LIMIT 4096
+
+static gint64
+bench_cpu_usec(void)
+{
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	return (gint64)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
+	       usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
+/* VmRSS of this process, KiB */
+static guint64
+bench_rss_kib(void)
+{
+	g_autofree gchar *status = NULL;
+	const gchar *at;
+
+	if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+		return 0;
+	at = strstr(status, "VmRSS:");
+	return at != NULL ? g_ascii_strtoull(at + 6, NULL, 10) : 0;
+}
+
+static gchar *
+bench_read_line(FILE *fp)
+{
+	gchar *line = NULL;
+	gsize cap = 0;
+	gssize len = getline(&line, &cap, fp);
+
+	if (len <= 0) {
+		free(line);
+		return NULL;
+	}
+	if (line[len - 1] == '\n')
+		line[len - 1] = '\0';
+	return line;
+}
+
+static void
+bench_store_remove(const gchar *dir, const gchar *name)
+{
+	g_autofree gchar *db = g_build_filename(dir, name, NULL);
+	g_autofree gchar *wal = g_strconcat(db, "-wal", NULL);
+	g_autofree gchar *shm = g_strconcat(db, "-shm", NULL);
+
+	g_unlink(db);
+	g_unlink(wal);
+	g_unlink(shm);
+	g_rmdir(dir);
+}
+
+/* the home relay (child process) -------------------------------------------------------------- */
+
+static gboolean
+bench_stdin_closed_cb(GIOChannel *channel, GIOCondition condition, gpointer user_data)
+{
+	gchar buf[64];
+	gsize n = 0;
+
+	if (g_io_channel_read_chars(channel, buf, sizeof(buf), &n, NULL) == G_IO_STATUS_NORMAL &&
+	    n > 0)
+		return G_SOURCE_CONTINUE;
+	g_main_loop_quit(user_data);
+	return G_SOURCE_REMOVE;
+}
+
+/* our relay endpoint over a fresh store, accepting every repository; prints its URL, serves
+ * until stdin closes, then prints how many events it stored */
+static gint
+bench_serve_home(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_dir_make_tmp("gs-bench-home-relay-XXXXXX", &error);
+	g_autofree gchar *db = NULL;
+	g_autoptr(GsStore) store = NULL;
+	g_autoptr(GsPolicy) policy = NULL;
+	g_autoptr(GsRejectedIndex) index = NULL;
+	g_autoptr(GsIngest) ingest = NULL;
+	g_autoptr(GsRelayServer) server = NULL;
+	g_autoptr(GsHttpServer) http = NULL;
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autoptr(GIOChannel) in = g_io_channel_unix_new(0);
+	GsIngestCounters counters;
+	GsRelayLimits limits;
+
+	g_assert_no_error(error);
+	db = g_build_filename(dir, "home.db", NULL);
+	store = gs_store_new(db, &error);
+	g_assert_no_error(error);
+	policy = gs_policy_new(store);
+	gs_policy_set_archive_mode(policy, GS_ARCHIVE_MODE_ALL);
+	index = gs_rejected_index_new(120, 3600);
+	ingest = gs_ingest_new(store, policy, index);
+	gs_relay_limits_init(&limits);
+	limits.events_per_minute = 0;
+	server = gs_relay_server_new(store, ingest, &limits);
+	http = gs_http_server_new();
+	gs_relay_server_attach(server, http);
+	if (!gs_http_server_listen(http, "127.0.0.1:0", &error)) {
+		g_printerr("home: %s\n", error->message);
+		return 1;
+	}
+	g_print("ws://127.0.0.1:%u\n", gs_http_server_get_port(http));
+	fflush(stdout);
+	g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, bench_stdin_closed_cb, loop);
+	g_main_loop_run(loop);
+	gs_ingest_flush(ingest);
+	gs_ingest_get_counters(ingest, NULL, &counters);
+	g_print("%" G_GUINT64_FORMAT "\n", counters.outcomes[GS_INGEST_OUTCOME_STORED]);
+	gs_relay_server_close_all(server, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "done");
+	gs_http_server_disconnect(http);
+	g_clear_object(&server);
+	g_clear_object(&ingest);
+	g_clear_object(&store);
+	bench_store_remove(dir, "home.db");
+	return 0;
+}
+
+/* a sink (child process): `OK true` for every EVENT at once, nothing checked or kept, and
+ * NOTICE for anything else; shows how fast the delivery side alone goes */
+static void
+bench_sink_message_cb(SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer user_data)
+{
+	guint64 *n = user_data;
+	gsize len = 0;
+	const gchar *data = g_bytes_get_data(message, &len);
+	gsize off = 0, evlen = 0;
+	gchar id[65];
+	g_autofree gchar *ok = NULL;
+
+	if (!gs_message_peek_event(data, len, GS_MESSAGE_FROM_CLIENT, NULL, &off, &evlen) ||
+	    !gs_message_peek_event_id(data + off, evlen, id)) {
+		soup_websocket_connection_send_text(ws, "[\"NOTICE\",\"ERROR: unknown envelope\"]");
+		return;
+	}
+	id[64] = '\0';
+	ok = gs_message_build_ok(id, TRUE, "");
+	soup_websocket_connection_send_text(ws, ok);
+	(*n)++;
+}
+
+static void
+bench_sink_ws_cb(SoupServer *server,
+		 SoupServerMessage *msg,
+		 const char *path,
+		 SoupWebsocketConnection *ws,
+		 gpointer user_data)
+{
+	soup_websocket_connection_set_max_incoming_payload_size(ws, 8 * 1024 * 1024);
+	g_signal_connect(ws, "message", G_CALLBACK(bench_sink_message_cb), user_data);
+	g_object_set_data_full(G_OBJECT(server),
+			       g_strdup_printf("ws-%p", (gpointer)ws),
+			       g_object_ref(ws),
+			       g_object_unref);
+}
+
+static gint
+bench_serve_sink(void)
+{
+	g_autoptr(SoupServer) server = soup_server_new(NULL, NULL);
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autoptr(GIOChannel) in = g_io_channel_unix_new(0);
+	g_autoptr(GError) error = NULL;
+	GSList *uris;
+	guint64 n = 0;
+
+	soup_server_add_websocket_handler(server, NULL, NULL, NULL, bench_sink_ws_cb, &n, NULL);
+	if (!soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
+		g_printerr("sink: %s\n", error->message);
+		return 1;
+	}
+	uris = soup_server_get_uris(server);
+	g_print("ws://127.0.0.1:%d\n", g_uri_get_port(uris->data));
+	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+	fflush(stdout);
+	g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, bench_stdin_closed_cb, loop);
+	g_main_loop_run(loop);
+	g_print("%" G_GUINT64_FORMAT "\n", n);
+	soup_server_disconnect(server);
+	return 0;
+}
+
+/* the daemon's side ---------------------------------------------------------------------------- */
+
+typedef struct {
+	gchar *dir;
+	GsStore *store;
+	GsPolicy *policy;
+	GsRejectedIndex *index;
+	GsIngest *ingest;
+	GsHomeRelay *home;
+} Bench;
+
+static void
+bench_clear(Bench *b)
+{
+	g_clear_object(&b->home);
+	g_clear_object(&b->ingest);
+	g_clear_object(&b->index);
+	g_clear_object(&b->policy);
+	g_clear_object(&b->store);
+	if (b->dir != NULL)
+		bench_store_remove(b->dir, "store.db");
+	g_free(b->dir);
+}
+
+static const gchar *
+bench_source_cb(GsEvent *event, gpointer user_data)
+{
+	Bench *b = user_data;
+	return gs_ingest_get_storing_source(b->ingest, event);
+}
+
+static gboolean
+bench_setup(Bench *b, const gchar *service, const gchar *home_url, guint window, GError **error)
+{
+	g_autofree gchar *db = NULL;
+	const gchar *urls[] = {service, NULL};
+	GsHomeRelayOptions opts;
+
+	b->dir = g_dir_make_tmp("gs-bench-home-XXXXXX", error);
+	if (b->dir == NULL)
+		return FALSE;
+	db = g_build_filename(b->dir, "store.db", NULL);
+	b->store = gs_store_new(db, error);
+	if (b->store == NULL)
+		return FALSE;
+	b->policy = gs_policy_new(b->store);
+	if (!gs_policy_set_service_urls(b->policy, urls, error))
+		return FALSE;
+	b->index = gs_rejected_index_new(120, 7 * 24 * 3600);
+	b->ingest = gs_ingest_new(b->store, b->policy, b->index);
+	gs_home_relay_options_init(&opts);
+	opts.max_in_flight = window;
+	b->home = gs_home_relay_new(b->store, home_url, &opts, error);
+	if (b->home == NULL)
+		return FALSE;
+	gs_home_relay_set_source_func(b->home, bench_source_cb, b);
+	return TRUE;
+}
+
+/* the full ingest of @path, the outbox written by the insert hook; returns events/s */
+static gdouble
+bench_ingest(Bench *b, const gchar *path, guint64 *n_out)
+{
+	FILE *fp = fopen(path, "r");
+	gint64 start = g_get_monotonic_time();
+	guint64 n = 0;
+	gchar *line;
+
+	if (fp == NULL) {
+		g_printerr("cannot open %s\n", path);
+		return -1;
+	}
+	while ((line = bench_read_line(fp)) != NULL) {
+		g_autofree gchar *source =
+			g_strdup_printf("wss://relay%u.example.net", (guint)(n++ % BENCH_SOURCES));
+		gs_ingest_submit(b->ingest, source, line, strlen(line), NULL, NULL);
+		free(line);
+		while (gs_ingest_get_pending(b->ingest) >= BENCH_SUBMIT_LIMIT)
+			g_main_context_iteration(NULL, TRUE);
+	}
+	gs_ingest_flush(b->ingest);
+	fclose(fp);
+	*n_out = n;
+	return (gdouble)n * G_USEC_PER_SEC / (gdouble)MAX(g_get_monotonic_time() - start, 1);
+}
+
+typedef struct {
+	guint64 rss_min;
+	guint64 rss_max;
+	guint64 rss_at[11]; /* KiB when 0 %, 10 %, ... 100 % of the outbox was delivered */
+	gdouble rate;
+	gdouble cpu_usec;
+} BenchDelivery;
+
+static gboolean
+bench_wake_cb(gpointer user_data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+/* delivers the outbox; RSS sampled every 250 ms while it drains */
+static BenchDelivery
+bench_deliver(Bench *b, gint64 queued)
+{
+	BenchDelivery d = {G_MAXUINT64, 0, {0}, 0, 0};
+	guint next_tenth = 0;
+	gint64 start = g_get_monotonic_time();
+	gint64 cpu_start = bench_cpu_usec();
+	gint64 next_sample = start;
+	guint wake = g_timeout_add(50, bench_wake_cb, NULL);
+	guint64 rss;
+	gint64 left;
+
+	gs_home_relay_start(b->home);
+	for (;;) {
+		g_main_context_iteration(NULL, TRUE);
+		if (g_get_monotonic_time() < next_sample)
+			continue;
+		next_sample += 250 * 1000;
+		rss = bench_rss_kib();
+		d.rss_min = MIN(d.rss_min, rss);
+		d.rss_max = MAX(d.rss_max, rss);
+		left = gs_home_relay_get_outbox_pending(b->home);
+		for (; next_tenth <= 10 && (queued - left) * 10 >= queued * next_tenth;
+		     next_tenth++)
+			d.rss_at[next_tenth] = rss;
+		if (left == 0)
+			break;
+	}
+	d.rate = (gdouble)queued * G_USEC_PER_SEC / (gdouble)(g_get_monotonic_time() - start);
+	d.cpu_usec = (gdouble)(bench_cpu_usec() - cpu_start) / (gdouble)MAX(queued, 1);
+	g_source_remove(wake);
+	return d;
+}
+
+static GSubprocess *
+bench_spawn_home(const gchar *self_path, gboolean sink, gchar **url, GDataInputStream **out)
+{
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc =
+		g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+				 &error,
+				 self_path,
+				 sink ? "--serve-sink" : "--serve-home",
+				 NULL);
+
+	g_assert_no_error(error);
+	*out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+	*url = g_data_input_stream_read_line(*out, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(*url);
+	return proc;
+}
+
+static void
+bench_report(guint64 n_lines,
+	     gdouble ingest_rate,
+	     gint64 queued,
+	     const BenchDelivery *d,
+	     GsHomeRelayStats *st)
+{
+	g_print("full ingest (outbox written)   %8.0f events/s  (%" G_GUINT64_FORMAT
+		" lines, %" G_GINT64_FORMAT " accepted)\n",
+		ingest_rate,
+		n_lines,
+		queued);
+	g_print("delivery into home             %8.0f events/s  %.1f us CPU/event here\n",
+		d->rate,
+		d->cpu_usec);
+	g_print("delivery / full ingest         %8.2f\n", d->rate / ingest_rate);
+	g_print("  delivered %" G_GUINT64_FORMAT ", duplicate %" G_GUINT64_FORMAT
+		", refused %" G_GUINT64_FORMAT ", retried %" G_GUINT64_FORMAT ", window %u\n",
+		st->delivered,
+		st->duplicate,
+		st->refused,
+		st->retried,
+		st->window);
+	g_print("  RSS while draining: %.1f to %.1f MiB; at 0, 10, ... 100 %% delivered:",
+		(gdouble)d->rss_min / 1024,
+		(gdouble)d->rss_max / 1024);
+	for (guint i = 0; i < G_N_ELEMENTS(d->rss_at); i++)
+		g_print(" %.0f", (gdouble)d->rss_at[i] / 1024);
+	g_print("\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) context = g_option_context_new("FILE.jsonl - home benchmark");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *service = g_strdup("wss://grasp.example.com");
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *stored_line = NULL;
+	g_autoptr(GSubprocess) child = NULL;
+	g_autoptr(GDataInputStream) child_out = NULL;
+	gboolean serve_home = FALSE;
+	gboolean serve_sink = FALSE;
+	gboolean sink = FALSE;
+	gint window = GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT;
+	Bench b = {0};
+	BenchDelivery d;
+	GsHomeRelayStats st;
+	guint64 n_lines = 0;
+	gdouble ingest_rate;
+	gint64 queued;
+	const GOptionEntry entries[] = {
+		{"service", 0, 0, G_OPTION_ARG_STRING, &service, "Our relay URL", "URL"},
+		{"window", 0, 0, G_OPTION_ARG_INT, &window, "Events in flight at most", "N"},
+		{"sink", 0, 0, G_OPTION_ARG_NONE, &sink, "Deliver into a sink, not a relay", NULL},
+		{"serve-home", 0, 0, G_OPTION_ARG_NONE, &serve_home, "Be the home relay", NULL},
+		{"serve-sink", 0, 0, G_OPTION_ARG_NONE, &serve_sink, "Be the sink", NULL},
+		{NULL}};
+
+	g_option_context_add_main_entries(context, entries, NULL);
+	if (!g_option_context_parse(context, &argc, &argv, &error) ||
+	    (!serve_home && !serve_sink && argc != 2) || window < 1) {
+		g_printerr("usage: home [--service URL] [--window N] [--sink] FILE.jsonl\n");
+		return 2;
+	}
+	if (!gs_crypto_init(&error)) {
+		g_printerr("%s\n", error->message);
+		return 1;
+	}
+	if (serve_home)
+		return bench_serve_home();
+	if (serve_sink)
+		return bench_serve_sink();
+	child = bench_spawn_home(argv[0], sink, &url, &child_out);
+	if (!bench_setup(&b, service, url, (guint)window, &error)) {
+		g_printerr("%s\n", error->message);
+		return 1;
+	}
+	ingest_rate = bench_ingest(&b, argv[1], &n_lines);
+	queued = gs_home_relay_get_outbox_pending(b.home);
+	d = bench_deliver(&b, queued);
+	gs_home_relay_get_stats(b.home, &st);
+	gs_home_relay_stop(b.home);
+	g_output_stream_close(g_subprocess_get_stdin_pipe(child), NULL, NULL);
+	stored_line = g_data_input_stream_read_line(child_out, NULL, NULL, NULL);
+	g_subprocess_wait(child, NULL, NULL);
+	bench_report(n_lines, ingest_rate, queued, &d, &st);
+	g_print("  %s %s events\n",
+		sink ? "the sink acknowledged" : "home stored",
+		stored_line != NULL ? stored_line : "?");
+	bench_clear(&b);
+	return 0;
+}
