@@ -377,14 +377,16 @@ gs_daemon_start_http(GsDaemon *self, GError **error)
 	return TRUE;
 }
 
-/* the acceptance policy from [sync]: service URLs, archive modes, blacklists */
+/* the acceptance policy from [sync]: service URLs, archive modes, blacklists; created at the
+ * start, updated on reload */
 static gboolean
 gs_daemon_setup_policy(GsDaemon *self, GError **error)
 {
 	GsConfig *c = self->config;
 	gboolean archive_all = g_strcmp0(gs_config_get_string(c, "sync", "archive"), "all") == 0;
 
-	self->policy = gs_policy_new(self->store);
+	if (self->policy == NULL)
+		self->policy = gs_policy_new(self->store);
 	gs_policy_set_archive_mode(self->policy,
 				   archive_all ? GS_ARCHIVE_MODE_ALL : GS_ARCHIVE_MODE_NONE);
 	return gs_policy_set_service_urls(
@@ -505,6 +507,25 @@ gs_daemon_start_home(GsDaemon *self, GError **error)
 	return TRUE;
 }
 
+/* the engine's options from the configuration, with the identity and the home relay */
+static void
+gs_daemon_sync_options(GsDaemon *self, GsSyncManagerOptions *opts)
+{
+	gs_sync_manager_options_init(opts);
+	gs_sync_manager_options_load_config(opts, self->config);
+	opts->seckey = self->seckey;
+	/* home is a source too, followed like a bootstrap relay: what users push straight to
+	 * the GRASP server is discovered at once */
+	if (self->home_url != NULL &&
+	    !g_strv_contains((const gchar *const *)opts->bootstrap_relays, self->home_url)) {
+		g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+		g_strv_builder_addv(builder, (const gchar **)opts->bootstrap_relays);
+		g_strv_builder_add(builder, self->home_url);
+		g_strfreev(opts->bootstrap_relays);
+		opts->bootstrap_relays = g_strv_builder_end(builder);
+	}
+}
+
 /* the sync engine, last: it feeds the ingest from the relays it follows */
 static gboolean
 gs_daemon_start_sync(GsDaemon *self, GError **error)
@@ -513,19 +534,7 @@ gs_daemon_start_sync(GsDaemon *self, GError **error)
 	g_auto(GStrv) relays = NULL;
 	g_autoptr(GsSyncStatus) status = NULL;
 
-	gs_sync_manager_options_init(&opts);
-	gs_sync_manager_options_load_config(&opts, self->config);
-	opts.seckey = self->seckey;
-	/* home is a source too, followed like a bootstrap relay: what users push straight to
-	 * the GRASP server is discovered at once */
-	if (self->home_url != NULL &&
-	    !g_strv_contains((const gchar *const *)opts.bootstrap_relays, self->home_url)) {
-		g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-		g_strv_builder_addv(builder, (const gchar **)opts.bootstrap_relays);
-		g_strv_builder_add(builder, self->home_url);
-		g_strfreev(opts.bootstrap_relays);
-		opts.bootstrap_relays = g_strv_builder_end(builder);
-	}
+	gs_daemon_sync_options(self, &opts);
 	self->sync = gs_sync_manager_new(self->store, self->ingest, self->rejected, &opts);
 	gs_sync_manager_options_clear(&opts);
 	if (!gs_sync_manager_start(self->sync, error))
@@ -621,6 +630,14 @@ gs_daemon_reload(GsDaemon *self, GError **error)
 	g_return_val_if_fail(GS_IS_DAEMON(self), FALSE);
 	if (!gs_config_reload(self->config, &n_changed, error))
 		return FALSE;
+	if (self->policy != NULL && !gs_daemon_setup_policy(self, error))
+		return FALSE;
+	if (self->sync != NULL) {
+		GsSyncManagerOptions opts;
+		gs_daemon_sync_options(self, &opts);
+		gs_sync_manager_reconfigure(self->sync, &opts);
+		gs_sync_manager_options_clear(&opts);
+	}
 	g_message("configuration reloaded: %u %s",
 		  n_changed,
 		  n_changed == 1 ? "value changed" : "values changed");

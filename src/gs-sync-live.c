@@ -16,8 +16,9 @@
  * Live subscriptions (specs/sync.md 2): the layer filters with `limit:0`, kept open for the
  * life of the connection and not tracked as batches. A relay gets few REQs: one for L1, one
  * for L2 (state and repository filters of the confirmed and pending repositories) and one for
- * L3 (their root events), each split only past 200 filters (strfry's limit per REQ), or past
- * the limit a relay states when it refuses a REQ with "too many filters (at most N)". They are
+ * L3 (their root events), each split only past 200 filters (strfry's limit per REQ) or the
+ * limit a relay states when it refuses a REQ with "too many filters (at most N)", and past
+ * GS_SYNC_MAX_REQ_BYTES (strfry closes the connection on messages over 128 KiB). They are
  * rebuilt when the item sets change: the new REQ opens before the old one closes, so nothing
  * published meanwhile is missed.
  *
@@ -242,6 +243,24 @@ gs_sync_live_layer_is_open(GsSyncRelay *relay, guint layer)
 	return subs->len > 0;
 }
 
+/* moves filters from @filters[@off] on into @chunk while the REQ stays within the relay's
+ * filter count and GS_SYNC_MAX_REQ_BYTES (one filter at least); returns: the next offset */
+static guint
+gs_sync_live_fill(GsSyncRelay *relay, GPtrArray *chunk, GPtrArray *filters, guint off)
+{
+	gsize bytes = 64; /* ["REQ","<id>", ... ] */
+
+	for (; off < filters->len && chunk->len < relay->max_filters; off++) {
+		GsFilter *filter = g_ptr_array_index(filters, off);
+		g_autofree gchar *json = gs_filter_to_json(filter);
+		if (chunk->len > 0 && bytes + strlen(json) + 1 > GS_SYNC_MAX_REQ_BYTES)
+			break;
+		bytes += strlen(json) + 1;
+		g_ptr_array_add(chunk, gs_filter_ref(filter));
+	}
+	return off;
+}
+
 /* replaces the subscriptions of one layer when its filters changed; returns: %FALSE when a
  * subscription could not be opened (tried again at the next rebuild) */
 static gboolean
@@ -258,11 +277,10 @@ gs_sync_live_set_layer(GsSyncRelay *relay, guint layer, GPtrArray *filters)
 		return TRUE;
 	if (filters->len == 0 && relay->live[layer]->len == 0)
 		return TRUE;
-	for (guint off = 0; off < filters->len; off += relay->max_filters) {
+	for (guint off = 0; off < filters->len;) {
 		GsSyncLiveSub *sub = g_new0(GsSyncLiveSub, 1);
 		sub->filters = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
-		for (guint i = off; i < MIN(off + relay->max_filters, filters->len); i++)
-			g_ptr_array_add(sub->filters, gs_filter_ref(g_ptr_array_index(filters, i)));
+		off = gs_sync_live_fill(relay, sub->filters, filters, off);
 		g_ptr_array_add(subs, sub);
 		ok &= gs_sync_live_open(relay, sub);
 	}
@@ -273,6 +291,18 @@ gs_sync_live_set_layer(GsSyncRelay *relay, guint layer, GPtrArray *filters)
 	return ok;
 }
 
+/* adds the items of @from not seen yet to @to */
+static void
+gs_sync_live_add_new(GHashTable *seen, GPtrArray *from, GPtrArray *to)
+{
+	for (guint i = 0; i < from->len; i++) {
+		const gchar *item = g_ptr_array_index(from, i);
+		if (g_hash_table_add(seen, (gpointer)item))
+			g_ptr_array_add(to, g_strdup(item));
+	}
+}
+
+/* the confirmed and pending items of @relay, each once */
 static void
 gs_sync_live_collect(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, GPtrArray *roots)
 {
@@ -280,26 +310,13 @@ gs_sync_live_collect(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, 
 	g_autoptr(GPtrArray) pending = gs_sync_index_dup_pending_batches(self->index, relay->url);
 	g_autoptr(GPtrArray) c_repos = gs_sync_index_dup_confirmed_repos(self->index, relay->url);
 	g_autoptr(GPtrArray) c_roots = gs_sync_index_dup_confirmed_roots(self->index, relay->url);
-	GPtrArray *sources[2][2] = {{c_repos, c_roots}, {NULL, NULL}};
 
-	for (guint k = 0; k < 2; k++) {
-		for (guint i = 0; sources[0][k] != NULL && i < sources[0][k]->len; i++) {
-			const gchar *item = g_ptr_array_index(sources[0][k], i);
-			if (g_hash_table_add(seen, (gpointer)item))
-				g_ptr_array_add(k == 0 ? repos : roots, g_strdup(item));
-		}
-	}
+	gs_sync_live_add_new(seen, c_repos, repos);
+	gs_sync_live_add_new(seen, c_roots, roots);
 	for (guint b = 0; b < pending->len; b++) {
 		GsSyncBatch *batch = g_ptr_array_index(pending, b);
-		sources[1][0] = gs_sync_batch_get_repos(batch);
-		sources[1][1] = gs_sync_batch_get_roots(batch);
-		for (guint k = 0; k < 2; k++) {
-			for (guint i = 0; i < sources[1][k]->len; i++) {
-				const gchar *item = g_ptr_array_index(sources[1][k], i);
-				if (g_hash_table_add(seen, (gpointer)item))
-					g_ptr_array_add(k == 0 ? repos : roots, g_strdup(item));
-			}
-		}
+		gs_sync_live_add_new(seen, gs_sync_batch_get_repos(batch), repos);
+		gs_sync_live_add_new(seen, gs_sync_batch_get_roots(batch), roots);
 	}
 }
 

@@ -136,6 +136,11 @@ gs_sync_manager_add_relay(GsSyncManager *self, const gchar *url, gboolean bootst
 	}
 	relay = gs_sync_manager_ensure_relay(self, normal, bootstrap);
 	relay->pinned = TRUE;
+	if (bootstrap && !relay->added_bootstrap) {
+		/* asked for every target repository from now on */
+		relay->added_bootstrap = TRUE;
+		gs_sync_manager_apply_bootstrap(self);
+	}
 	relay->paused = FALSE;
 	gs_sync_state_save_relay(self, relay);
 	gs_sync_manager_maybe_connect(self, relay);
@@ -289,4 +294,90 @@ gs_sync_manager_disconnect_relay(GsSyncManager *self, const gchar *url, GError *
 	}
 	gs_sync_manager_relay_changed(self, relay);
 	return TRUE;
+}
+
+/* the health tracker follows the options */
+static void
+gs_sync_manager_apply_health(GsSyncManager *self)
+{
+	gs_health_tracker_set_backoff(
+		self->health, self->opts.base_backoff_secs, self->opts.max_backoff_secs);
+	gs_health_tracker_set_dead_after(self->health, self->opts.dead_after_secs);
+	gs_health_tracker_set_rate_limit_cooldown(self->health, self->opts.rate_limit_cooldown_ms);
+	gs_health_tracker_set_naughty_expiry(self->health, self->opts.naughty_expiry_secs);
+}
+
+/* bootstrap relays: those the configuration names and those added as bootstrap */
+void
+gs_sync_manager_apply_bootstrap(GsSyncManager *self)
+{
+	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
+	g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->relays);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		GsSyncRelay *relay = value;
+		if (relay->added_bootstrap)
+			g_ptr_array_add(urls, g_strdup(relay->url));
+	}
+	for (guint i = 0; self->opts.bootstrap_relays != NULL && self->opts.bootstrap_relays[i];
+	     i++) {
+		g_autofree gchar *url =
+			gs_relay_url_normalise(self->opts.bootstrap_relays[i], FALSE, NULL);
+		if (url != NULL && !gs_sync_targets_is_service_url(targets, url))
+			g_ptr_array_add(urls, g_steal_pointer(&url));
+	}
+	g_ptr_array_add(urls, NULL);
+	gs_sync_targets_set_bootstrap_relays(targets, (const gchar *const *)urls->pdata);
+	g_hash_table_iter_init(&iter, self->relays);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		GsSyncRelay *relay = value;
+		relay->bootstrap = gs_sync_targets_is_bootstrap(targets, relay->url);
+	}
+	for (guint i = 0; i + 1 < urls->len; i++)
+		gs_sync_manager_ensure_relay(self, g_ptr_array_index(urls, i), TRUE);
+}
+
+/**
+ * gs_sync_manager_reconfigure:
+ * @options: the new options; the clock, the seed and the AUTH key are kept
+ *
+ * Applies a reloaded configuration (SIGHUP) to a running engine: service URLs and bootstrap
+ * relays (new ones are followed at once; relays that are no longer bootstrap and that nothing
+ * else names are dropped at the next tick), timers, backoff and the other limits. Open
+ * connections keep their own timeouts until they reconnect.
+ */
+void
+gs_sync_manager_reconfigure(GsSyncManager *self, const GsSyncManagerOptions *options)
+{
+	GsSyncManagerOptions old;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_return_if_fail(GS_IS_SYNC_MANAGER(self));
+	g_return_if_fail(options != NULL);
+	old = self->opts;
+	self->opts = *options;
+	self->opts.service_urls = g_strdupv(options->service_urls);
+	self->opts.bootstrap_relays = g_strdupv(options->bootstrap_relays);
+	self->opts.max_subscriptions = MAX(self->opts.max_subscriptions, 1);
+	self->opts.clock = old.clock;
+	self->opts.clock_data = old.clock_data;
+	self->opts.seed = old.seed;
+	self->opts.seckey = old.seckey;
+	gs_sync_manager_options_clear(&old);
+	gs_sync_targets_set_service_urls(gs_sync_index_get_targets(self->index),
+					 (const gchar *const *)self->opts.service_urls);
+	gs_sync_manager_apply_health(self);
+	gs_sync_manager_apply_bootstrap(self);
+	if (!self->running)
+		return;
+	gs_sync_manager_arm_timers(self);
+	gs_sync_discovery_sync_relays(self);
+	g_hash_table_iter_init(&iter, self->relays);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		gs_sync_manager_maybe_connect(self, value);
+	g_info("sync reconfigured: %u relays", g_hash_table_size(self->relays));
 }

@@ -21,6 +21,8 @@ typedef struct _GsSyncRun GsSyncRun;
 
 /* filters in one live REQ at most: strfry's limit; a relay that says less is believed */
 #define GS_SYNC_LIVE_MAX_FILTERS 200
+/* the largest REQ we send: strfry drops connections sending messages over 128 KiB */
+#define GS_SYNC_MAX_REQ_BYTES (96 * 1024)
 
 /* the NIP-77 knowledge about a relay */
 typedef enum {
@@ -60,6 +62,7 @@ typedef struct {
 	gchar *url;
 	GsRelayConnection *conn;
 	gboolean bootstrap;	  /* configured or added as bootstrap: never dropped */
+	gboolean added_bootstrap; /* added as bootstrap through AddRelay (persisted) */
 	gboolean pinned;	  /* added through AddRelay: dropped only by RemoveRelay */
 	gboolean paused;	  /* Disconnect(): no attempt until Reconnect() */
 	gboolean closing;	  /* we are closing the connection: not a failure */
@@ -139,6 +142,10 @@ gs_sync_manager_begin_entry(GsSyncManager *self,
 void
 gs_sync_manager_remove(GsSyncManager *self, GsSyncRelay *relay);
 void
+gs_sync_manager_arm_timers(GsSyncManager *self);
+void
+gs_sync_manager_apply_bootstrap(GsSyncManager *self);
+void
 gs_sync_manager_start_work(GsSyncManager *self, GsSyncRelay *relay);
 void
 gs_sync_manager_completion_check(GsSyncManager *self, GsSyncRelay *relay);
@@ -190,6 +197,8 @@ void
 gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch);
 void
 gs_sync_runner_release_slot(GsSyncRelay *relay);
+void
+gs_sync_runner_learn_cap(GsSyncRelay *relay, const gchar *message, guint in_use);
 void
 gs_sync_runner_flush_waiters(GsSyncRelay *relay);
 void

@@ -599,6 +599,17 @@ gs_sync_manager_tick_cb(gpointer user_data)
 
 /* lifecycle ----------------------------------------------------------------------------------- */
 
+/* the discovery drain (every batch-window) and the health tick, (re)started */
+void
+gs_sync_manager_arm_timers(GsSyncManager *self)
+{
+	g_clear_handle_id(&self->drain_id, g_source_remove);
+	g_clear_handle_id(&self->tick_id, g_source_remove);
+	self->drain_id =
+		g_timeout_add(self->opts.batch_window_ms, gs_sync_discovery_drain_cb, self);
+	self->tick_id = g_timeout_add(self->opts.health_tick_ms, gs_sync_manager_tick_cb, self);
+}
+
 static void
 gs_sync_manager_connect_all(GsSyncManager *self)
 {
@@ -640,12 +651,11 @@ gs_sync_manager_start(GsSyncManager *self, GError **error)
 	}
 	if (!gs_sync_state_load_relays(self, error))
 		return FALSE;
+	gs_sync_manager_apply_bootstrap(self);
 	gs_sync_discovery_sync_relays(self);
 	self->stored_id = g_signal_connect(
 		self->store, "event-stored", G_CALLBACK(gs_sync_discovery_event_stored_cb), self);
-	self->drain_id =
-		g_timeout_add(self->opts.batch_window_ms, gs_sync_discovery_drain_cb, self);
-	self->tick_id = g_timeout_add(self->opts.health_tick_ms, gs_sync_manager_tick_cb, self);
+	gs_sync_manager_arm_timers(self);
 	self->rejected_saved_at = gs_sync_manager_now(self);
 	self->running = TRUE;
 	gs_sync_manager_connect_all(self);

@@ -142,6 +142,8 @@ void
 gs_sync_manager_stop(GsSyncManager *self);
 gboolean
 gs_sync_manager_is_running(GsSyncManager *self);
+void
+gs_sync_manager_reconfigure(GsSyncManager *self, const GsSyncManagerOptions *options);
 
 /* the parts */
 GsSyncIndex *

@@ -71,6 +71,8 @@ void
 gs_sync_run_begin_neg(GsSyncRun *run);
 void
 gs_sync_run_neg_done(GsSyncRun *run);
+gboolean
+gs_sync_text_is_sub_limit(const gchar *message);
 void
 gs_sync_run_fallback(GsSyncRun *run, const gchar *reason);
 

@@ -20,6 +20,37 @@
  */
 
 #define GS_SYNC_RUN_MAX_NEG_ITEMS 5000000
+#define GS_SYNC_RUN_NEG_BUDGET_RETRIES 8
+
+/* one NEG session of a run, for its filter */
+typedef struct {
+	GsSyncRun *run; /* a reference */
+	GsFilter *filter;
+	guint budget_retries;
+} GsSyncNegCall;
+
+static void
+gs_sync_neg_call_free(GsSyncNegCall *call)
+{
+	gs_sync_run_unref(call->run);
+	gs_filter_unref(call->filter);
+	g_free(call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GsSyncNegCall, gs_sync_neg_call_free)
+
+static void
+gs_sync_run_neg_start(GsSyncRun *run, gpointer data);
+
+/* queues @call (taken) for a slot */
+static void
+gs_sync_run_neg_queue(GsSyncRun *run, GsSyncNegCall *call)
+{
+	run->n_neg++;
+	run->n_neg_waiting++;
+	gs_sync_run_with_slot(
+		run, gs_sync_run_neg_start, call, (GDestroyNotify)gs_sync_neg_call_free);
+}
 
 void
 gs_sync_run_fallback(GsSyncRun *run, const gchar *reason)
@@ -86,10 +117,28 @@ gs_sync_run_neg_done(GsSyncRun *run)
 	gs_sync_run_begin_fetch(run, ids);
 }
 
+/* a relay that refuses a NEG-OPEN for its subscription budget speaks NIP-77 all the same:
+ * stay under what it allowed and open the session again later */
+static gboolean
+gs_sync_run_neg_over_budget(GsSyncRun *run, GsSyncNegCall *call, const GError *error)
+{
+	GsSyncRelay *relay = run->relay;
+
+	if (error == NULL ||
+	    !(gs_sync_text_is_sub_limit(error->message) ||
+	      g_error_matches(error, GS_ERROR, GS_ERROR_BUSY)) ||
+	    call->budget_retries++ >= GS_SYNC_RUN_NEG_BUDGET_RETRIES)
+		return FALSE;
+	gs_sync_runner_learn_cap(relay, error->message, relay->n_slots);
+	gs_sync_run_neg_queue(run, call);
+	return TRUE;
+}
+
 static void
 gs_sync_run_neg_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	g_autoptr(GsSyncRun) run = user_data;
+	g_autoptr(GsSyncNegCall) call = user_data;
+	g_autoptr(GsSyncRun) run = gs_sync_run_ref(call->run);
 	g_autoptr(GsNegSessionResult) result = NULL;
 	g_autoptr(GError) error = NULL;
 	GsSyncRelay *relay = run->relay;
@@ -105,6 +154,11 @@ gs_sync_run_neg_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)) {
 		if (run->phase != GS_SYNC_PHASE_NEG)
 			gs_sync_run_check(run);
+		gs_sync_runner_flush_waiters(relay);
+		return;
+	}
+	if (gs_sync_run_neg_over_budget(run, call, error)) {
+		g_steal_pointer(&call);
 		gs_sync_runner_flush_waiters(relay);
 		return;
 	}
@@ -163,10 +217,11 @@ gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, GError **error)
 static void
 gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
 {
-	g_autoptr(GsFilter) filter = data;
+	g_autoptr(GsSyncNegCall) call = data;
 	g_autoptr(GsNegentropyStorage) local = NULL;
 	g_autoptr(GError) error = NULL;
 	GsSyncManager *self = run->manager;
+	GsFilter *filter;
 
 	run->n_neg_waiting--;
 	if (run->ended || run->phase != GS_SYNC_PHASE_NEG) {
@@ -174,7 +229,7 @@ gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
 		gs_sync_runner_release_slot(run->relay);
 		return;
 	}
-	local = gs_sync_run_local_set(run, filter, &error);
+	local = gs_sync_run_local_set(run, call->filter, &error);
 	if (local == NULL) {
 		run->n_neg--;
 		gs_sync_runner_release_slot(run->relay);
@@ -182,6 +237,7 @@ gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
 		gs_sync_run_fallback(run, "local-set");
 		return;
 	}
+	filter = call->filter;
 	gs_neg_session_run_async(run->relay->conn,
 				 filter,
 				 local,
@@ -189,7 +245,7 @@ gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
 				 self->opts.neg_timeout_ms,
 				 run->cancellable,
 				 gs_sync_run_neg_cb,
-				 gs_sync_run_ref(run));
+				 g_steal_pointer(&call));
 }
 
 void
@@ -197,11 +253,9 @@ gs_sync_run_begin_neg(GsSyncRun *run)
 {
 	run->phase = GS_SYNC_PHASE_NEG;
 	for (guint i = 0; i < run->base->len; i++) {
-		run->n_neg++;
-		run->n_neg_waiting++;
-		gs_sync_run_with_slot(run,
-				      gs_sync_run_neg_start,
-				      gs_filter_ref(g_ptr_array_index(run->base, i)),
-				      (GDestroyNotify)gs_filter_unref);
+		GsSyncNegCall *call = g_new0(GsSyncNegCall, 1);
+		call->run = gs_sync_run_ref(run);
+		call->filter = gs_filter_ref(g_ptr_array_index(run->base, i));
+		gs_sync_run_neg_queue(run, call);
 	}
 }

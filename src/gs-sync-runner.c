@@ -75,7 +75,10 @@ static guint
 gs_sync_runner_cap(GsSyncRelay *relay)
 {
 	guint budget = relay->manager->opts.max_subscriptions;
-	guint cap = budget > GS_SYNC_RUN_LIVE_RESERVE + 1 ? budget - GS_SYNC_RUN_LIVE_RESERVE : 1;
+	/* the live REQs open now (more than one per layer when a layer is large), one spare */
+	guint live = MAX(relay->live[0]->len + relay->live[1]->len + relay->live[2]->len + 1,
+			 GS_SYNC_RUN_LIVE_RESERVE);
+	guint cap = budget > live + 1 ? budget - live : 1;
 
 	if (relay->learned_cap > 0)
 		cap = MIN(cap, relay->learned_cap);
@@ -272,16 +275,48 @@ gs_sync_run_stream_eose(GsSyncRun *run, GsSyncStream *stream)
 	gs_sync_run_check(run);
 }
 
-/* a relay that says how many subscriptions it takes: stay under what it allowed */
-static gboolean
-gs_sync_closed_is_sub_limit(const gchar *message)
+/**
+ * gs_sync_runner_learn_cap:
+ * @message: (nullable): the relay's refusal; "at most N" in it is believed
+ * @in_use: historic subscriptions open when it refused
+ *
+ * Lowers the number of historic subscriptions and sessions kept open on @relay: to what it
+ * said (less the live REQs), else to what it had accepted. Never raises it.
+ */
+void
+gs_sync_runner_learn_cap(GsSyncRelay *relay, const gchar *message, guint in_use)
+{
+	const gchar *most = message != NULL ? strstr(message, "at most ") : NULL;
+	guint live = relay->live[0]->len + relay->live[1]->len + relay->live[2]->len;
+	guint64 said = most != NULL ? g_ascii_strtoull(most + strlen("at most "), NULL, 10) : 0;
+	guint cap = said > 0 ? (said > live + 1 ? (guint)MIN(said - live, G_MAXUINT) : 1)
+			     : MAX(in_use, 1);
+
+	if (relay->learned_cap != 0 && relay->learned_cap <= cap)
+		return;
+	relay->learned_cap = cap;
+	g_info("%s: keeping at most %u historic subscriptions open", relay->url, cap);
+}
+
+/* a relay that says how many subscriptions it takes (CLOSED, NEG-ERR): stay under what it
+ * allowed */
+gboolean
+gs_sync_text_is_sub_limit(const gchar *message)
 {
 	g_autofree gchar *lower = g_ascii_strdown(message != NULL ? message : "", -1);
-	return strstr(lower, "too many concurrent") != NULL ||
-	       strstr(lower, "too many subscriptions") != NULL ||
-	       strstr(lower, "max subscriptions") != NULL ||
-	       strstr(lower, "maximum subscriptions") != NULL ||
-	       strstr(lower, "subscription limit") != NULL;
+	const gchar *what[] = {"subscription", "session", "concurrent", "reqs", "open"};
+
+	if (strstr(lower, "max subscriptions") != NULL ||
+	    strstr(lower, "maximum subscriptions") != NULL ||
+	    strstr(lower, "subscription limit") != NULL)
+		return TRUE;
+	if (strstr(lower, "too many") == NULL)
+		return FALSE;
+	for (guint i = 0; i < G_N_ELEMENTS(what); i++) {
+		if (strstr(lower, what[i]) != NULL)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 static void
@@ -302,11 +337,8 @@ gs_sync_run_stream_closed(GsSyncRun *run, GsSyncStream *stream, const gchar *mes
 		gs_sync_run_request(run, stream);
 		return;
 	}
-	if (gs_sync_closed_is_sub_limit(message) && open > 1 && stream->rate_retries++ < 8) {
-		relay->learned_cap = MAX(open - 1, 1);
-		g_info("%s: keeping at most %u historic subscriptions open",
-		       relay->url,
-		       relay->learned_cap);
+	if (gs_sync_text_is_sub_limit(message) && open > 1 && stream->rate_retries++ < 8) {
+		gs_sync_runner_learn_cap(relay, message, open - 1);
 		gs_sync_run_request(run, stream);
 		return;
 	}
@@ -362,7 +394,7 @@ gs_sync_run_send(GsSyncRun *run, gpointer data)
 	if (stream->sub_id == NULL) {
 		/* the connection's budget is smaller than ours thought: wait for a slot */
 		gs_sync_runner_release_slot(relay);
-		relay->learned_cap = MAX(relay->n_slots, 1);
+		gs_sync_runner_learn_cap(relay, NULL, relay->n_slots);
 		g_debug("%s: %s", relay->url, error->message);
 		gs_sync_run_request(run, stream);
 		return;

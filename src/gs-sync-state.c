@@ -92,7 +92,7 @@ gs_sync_state_save_relay(GsSyncManager *self, GsSyncRelay *relay)
 	if (stmt == NULL)
 		return;
 	sqlite3_bind_text(stmt, 1, relay->url, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, relay->bootstrap && relay->pinned);
+	sqlite3_bind_int(stmt, 2, relay->added_bootstrap);
 	sqlite3_bind_int(stmt, 3, relay->pinned);
 	sqlite3_bind_int(stmt, 4, relay->ever_connected);
 	sqlite3_bind_int64(stmt, 5, relay->last_connected);
@@ -286,8 +286,10 @@ gs_sync_state_load_row(GsSyncManager *self, sqlite3_stmt *stmt)
 	if (relay == NULL)
 		relay = gs_sync_manager_ensure_relay(self, url, bootstrap);
 	relay->pinned = pinned;
-	if (bootstrap)
+	if (bootstrap && pinned) {
+		relay->added_bootstrap = TRUE;
 		relay->bootstrap = TRUE;
+	}
 	relay->ever_connected = sqlite3_column_int(stmt, 3);
 	relay->last_connected = sqlite3_column_int64(stmt, 4);
 	relay->disconnected_at = sqlite3_column_int64(stmt, 5);

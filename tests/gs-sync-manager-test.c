@@ -424,6 +424,110 @@ test_persistence(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(gs_sync_manager_get_relay_failed_batches(h->manager, url), ==, 0);
 }
 
+/* a clone URL on a host known as a relay makes that relay one to sync the repository from;
+ * our own service URL never is one */
+static void
+test_clone_relay(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *boot = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	GsTestRelay *grasp = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *bootstrap[] = {gs_test_relay_get_url(boot), NULL};
+	g_autofree gchar *grasp_url =
+		gs_relay_url_normalise(gs_test_relay_get_url(grasp), FALSE, NULL);
+	g_autofree gchar *clone = g_strdup_printf("http%s/npub1x/alpha.git", grasp_url + 2);
+	g_autofree gchar *coordinate = gs_harness_coordinate(1, "alpha");
+	gint64 at = g_get_real_time() / G_USEC_PER_SEC - 600;
+	const gchar *tags[] = {
+		"d", "alpha", NULL, "relays", GS_HARNESS_SERVICE, NULL, "clone", clone, NULL, NULL};
+	g_autoptr(GsEvent) announcement = gs_test_event_new(1, at, 30617, tags, "");
+	g_autoptr(GPtrArray) only_there =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autofree gchar *added = NULL;
+	g_auto(GStrv) relays = NULL;
+
+	g_ptr_array_add(only_there, gs_harness_state(1, "alpha", at + 1));
+	g_ptr_array_add(only_there, gs_harness_root(2, 1617, coordinate, at + 2, "a patch"));
+	gs_test_relay_add_event(boot, announcement);
+	gs_test_relay_add_events(grasp, only_there);
+	gs_harness_start(h, bootstrap);
+	/* the GRASP server is known as a relay (here: added by hand), so its clone URL counts */
+	added = gs_sync_manager_add_relay(h->manager, grasp_url, FALSE, NULL);
+	g_assert_cmpstr(added, ==, grasp_url);
+	g_assert_true(gs_harness_wait_stored(h, only_there));
+	relays = gs_sync_manager_dup_relay_urls(h->manager);
+	g_assert_cmpuint(g_strv_length(relays), ==, 2);
+	g_assert_false(gs_sync_manager_has_relay(h->manager, GS_HARNESS_SERVICE));
+}
+
+/* a reloaded configuration: a new bootstrap relay is followed at once, the old one dropped */
+static void
+test_reconfigure(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *first = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	GsTestRelay *second = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	g_autofree gchar *a = gs_relay_url_normalise(gs_test_relay_get_url(first), FALSE, NULL);
+	g_autofree gchar *b = gs_relay_url_normalise(gs_test_relay_get_url(second), FALSE, NULL);
+	const gchar *before[] = {a, NULL};
+	const gchar *after[] = {b, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", NULL, 2, 1);
+	GsSyncManagerOptions opts = h->opts;
+
+	gs_test_relay_add_events(second, events);
+	gs_harness_start(h, before);
+	g_assert_true(gs_harness_wait_status(h, a, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_true(gs_sync_manager_get_relay_is_bootstrap(h->manager, a));
+	opts.bootstrap_relays = (gchar **)after;
+	opts.batch_window_ms = 150;
+	gs_sync_manager_reconfigure(h->manager, &opts);
+	g_assert_true(gs_sync_manager_get_relay_is_bootstrap(h->manager, b));
+	g_assert_false(gs_sync_manager_get_relay_is_bootstrap(h->manager, a));
+	g_assert_true(gs_harness_wait(h, relay_gone, a, GS_HARNESS_WAIT_MS));
+	g_assert_true(gs_harness_wait_status(h, b, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_true(gs_harness_wait_stored(h, events));
+	g_assert_true(gs_harness_wait(h, relay_has_no_client, first, GS_HARNESS_WAIT_MS));
+}
+
+/* a relay that takes fewer subscriptions and NEG sessions than our budget says so; we keep
+ * under what it allowed, and it is still synced with negentropy, nothing failed */
+static void
+test_learned_budget(GsHarness *h, gconstpointer data)
+{
+	GsRelayLimits limits;
+	GsTestRelay *source;
+	g_autofree gchar *url = NULL;
+	const gchar *bootstrap[2] = {NULL, NULL};
+	g_autoptr(GPtrArray) events =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	GsSyncRelayStats stats;
+
+	gs_relay_limits_init(&limits);
+	limits.events_per_minute = 0;
+	limits.max_subscriptions = 8;
+	source = gs_test_relay_new_full(NULL, &limits);
+	g_ptr_array_add(h->relays, source);
+	url = gs_relay_url_normalise(gs_test_relay_get_url(source), FALSE, NULL);
+	bootstrap[0] = url;
+	/* 400 roots: four L3 batches of three filters, twelve NEG sessions at once */
+	for (guint r = 0; r < 10; r++) {
+		g_autofree gchar *d = g_strdup_printf("repo%u", r);
+		g_autoptr(GPtrArray) repo = gs_harness_repo_events(1 + r * 10, d, bootstrap, 40, 1);
+		for (guint i = 0; i < repo->len; i++)
+			g_ptr_array_add(events, gs_event_ref(g_ptr_array_index(repo, i)));
+	}
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
+	g_assert_cmpint(gs_sync_manager_get_relay_supports_negentropy(h->manager, url), ==, 1);
+	gs_sync_manager_get_relay_stats(h->manager, url, &stats);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_NEGENTROPY][GS_SYNC_OUTCOME_FAILED], ==, 0);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_REQ_EOSE][GS_SYNC_OUTCOME_COMPLETE], ==, 0);
+	g_assert_false(gs_sync_manager_get_relay_historic_sync_had_failures(h->manager, url));
+	/* L1, one L2 batch of 4 filters, four L3 batches of 3: more NEG-OPENs mean refused and
+	 * opened again once there was room */
+	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, 1 + 4 + 12);
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -433,8 +537,11 @@ static const struct {
 	{"late-reconnect", test_late_reconnect},
 	{"relay-removed", test_relay_removed},
 	{"budget", test_budget},
+	{"learned-budget", test_learned_budget},
 	{"nip77-expiry", test_nip77_expiry},
 	{"persistence", test_persistence},
+	{"clone-relay", test_clone_relay},
+	{"reconfigure", test_reconfigure},
 };
 
 int
