@@ -520,6 +520,14 @@ home_learn_window(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(gs_test_home_get_max_outstanding(f->home), <=, 30);
 }
 
+static gint64
+shown_property(GsHomeRelay *relay, const gchar *name)
+{
+	gint64 value = -1;
+	g_object_get(relay, name, &value, NULL);
+	return value;
+}
+
 static void
 count_notify_cb(GObject *object, GParamSpec *pspec, gpointer user_data)
 {
@@ -556,6 +564,7 @@ home_status(Fixture *f, gconstpointer data)
 	GS_TEST_WAIT_FOR(n_connected_notify == 1, 5000);
 	GS_TEST_WAIT_FOR(pending(f) == 0 && gs_test_home_get_n_events(f->home) == 23, 5000);
 	GS_TEST_WAIT_FOR(n_pending_notify >= 2, 5000);
+	GS_TEST_WAIT_FOR(shown_property(f->relay, "outbox-pending") == 0, 5000);
 	g_object_get(f->relay,
 		     "outbox-pending",
 		     &shown_pending,
