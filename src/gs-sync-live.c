@@ -35,19 +35,46 @@ gs_sync_live_sub_free(GsSyncLiveSub *sub)
 	g_free(sub);
 }
 
+/* how an event handed to the ingest came, decided when it arrived */
+typedef struct {
+	GsSyncManager *manager; /* a reference */
+	GsSyncEventSource source;
+	gboolean gap;
+} GsSyncIntake;
+
 static void
 gs_sync_intake_done_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
 {
-	GsSyncManager *self = GS_SYNC_MANAGER(user_data);
+	GsSyncIntake *intake = user_data;
+	GsSyncManager *self = intake->manager;
+	GsSyncRelay *relay;
 
-	if (result->outcome == GS_INGEST_OUTCOME_STORED)
+	if (result->outcome == GS_INGEST_OUTCOME_STORED) {
 		self->events_synced++;
+		self->events_by_source[intake->source]++;
+		relay = intake->gap ? gs_sync_manager_lookup(self, result->source) : NULL;
+		if (relay != NULL)
+			relay->stats.gap_events++;
+	}
 	g_object_unref(self);
+	g_free(intake);
+}
+
+static GsSyncIntake *
+gs_sync_intake_new(GsSyncManager *self, GsSyncRelay *relay, gboolean live)
+{
+	GsSyncIntake *intake = g_new0(GsSyncIntake, 1);
+
+	intake->manager = g_object_ref(self);
+	intake->source = live ? GS_SYNC_EVENT_SOURCE_LIVE : relay->hist_source;
+	intake->gap = !live && relay->hist_gap;
+	return intake;
 }
 
 /**
  * gs_sync_intake_event:
  * @filters: (element-type GsFilter) (nullable): the subscription's filters
+ * @live: whether it came on a live subscription, else on a historic batch
  * @event_out: (out) (optional) (transfer full): the parsed event when it matched and went to
  *   the ingest, else %NULL
  *
@@ -62,6 +89,7 @@ gs_sync_intake_event(GsSyncManager *self,
 		     const gchar *json,
 		     gsize len,
 		     GPtrArray *filters,
+		     gboolean live,
 		     GsEvent **event_out)
 {
 	g_autoptr(GsEvent) event = NULL;
@@ -77,7 +105,7 @@ gs_sync_intake_event(GsSyncManager *self,
 				 json,
 				 len,
 				 gs_sync_intake_done_cb,
-				 g_object_ref(self));
+				 gs_sync_intake_new(self, relay, live));
 		return;
 	}
 	if (filters != NULL && !gs_filters_match(filters, event)) {
@@ -87,8 +115,11 @@ gs_sync_intake_event(GsSyncManager *self,
 			gs_event_get_id(event));
 		return;
 	}
-	gs_ingest_submit_event(
-		self->ingest, relay->url, event, gs_sync_intake_done_cb, g_object_ref(self));
+	gs_ingest_submit_event(self->ingest,
+			       relay->url,
+			       event,
+			       gs_sync_intake_done_cb,
+			       gs_sync_intake_new(self, relay, live));
 	if (event_out != NULL)
 		*event_out = g_steal_pointer(&event);
 }
@@ -123,7 +154,7 @@ gs_sync_live_event_cb(GsRelayConnection *conn,
 	GsSyncLiveSub *sub = gs_sync_live_find(relay, sub_id);
 
 	if (sub != NULL)
-		gs_sync_intake_event(relay->manager, relay, json, len, sub->filters, NULL);
+		gs_sync_intake_event(relay->manager, relay, json, len, sub->filters, TRUE, NULL);
 }
 
 /* "too many filters (at most N)": split live REQs at N filters from now on */

@@ -369,6 +369,25 @@ gs_sync_manager_get_duration_histogram(GsSyncManager *self, GsSyncDurationHistog
 	*histogram = self->durations;
 }
 
+/* the `source` label of ngit_sync_events_total */
+const gchar *
+gs_sync_event_source_to_string(GsSyncEventSource source)
+{
+	static const gchar *const names[] = {"live_sync", "catchup", "daily_catchup"};
+
+	g_return_val_if_fail((guint)source < GS_SYNC_EVENT_SOURCE_LAST, NULL);
+	return names[source];
+}
+
+/* events newly stored from relays that came by @source (`ngit_sync_events_total`) */
+guint64
+gs_sync_manager_get_events_by_source(GsSyncManager *self, GsSyncEventSource source)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), 0);
+	g_return_val_if_fail((guint)source < GS_SYNC_EVENT_SOURCE_LAST, 0);
+	return self->events_by_source[source];
+}
+
 /* events newly stored from relays (`ngit_sync_events_synced_total`) */
 guint64
 gs_sync_manager_get_events_synced(GsSyncManager *self)

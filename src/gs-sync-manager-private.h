@@ -75,8 +75,12 @@ typedef struct {
 	gint64 nip77_learned_at;
 	gint64 next_daily_at; /* unix s of the next daily pass, 0 none scheduled */
 	gint64 pass_started;  /* monotonic us when the current historic pass began, 0 none */
-	gboolean l1_wanted;   /* the L1 historic batch still has to be sent */
-	gint64 l1_since;      /* its since, -1 none */
+	/* what events of historic batches count as now (ngit_sync_events_total{source}), and
+	 * whether they are gaps live sync left (ngit_sync_gap_events_total) */
+	GsSyncEventSource hist_source;
+	gboolean hist_gap;
+	gboolean l1_wanted; /* the L1 historic batch still has to be sent */
+	gint64 l1_since;    /* its since, -1 none */
 	/* live subscriptions per layer (index 0: L1, 1: L2, 2: L3) */
 	GPtrArray *live[3];
 	gboolean live_dirty;
@@ -116,6 +120,7 @@ struct _GsSyncManager {
 	gulong stored_id;
 	/* counters */
 	guint64 events_synced;
+	guint64 events_by_source[GS_SYNC_EVENT_SOURCE_LAST];
 	GsSyncDurationHistogram durations;
 };
 
@@ -183,6 +188,7 @@ gs_sync_intake_event(GsSyncManager *self,
 		     const gchar *json,
 		     gsize len,
 		     GPtrArray *filters,
+		     gboolean live,
 		     GsEvent **event_out);
 
 /* gs-sync-runner.c */

@@ -247,6 +247,9 @@ gs_sync_manager_begin_entry(GsSyncManager *self,
 	       entry == GS_SYNC_ENTRY_FRESH_START ? "fresh start" : "catch-up",
 	       entry == GS_SYNC_ENTRY_CATCH_UP ? " from the disconnection" : "");
 	relay->pass_started = g_get_monotonic_time();
+	/* the opened callback says when this is the relay's first pass, the daily pass says so */
+	relay->hist_source = GS_SYNC_EVENT_SOURCE_CATCHUP;
+	relay->hist_gap = TRUE;
 	if (entry == GS_SYNC_ENTRY_FRESH_START) {
 		gs_sync_index_begin_fresh_start(self->index, relay->url);
 		gs_sync_state_clear_confirmed(self, relay);
@@ -277,6 +280,7 @@ gs_sync_manager_opened_cb(GsRelayConnection *conn, GsSyncRelay *relay)
 	GsSyncManager *self = relay->manager;
 	gint64 now = gs_sync_manager_now(self);
 	gint64 since = -1;
+	gboolean first = !relay->ever_connected;
 	GsSyncEntry entry;
 
 	relay->stats.attempts_success++;
@@ -296,6 +300,9 @@ gs_sync_manager_opened_cb(GsRelayConnection *conn, GsSyncRelay *relay)
 		gs_sync_manager_schedule_daily(self, relay);
 	gs_sync_index_set_relay_status(self->index, relay->url, GS_CONNECTION_STATUS_SYNCING);
 	gs_sync_manager_begin_entry(self, relay, entry, since);
+	/* the first history of a relay is not a gap in live sync */
+	if (first)
+		relay->hist_gap = FALSE;
 	gs_sync_state_save_relay(self, relay);
 	gs_sync_manager_relay_changed(self, relay);
 }
@@ -400,6 +407,7 @@ gs_sync_manager_ensure_relay(GsSyncManager *self, const gchar *url, gboolean boo
 	relay->bootstrap = bootstrap;
 	relay->disconnected_at = -1;
 	relay->nip77 = GS_SYNC_NIP77_UNKNOWN;
+	relay->hist_source = GS_SYNC_EVENT_SOURCE_CATCHUP;
 	relay->max_filters = GS_SYNC_LIVE_MAX_FILTERS;
 	relay->conn = gs_relay_connection_new(url, &copts);
 	gs_sync_live_clear(relay);
@@ -477,6 +485,9 @@ gs_sync_manager_completion_cb(gpointer user_data)
 		       ? (gdouble)(g_get_monotonic_time() - relay->pass_started) / G_USEC_PER_SEC
 		       : 0;
 	relay->pass_started = 0;
+	/* batches from now on fetch the history of items discovered while live */
+	relay->hist_source = GS_SYNC_EVENT_SOURCE_CATCHUP;
+	relay->hist_gap = FALSE;
 	self->durations.sum += secs;
 	self->durations.count++;
 	for (guint i = 0; i < GS_SYNC_DURATION_BUCKETS; i++) {
@@ -545,6 +556,7 @@ gs_sync_manager_daily_pass(GsSyncManager *self, GsSyncRelay *relay)
 	gs_sync_manager_schedule_daily(self, relay);
 	g_info("%s: daily pass", relay->url);
 	gs_sync_manager_begin_entry(self, relay, GS_SYNC_ENTRY_FRESH_START, -1);
+	relay->hist_source = GS_SYNC_EVENT_SOURCE_DAILY;
 	gs_sync_state_save_relay(self, relay);
 }
 

@@ -106,6 +106,10 @@ gs_sync_manager_options_clear(GsSyncManagerOptions *options);
  * @rate_limited: rate limits the relay imposed
  * @n_subscriptions: subscriptions (REQ and NEG) open on the relay now
  * @batches: ended historic batches by #GsSyncMethod and #GsSyncOutcome
+ * @gap_events: events newly stored from the relay by a historic pass other than its first
+ *   (the catch-up after a disconnection or a restart, a fresh start after a long one, a
+ *   resync, the daily pass): events live sync should have brought
+ *   (`ngit_sync_gap_events_total`)
  *
  * Counters of one relay, for the metrics of specs/sync.md 11.
  */
@@ -118,7 +122,28 @@ typedef struct {
 	guint64 rate_limited;
 	guint n_subscriptions;
 	guint64 batches[GS_SYNC_METHOD_REQ_EOSE + 1][GS_SYNC_OUTCOME_ABORTED + 1];
+	guint64 gap_events;
 } GsSyncRelayStats;
+
+/**
+ * GsSyncEventSource:
+ * @GS_SYNC_EVENT_SOURCE_LIVE: a live subscription (`live_sync`)
+ * @GS_SYNC_EVENT_SOURCE_CATCHUP: a historic batch outside the daily pass: the sync entry
+ *   after a connect (fresh start or catch-up), a resync, retried batches, the history of
+ *   repositories and threads discovered while live (`catchup`)
+ * @GS_SYNC_EVENT_SOURCE_DAILY: a historic batch of the daily pass (`daily_catchup`)
+ *
+ * How an event newly stored by sync arrived (`ngit_sync_events_total{source}`).
+ */
+typedef enum {
+	GS_SYNC_EVENT_SOURCE_LIVE,
+	GS_SYNC_EVENT_SOURCE_CATCHUP,
+	GS_SYNC_EVENT_SOURCE_DAILY,
+	GS_SYNC_EVENT_SOURCE_LAST,
+} GsSyncEventSource;
+
+const gchar *
+gs_sync_event_source_to_string(GsSyncEventSource source);
 
 /* the bucket bounds (seconds) of the historic sync duration histogram */
 #define GS_SYNC_DURATION_BUCKETS 10
@@ -217,5 +242,7 @@ void
 gs_sync_manager_get_duration_histogram(GsSyncManager *self, GsSyncDurationHistogram *histogram);
 guint64
 gs_sync_manager_get_events_synced(GsSyncManager *self);
+guint64
+gs_sync_manager_get_events_by_source(GsSyncManager *self, GsSyncEventSource source);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "gs-policy.h"
+#include "gs-relay-server.h"
 #include "gs-sync-metrics.h"
 
 #define C GS_METRIC_TYPE_COUNTER
@@ -147,7 +148,8 @@ static const GsSyncMetricInfo gs_sync_metrics[] = {
 	 C,
 	 {"relay"},
 	 FALSE,
-	 "Events newly stored from a catch-up, i.e. missed by live sync"},
+	 "Events newly stored by a historic pass after the relay's first, i.e. missed by live "
+	 "sync"},
 	/* the home relay ([home] relay): the GRASP server's own relay we deliver into */
 	{"ngit_sync_home_outbox_pending",
 	 G,
@@ -425,6 +427,18 @@ gs_sync_metrics_collect_rejected(GsMetrics *metrics, GsRejectedIndex *rejected)
 	}
 }
 
+/* events our relay endpoint's clients published that were stored (source="direct") */
+static void
+gs_sync_metrics_collect_direct(GsMetrics *metrics, GsIngest *ingest)
+{
+	const gchar *values[] = {"direct", NULL};
+	GsIngestCounters c = {0};
+
+	gs_ingest_get_counters(ingest, GS_RELAY_SERVER_INGEST_SOURCE, &c);
+	gs_metrics_set_total(
+		metrics, GS_METRIC_EVENTS_BY_SOURCE, values, c.outcomes[GS_INGEST_OUTCOME_STORED]);
+}
+
 static void
 gs_sync_metrics_collect_ingest_cb(GsMetrics *metrics, gpointer user_data)
 {
@@ -440,6 +454,7 @@ gs_sync_metrics_collect_ingest_cb(GsMetrics *metrics, gpointer user_data)
 	gs_ingest_get_counters(ingest, NULL, &c);
 	gs_metrics_set_total(
 		metrics, GS_METRIC_EVENTS_DEFERRED, NULL, c.outcomes[GS_INGEST_OUTCOME_DEFERRED]);
+	gs_sync_metrics_collect_direct(metrics, ingest);
 	for (guint r = 0; r < GS_REJECT_REASON_LAST; r++) {
 		const gchar *values[] = {gs_reject_reason_to_string(r), NULL};
 		if (c.reasons[r] > 0)

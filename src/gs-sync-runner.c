@@ -247,7 +247,7 @@ gs_sync_run_event_cb(GsRelayConnection *conn,
 	if (run == NULL || (stream = gs_sync_run_find_stream(run, sub_id)) == NULL)
 		return;
 	g_ptr_array_add(filters, stream->current);
-	gs_sync_intake_event(run->manager, relay, json, len, filters, &event);
+	gs_sync_intake_event(run->manager, relay, json, len, filters, FALSE, &event);
 	if (event == NULL)
 		return;
 	stream->page_events++;

@@ -353,6 +353,7 @@ gs_sync_status_collect_relay(GsSyncStatus *self, GsMetrics *metrics, const gchar
 	gs_metrics_set_total(metrics, GS_METRIC_CONNECTION_ATTEMPTS, ko, stats.attempts_failure);
 	gs_metrics_set_total(metrics, GS_METRIC_EVENTS_RECEIVED, one, stats.events_received);
 	gs_metrics_set_total(metrics, GS_METRIC_RATE_LIMITED, one, stats.rate_limited);
+	gs_metrics_set_total(metrics, GS_METRIC_GAP_EVENTS, one, stats.gap_events);
 	for (guint m = GS_SYNC_METHOD_NEGENTROPY; m <= GS_SYNC_METHOD_REQ_EOSE; m++) {
 		for (guint o = GS_SYNC_OUTCOME_COMPLETE; o <= GS_SYNC_OUTCOME_ABORTED; o++) {
 			GEnumValue *ev = g_enum_get_value(outcomes, o);
@@ -386,6 +387,14 @@ gs_sync_status_collect_cb(GsMetrics *metrics, gpointer user_data)
 			     GS_METRIC_EVENTS_SYNCED,
 			     NULL,
 			     (gdouble)gs_sync_manager_get_events_synced(self->manager));
+	for (guint s = 0; s < GS_SYNC_EVENT_SOURCE_LAST; s++) {
+		const gchar *values[] = {gs_sync_event_source_to_string(s), NULL};
+		gs_metrics_set_total(
+			metrics,
+			GS_METRIC_EVENTS_BY_SOURCE,
+			values,
+			(gdouble)gs_sync_manager_get_events_by_source(self->manager, s));
+	}
 	gs_sync_manager_get_duration_histogram(self->manager, &histogram);
 	for (guint i = 0; i < GS_SYNC_DURATION_BUCKETS; i++) {
 		counts[i] = histogram.counts[i];

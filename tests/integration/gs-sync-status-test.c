@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "gs-error.h"
+#include "gs-relay-server.h"
+#include "gs-relay-url.h"
 #include "gs-sync-harness.h"
 #include "gs-sync-metrics.h"
 #include "gs-sync-status.h"
@@ -148,6 +150,143 @@ test_sync_status_control(GsHarness *h, gconstpointer data)
 	g_assert_error(error, GS_ERROR, GS_ERROR_NOT_FOUND);
 }
 
+/* the value of the series @series (name and labels) in @metrics' text, -1 when absent */
+static gdouble
+scrape(GsMetrics *metrics, const gchar *series)
+{
+	g_autofree gchar *text = gs_metrics_render(metrics);
+	g_autofree gchar *needle = g_strdup_printf("\n%s ", series);
+	const gchar *at = strstr(text, needle);
+
+	return at != NULL ? g_ascii_strtod(at + strlen(needle), NULL) : -1;
+}
+
+static void
+assert_sources(GsMetrics *metrics,
+	       const gchar *url,
+	       gdouble live,
+	       gdouble catchup,
+	       gdouble daily,
+	       gdouble direct,
+	       gdouble gap)
+{
+	g_autofree gchar *gap_series =
+		g_strdup_printf("ngit_sync_gap_events_total{relay=\"%s\"}", url);
+
+	g_assert_cmpfloat(
+		scrape(metrics, "ngit_sync_events_total{source=\"live_sync\"}"), ==, live);
+	g_assert_cmpfloat(
+		scrape(metrics, "ngit_sync_events_total{source=\"catchup\"}"), ==, catchup);
+	g_assert_cmpfloat(
+		scrape(metrics, "ngit_sync_events_total{source=\"daily_catchup\"}"), ==, daily);
+	g_assert_cmpfloat(scrape(metrics, "ngit_sync_events_total{source=\"direct\"}"), ==, direct);
+	g_assert_cmpfloat(scrape(metrics, gap_series), ==, gap);
+	g_assert_cmpfloat(
+		scrape(metrics, "ngit_sync_events_synced_total"), ==, live + catchup + daily);
+}
+
+static void
+direct_done_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
+{
+	gboolean *done = user_data;
+	g_assert_cmpint(result->outcome, ==, GS_INGEST_OUTCOME_STORED);
+	*done = TRUE;
+}
+
+static gboolean
+is_done(GsHarness *h, gpointer data)
+{
+	return *(gboolean *)data;
+}
+
+/* ngit_sync_events_total{source} and ngit_sync_gap_events_total{relay} follow how each event
+ * came: the first history, live, a catch-up after a disconnection, the daily pass, a client
+ * of the relay endpoint */
+static void
+test_sync_status_sources(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	const gchar *service[] = {GS_HARNESS_SERVICE, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 3, 1);
+	g_autoptr(GPtrArray) live = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GPtrArray) away = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GPtrArray) missed =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autofree gchar *coordinate = gs_harness_coordinate(1, "alpha");
+	g_autoptr(GsSyncStatus) status = NULL;
+	g_autoptr(GsMetrics) metrics = gs_metrics_new();
+	g_autoptr(GsEvent) direct = NULL;
+	g_autofree gchar *normal = NULL;
+	GsStore *relay_store = gs_test_relay_get_store(source);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	const gchar *root = gs_event_get_id(g_ptr_array_index(events, 2));
+	gboolean done = FALSE;
+	guint n = events->len;
+
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	status = gs_sync_status_new(h->manager, service);
+	gs_sync_metrics_register(metrics);
+	gs_sync_metrics_bind(metrics, GS_STATUS_PROVIDER(status));
+	gs_sync_status_bind_metrics(status, metrics);
+	gs_sync_metrics_bind_ingest(metrics, h->ingest, h->rejected);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	normal = gs_relay_url_normalise(url, FALSE, NULL);
+	/* the first history is not a gap */
+	assert_sources(metrics, normal, 0, n, 0, 0, 0);
+
+	/* live: an issue (L2) and a comment on a known root (L3) */
+	g_ptr_array_add(live, gs_harness_root(3, 1621, coordinate, now, "live issue"));
+	g_ptr_array_add(live, gs_harness_reply(4, 1111, "E", root, now, "live comment"));
+	for (guint i = 0; i < live->len; i++)
+		gs_test_relay_add_event(source, g_ptr_array_index(live, i));
+	g_assert_true(gs_harness_wait_stored(h, live));
+	assert_sources(metrics, normal, 2, n, 0, 0, 0);
+
+	/* published while we were disconnected: the catch-up brings them, gaps */
+	gs_test_relay_drop_connections(source);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_DISCONNECTED));
+	g_ptr_array_add(away, gs_harness_root(5, 1617, coordinate, now, "away patch"));
+	g_ptr_array_add(away, gs_harness_reply(6, 1111, "E", root, now, "away comment"));
+	gs_test_relay_add_events(source, away);
+	gs_harness_advance(h, 7);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_true(gs_harness_wait_stored(h, away));
+	assert_sources(metrics, normal, 2, n + 2, 0, 0, 2);
+
+	/* stored on the relay without reaching our live subscription: the daily pass finds it */
+	g_ptr_array_add(missed, gs_harness_reply(7, 1111, "E", root, now, "missed"));
+	g_signal_handlers_block_matched(relay_store,
+					G_SIGNAL_MATCH_DATA,
+					0,
+					0,
+					NULL,
+					NULL,
+					gs_test_relay_get_server(source));
+	gs_test_relay_add_events(source, missed);
+	g_signal_handlers_unblock_matched(relay_store,
+					  G_SIGNAL_MATCH_DATA,
+					  0,
+					  0,
+					  NULL,
+					  NULL,
+					  gs_test_relay_get_server(source));
+	gs_harness_run_for(h, 200);
+	g_assert_false(gs_harness_has(h, g_ptr_array_index(missed, 0)));
+	gs_harness_advance(h, 26 * 3600);
+	g_assert_true(gs_harness_wait_stored(h, missed));
+	assert_sources(metrics, normal, 2, n + 2, 1, 0, 3);
+
+	/* a client of the relay endpoint */
+	direct = gs_harness_reply(8, 1111, "E", root, now, "direct");
+	gs_ingest_submit_event(
+		h->ingest, GS_RELAY_SERVER_INGEST_SOURCE, direct, direct_done_cb, &done);
+	g_assert_true(gs_harness_wait(h, is_done, &done, GS_HARNESS_WAIT_MS));
+	assert_sources(metrics, normal, 2, n + 2, 1, 1, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -163,6 +302,12 @@ main(int argc, char **argv)
 		   NULL,
 		   gs_harness_setup,
 		   test_sync_status_control,
+		   gs_harness_teardown);
+	g_test_add("/grasp-sync/sync-status/sources",
+		   GsHarness,
+		   NULL,
+		   gs_harness_setup,
+		   test_sync_status_sources,
 		   gs_harness_teardown);
 	return g_test_run();
 }
