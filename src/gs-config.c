@@ -97,7 +97,8 @@ static const GsConfigKey gs_config_keys[] = {
 	GS_INT("sync", "dead-after-hours", HOURS, "24", NULL, 1, 8760,
 	       "A relay failing for this long is dead and retried once per this period"),
 	GS_INT("sync", "negentropy-frame-limit", INT, "60000", NULL, 4096, 1000000,
-	       "Largest NIP-77 message sent to a relay, in bytes"),
+	       "Largest negentropy message of a NEG-MSG sent to a relay, in bytes before hex encoding"
+	       " (the hex on the wire is twice as long)"),
 	GS_INT("sync", "req-page-limit", INT, "500", NULL, 1, 100000,
 	       "The limit of each historic REQ page"),
 	GS_INT("sync", "max-subscriptions-per-relay", INT, "70", NULL, 1, 1000,
@@ -143,7 +144,8 @@ static const GsConfigKey gs_config_keys[] = {
 	GS_INT("relay", "max-sync-events", INT, "1000000", NULL, 1, 100000000,
 	       "Most events in a NIP-77 negentropy session a client opens"),
 	GS_INT("relay", "negentropy-frame-limit", INT, "60000", NULL, 4096, 1000000,
-	       "Largest NIP-77 message sent to a client, in bytes"),
+	       "Largest negentropy message of a NEG-MSG sent to a client, in bytes before hex encoding"
+	       " (the hex on the wire is twice as long)"),
 	{"home", "relay", GS_CONFIG_TYPE_STRING, NULL, "NGIT_HOME_RELAY_URL", 0, 0, NULL,
 	 gs_config_check_relay_url, GS_CONFIG_KEY_FLAG_NONE,
 	 "Relay of the GRASP server into which synced events are delivered; unset: none"},
