@@ -31,6 +31,7 @@ typedef enum {
 	GS_STORE_STMT_INSERT_SUPERSEDED,
 	GS_STORE_STMT_DELETE_SUPERSEDED,
 	GS_STORE_STMT_INSERT_DELETED_ID,
+	GS_STORE_STMT_NOTE_DELETED_ID,
 	GS_STORE_STMT_UPSERT_DELETED_ADDRESS,
 	GS_STORE_STMT_GET_BY_ID,
 	GS_STORE_STMT_HAS_TAG,
@@ -69,5 +70,7 @@ gs_store_write_event(GsStore *self,
 		     GError **error);
 gboolean
 gs_store_apply_deletion(GsStore *self, const GsEvent *deletion, GError **error);
+gboolean
+gs_store_note_deleted(GsStore *self, const GsEvent *event, GError **error);
 
 G_END_DECLS

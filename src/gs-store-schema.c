@@ -98,6 +98,13 @@ static const GsStoreMigration gs_store_migrations[] = {
 	 "  last_result TEXT,"
 	 "  next_retry INTEGER NOT NULL DEFAULT 0);"
 	 "CREATE INDEX home_outbox_due ON home_outbox (state, next_retry);"},
+	/* NIP-09: the created_at and kind of a deleted event, once seen (stored before its
+	 * deletion, or offered after it), so that its id joins the negentropy local set and
+	 * relays holding it do not make us fetch it again (specs/sync.md section 14); NULL while
+	 * the event has not been seen */
+	{4,
+	 "ALTER TABLE deleted_ids ADD COLUMN created_at INTEGER;"
+	 "ALTER TABLE deleted_ids ADD COLUMN kind INTEGER;"},
 };
 
 guint

@@ -372,6 +372,24 @@ gs_store_sql_superseded_where(GsFilter *filter, GString *sql, GArray *params)
 	return TRUE;
 }
 
+/**
+ * gs_store_sql_deleted_where:
+ * @sql: gets conditions appended (each starting with AND), for a query over `deleted_ids x`
+ * @params: (element-type GsStoreSqlParam): gets their parameters appended
+ *
+ * The conditions of @filter that a deleted id's row can answer: ids, authors, kinds, since
+ * and until. Tag conditions are left out.
+ */
+void
+gs_store_sql_deleted_where(GsFilter *filter, GString *sql, GArray *params)
+{
+	if (gs_filter_get_ids(filter) != NULL)
+		gs_store_sql_blob_in(sql, params, "x.id", gs_filter_get_ids(filter));
+	if (gs_filter_get_authors(filter) != NULL)
+		gs_store_sql_blob_in(sql, params, "x.pubkey", gs_filter_get_authors(filter));
+	gs_store_sql_kinds_times(sql, params, filter, "x");
+}
+
 static void
 gs_store_sql_bind_param(sqlite3_stmt *stmt, gint idx, const GsStoreSqlParam *p)
 {

@@ -62,6 +62,8 @@ gs_store_sql_filter_where(GsFilter *filter,
 			  GError **error);
 gboolean
 gs_store_sql_superseded_where(GsFilter *filter, GString *sql, GArray *params);
+void
+gs_store_sql_deleted_where(GsFilter *filter, GString *sql, GArray *params);
 sqlite3_stmt *
 gs_store_sql_prepare_params(sqlite3 *db, const gchar *sql, GArray *params, GError **error);
 

@@ -346,15 +346,29 @@ gs_store_delete_id(GsStore *self, const GsEvent *deletion, const gchar *id_hex, 
 
 	if (!gs_hex_is_lower(id_hex, 64) || !gs_hex_decode_to(id_hex, 64, id, 32))
 		return TRUE; /* not an event id: nothing to delete */
-	gs_store_sql_bind_blob32(stmt, 1, id);
-	gs_store_sql_bind_blob32(stmt, 2, gs_event_get_pubkey_raw(deletion));
-	gs_store_sql_bind_blob32(stmt, 3, gs_event_get_id_raw(deletion));
+	gs_store_sql_bind_key32(stmt, 1, 2, id);
+	gs_store_sql_bind_blob32(stmt, 3, gs_event_get_pubkey_raw(deletion));
+	gs_store_sql_bind_blob32(stmt, 4, gs_event_get_id_raw(deletion));
 	if (!gs_store_step_done(self, stmt, error))
 		return FALSE;
 	stmt = gs_store_stmt(self, GS_STORE_STMT_FIND_BY_ID_AUTHOR);
 	gs_store_sql_bind_key32(stmt, 1, 2, id);
 	gs_store_sql_bind_blob32(stmt, 3, gs_event_get_pubkey_raw(deletion));
 	return gs_store_remove_selected(self, stmt, error);
+}
+
+/* an event refused as deleted: a deletion of its id (not of its address) learns its
+ * created_at and kind, for the negentropy local set */
+gboolean
+gs_store_note_deleted(GsStore *self, const GsEvent *event, GError **error)
+{
+	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_NOTE_DELETED_ID);
+
+	gs_store_sql_bind_blob32(stmt, 1, gs_event_get_id_raw(event));
+	gs_store_sql_bind_blob32(stmt, 2, gs_event_get_pubkey_raw(event));
+	sqlite3_bind_int64(stmt, 3, gs_event_get_created_at(event));
+	sqlite3_bind_int64(stmt, 4, gs_event_get_kind(event));
+	return gs_store_step_done(self, stmt, error);
 }
 
 /* `a`: versions of the deleter's own address up to the deletion's created_at go, and stay

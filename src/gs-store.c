@@ -49,8 +49,13 @@ static const gchar *const gs_store_stmt_sql[GS_STORE_STMT_LAST] = {
 					    "(id, kind, pubkey, d, created_at) "
 					    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[GS_STORE_STMT_DELETE_SUPERSEDED] = "DELETE FROM superseded WHERE id = ?1",
+	/* with the created_at and kind of the deleter's own event when it is stored */
 	[GS_STORE_STMT_INSERT_DELETED_ID] =
-		"INSERT OR IGNORE INTO deleted_ids (id, pubkey, deletion) VALUES (?1, ?2, ?3)",
+		"INSERT OR IGNORE INTO deleted_ids (id, pubkey, deletion, created_at, kind) "
+		"SELECT ?2, ?3, ?4, e.created_at, e.kind FROM (SELECT 1) "
+		"LEFT JOIN events e ON e.id8 = ?1 AND e.id = ?2 AND e.pubkey = ?3 AND e.kind != 5",
+	[GS_STORE_STMT_NOTE_DELETED_ID] = "UPDATE deleted_ids SET created_at = ?3, kind = ?4 "
+					  "WHERE id = ?1 AND pubkey = ?2 AND created_at IS NULL",
 	[GS_STORE_STMT_UPSERT_DELETED_ADDRESS] =
 		"INSERT INTO deleted_addresses (kind, pubkey, d, deleted_until, deletion) "
 		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind, pubkey, d) DO UPDATE "
@@ -157,6 +162,8 @@ gs_store_insert_one(GsStore *self, GsEvent *event, GsStoreResult *result, GError
 
 	if (!gs_store_classify(self, event, d, result, error))
 		return FALSE;
+	if (*result == GS_STORE_RESULT_REFUSED_DELETED)
+		return gs_store_note_deleted(self, event, error);
 	if (*result != GS_STORE_RESULT_STORED && *result != GS_STORE_RESULT_REPLACED)
 		return TRUE;
 	if (!gs_store_write_event(self, event, d, &seq, error))

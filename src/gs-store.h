@@ -247,6 +247,32 @@ gs_store_query_superseded_items(GsStore *self,
 				GError **error);
 
 /**
+ * gs_store_query_deleted_items:
+ * @filter: a filter; its limit is ignored
+ * @max_items: the most items the caller accepts
+ * @items_out: (out) (transfer full) (element-type GsStoreItem): sorted as by
+ *   gs_store_query_items()
+ * @error: a #GError
+ *
+ * The events their author deleted by id (NIP-09) that the store has seen: stored before the
+ * deletion arrived, or refused after it (%GS_STORE_RESULT_REFUSED_DELETED). Relays that keep
+ * them offer them through negentropy for ever, so they belong in the local set beside
+ * gs_store_query_items() (specs/sync.md section 14). Their ids, authors, kinds, since and
+ * until are checked against @filter; their tags are not known, so tag conditions are not
+ * applied and the items may reach past the filter (extra ids in a local set only tell the
+ * relay what we hold).
+ *
+ * Returns: %TRUE on success; %FALSE with %GS_ERROR_TOO_LARGE when more than @max_items match,
+ *   or %GS_ERROR_STORE
+ */
+gboolean
+gs_store_query_deleted_items(GsStore *self,
+			     GsFilter *filter,
+			     guint max_items,
+			     GArray **items_out,
+			     GError **error);
+
+/**
  * gs_store_get_event:
  * @id_hex: 64 lower-case hex digits
  * @error: a #GError

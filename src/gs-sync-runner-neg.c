@@ -186,25 +186,42 @@ gs_sync_run_neg_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	gs_sync_runner_flush_waiters(relay);
 }
 
-/* the local set for @filter: the store's events plus the ids we refused before (section 8) */
+static void
+gs_sync_run_add_items(GsNegentropyStorage *storage, GArray *items)
+{
+	for (guint i = 0; i < items->len; i++) {
+		GsStoreItem *item = &g_array_index(items, GsStoreItem, i);
+		gs_negentropy_storage_add(storage, item->created_at, item->id, NULL);
+	}
+}
+
+/* the local set for @filter (sections 8 and 14): the store's events, the versions it holds
+ * newer ones of, the events their authors deleted, and the ids we refused before; whatever
+ * we do not want again is in it, so relays holding it do not make us fetch it again */
 static GsNegentropyStorage *
 gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, GError **error)
 {
 	GsSyncManager *self = run->manager;
 	g_autoptr(GArray) items = NULL;
+	g_autoptr(GArray) superseded = NULL;
+	g_autoptr(GArray) deleted = NULL;
 	g_autoptr(GArray) refused = NULL;
 	g_autoptr(GsNegentropyStorage) storage = NULL;
 	gint64 since = gs_filter_get_since(filter);
 
-	if (!gs_store_query_items(self->store, filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &items, error))
+	if (!gs_store_query_items(self->store, filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &items, error) ||
+	    !gs_store_query_superseded_items(
+		    self->store, filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &superseded, error) ||
+	    !gs_store_query_deleted_items(
+		    self->store, filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &deleted, error))
 		return NULL;
 	if (self->rejected != NULL)
 		refused = gs_rejected_index_dup_items(self->rejected);
-	storage = gs_negentropy_storage_new(items->len + (refused ? refused->len : 0));
-	for (guint i = 0; i < items->len; i++) {
-		GsStoreItem *item = &g_array_index(items, GsStoreItem, i);
-		gs_negentropy_storage_add(storage, item->created_at, item->id, NULL);
-	}
+	storage = gs_negentropy_storage_new(items->len + superseded->len + deleted->len +
+					    (refused ? refused->len : 0));
+	gs_sync_run_add_items(storage, items);
+	gs_sync_run_add_items(storage, superseded);
+	gs_sync_run_add_items(storage, deleted);
 	for (guint i = 0; refused != NULL && i < refused->len; i++) {
 		GsStoreItem *item = &g_array_index(refused, GsStoreItem, i);
 		if (since < 0 || (gint64)item->created_at >= since)

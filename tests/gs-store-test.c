@@ -200,6 +200,77 @@ store_replaceable_tie(Fixture *fx, gconstpointer data)
 }
 
 static guint
+deleted_count(GsStore *store, const gchar *filter_json)
+{
+	g_autoptr(GsFilter) f = gs_filter_new_from_json(filter_json, -1, NULL);
+	g_autoptr(GArray) items = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_nonnull(f);
+	g_assert_true(gs_store_query_deleted_items(store, f, 100, &items, &error));
+	g_assert_no_error(error);
+	return items->len;
+}
+
+/* events deleted by id join the negentropy local set once the store has seen them: stored
+ * before the deletion, or refused after it; never seen, their time is unknown */
+static void
+store_deleted_items(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) stored = gs_test_event_new(1, 100, 1, NULL, "stored first");
+	g_autoptr(GsEvent) late = gs_test_event_new(1, 120, 1111, NULL, "offered after");
+	g_autoptr(GsEvent) never = gs_test_event_new(1, 130, 1, NULL, "never seen");
+	g_autoptr(GsEvent) other = gs_test_event_new(2, 140, 1, NULL, "someone else's");
+	const gchar *del_tags[] = {"e",
+				   gs_event_get_id(stored),
+				   NULL,
+				   "e",
+				   gs_event_get_id(late),
+				   NULL,
+				   "e",
+				   gs_event_get_id(never),
+				   NULL,
+				   "e",
+				   gs_event_get_id(other),
+				   NULL,
+				   NULL};
+	g_autoptr(GsEvent) deletion = gs_test_event_new(1, 300, 5, del_tags, "");
+	g_autoptr(GsFilter) all = gs_filter_new_from_json("{}", -1, NULL);
+	g_autoptr(GArray) items = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *by_other =
+		g_strdup_printf("{\"authors\":[\"%s\"]}", gs_event_get_pubkey(other));
+	g_autofree gchar *by_id = g_strdup_printf("{\"ids\":[\"%s\"]}", gs_event_get_id(late));
+
+	insert_expect(fx->store, stored, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, other, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	g_assert_false(has(fx->store, stored));
+	g_assert_true(has(fx->store, other)); /* not the deleter's */
+	g_assert_cmpuint(deleted_count(fx->store, "{}"), ==, 1);
+	insert_expect(fx->store, late, GS_STORE_RESULT_REFUSED_DELETED);
+	insert_expect(fx->store, late, GS_STORE_RESULT_REFUSED_DELETED);
+	g_assert_true(gs_store_query_deleted_items(fx->store, all, 100, &items, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(items->len, ==, 2);
+	g_assert_cmpuint(g_array_index(items, GsStoreItem, 0).created_at, ==, 100);
+	g_assert_cmpmem(
+		g_array_index(items, GsStoreItem, 0).id, 32, gs_event_get_id_raw(stored), 32);
+	g_assert_cmpuint(g_array_index(items, GsStoreItem, 1).created_at, ==, 120);
+	g_assert_cmpmem(g_array_index(items, GsStoreItem, 1).id, 32, gs_event_get_id_raw(late), 32);
+	g_clear_pointer(&items, g_array_unref);
+	g_assert_false(gs_store_query_deleted_items(fx->store, all, 1, &items, &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_TOO_LARGE);
+	/* kinds, times and authors filter; tags cannot, so they do not */
+	g_assert_cmpuint(deleted_count(fx->store, "{\"kinds\":[1111]}"), ==, 1);
+	g_assert_cmpuint(deleted_count(fx->store, "{\"since\":110}"), ==, 1);
+	g_assert_cmpuint(deleted_count(fx->store, "{\"until\":110}"), ==, 1);
+	g_assert_cmpuint(deleted_count(fx->store, "{\"#e\":[\"x\"]}"), ==, 2);
+	g_assert_cmpuint(deleted_count(fx->store, by_other), ==, 0);
+	g_assert_cmpuint(deleted_count(fx->store, by_id), ==, 1);
+}
+
+static guint
 superseded_count(GsStore *store, const gchar *filter_json)
 {
 	g_autoptr(GsFilter) f = gs_filter_new_from_json(filter_json, -1, NULL);
@@ -935,27 +1006,48 @@ store_dup_coordinates(Fixture *fx, gconstpointer data)
 	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
 }
 
-/* a version 2 file (before the home-relay outbox) keeps its events and gains the table */
+/* a version 2 file (before the home-relay outbox and the deleted events' times) keeps its
+ * events and deletions, and gains the table and the columns */
 static void
 store_migrate_from_2(Fixture *fx, gconstpointer data)
 {
 	g_autoptr(GsEvent) a = gs_test_event_new(1, 100, 1, NULL, "a");
+	g_autoptr(GsEvent) gone = gs_test_event_new(1, 150, 1, NULL, "gone");
+	const gchar *del_tags[] = {"e", gs_event_get_id(gone), NULL, NULL};
+	g_autoptr(GsEvent) deletion = gs_test_event_new(1, 200, 5, del_tags, "");
+	g_autoptr(GsFilter) all = gs_filter_new_from_json("{}", -1, NULL);
+	g_autoptr(GArray) items = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GsStore) store = NULL;
 	gint64 seq = 0;
 
 	insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
-	g_assert_cmpint(sqlite3_exec(gs_store_get_db(fx->store),
-				     "DROP TABLE home_outbox; PRAGMA user_version = 2",
-				     NULL,
-				     NULL,
-				     NULL),
-			==,
-			SQLITE_OK);
+	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	g_assert_cmpint(
+		sqlite3_exec(gs_store_get_db(fx->store),
+			     "DROP TABLE home_outbox;"
+			     "CREATE TABLE old_deleted (id BLOB NOT NULL, pubkey BLOB NOT NULL,"
+			     "  deletion BLOB NOT NULL, PRIMARY KEY (id, pubkey)) WITHOUT ROWID;"
+			     "INSERT INTO old_deleted SELECT id, pubkey, deletion FROM deleted_ids;"
+			     "DROP TABLE deleted_ids;"
+			     "ALTER TABLE old_deleted RENAME TO deleted_ids;"
+			     "PRAGMA user_version = 2",
+			     NULL,
+			     NULL,
+			     NULL),
+		==,
+		SQLITE_OK);
 	g_clear_object(&fx->store);
 	store = gs_store_new(fx->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(gs_store_get_schema_version(store), >=, 3);
+	g_assert_cmpuint(gs_store_get_schema_version(store), >=, 4);
+	/* the deletion holds; the deleted event's time is learnt when it is offered again */
+	g_assert_true(gs_store_query_deleted_items(store, all, 10, &items, &error));
+	g_assert_cmpuint(items->len, ==, 0);
+	g_clear_pointer(&items, g_array_unref);
+	insert_expect(store, gone, GS_STORE_RESULT_REFUSED_DELETED);
+	g_assert_true(gs_store_query_deleted_items(store, all, 10, &items, &error));
+	g_assert_cmpuint(items->len, ==, 1);
 	g_assert_true(gs_store_lookup_seq(store, gs_event_get_id_raw(a), &seq, &error));
 	g_assert_cmpint(sqlite3_exec(gs_store_get_db(store),
 				     "SELECT count(*) FROM home_outbox WHERE state = 0",
@@ -1230,6 +1322,7 @@ main(int argc, char **argv)
 		{"dup-coordinates", store_dup_coordinates},
 		{"future-schema", store_future_schema},
 		{"migrate-from-2", store_migrate_from_2},
+		{"deleted-items", store_deleted_items},
 		{"corrupt-file", store_corrupt_file},
 		{"missing-dir", store_missing_dir},
 		{"damaged-rows", store_damaged_rows},

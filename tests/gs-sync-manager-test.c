@@ -528,6 +528,74 @@ test_learned_budget(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, 1 + 4 + 12);
 }
 
+static gint64
+harness_clock_us(gpointer user_data)
+{
+	return gs_harness_now(user_data) * G_USEC_PER_SEC;
+}
+
+/* REQs by id from @start on in @log that name @id */
+static guint
+fetches_of(GPtrArray *log, guint start, const gchar *id)
+{
+	guint n = 0;
+
+	for (guint i = start; i < log->len; i++) {
+		const gchar *text = g_ptr_array_index(log, i);
+		if (g_str_has_prefix(text, "[\"REQ\"") && strstr(text, "\"ids\"") != NULL &&
+		    strstr(text, id) != NULL)
+			n++;
+	}
+	return n;
+}
+
+/* events their author deleted (NIP-09) that a relay keeps: the first pass fetches them once
+ * and the store refuses them; later negentropy passes find them in the local set and request
+ * nothing, even once the rejected index has forgotten them */
+static void
+test_deleted_offered(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 2, 1);
+	g_autofree gchar *coordinate = gs_harness_coordinate(1, "alpha");
+	gint64 at = g_get_real_time() / G_USEC_PER_SEC - 3600;
+	g_autoptr(GsEvent) issue = gs_harness_root(40, 1621, coordinate, at, "deleted issue");
+	const gchar *del_tags[] = {"e", gs_event_get_id(issue), NULL, NULL};
+	g_autoptr(GsEvent) deletion = gs_test_event_new(40, at + 60, 5, del_tags, "");
+	g_autoptr(GError) error = NULL;
+	GPtrArray *log = gs_test_relay_get_log(source);
+	gint64 now, next;
+	guint start, neg_opens;
+
+	/* the relay keeps the issue; we have its author's deletion */
+	gs_test_relay_add_events(source, events);
+	gs_test_relay_add_event(source, issue);
+	g_assert_true(gs_store_insert(h->store, deletion, NULL, &error));
+	g_assert_no_error(error);
+	gs_rejected_index_set_clock(h->rejected, harness_clock_us, h);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_cmpuint(fetches_of(log, 0, gs_event_get_id(issue)), ==, 1);
+	g_assert_false(gs_harness_has(h, issue));
+	g_assert_cmpuint(gs_harness_n_events(h->store), ==, events->len + 1);
+
+	/* the daily pass a week later, the rejected index's memory of the issue expired */
+	now = gs_harness_now(h);
+	next = gs_sync_manager_get_relay_next_daily_at(h->manager, url);
+	gs_harness_advance(h, 7 * 24 * 3600 + 60);
+	g_assert_false(gs_rejected_index_contains(h->rejected, gs_event_get_id(issue)));
+	g_assert_cmpint(gs_harness_now(h), >, next);
+	start = log->len;
+	neg_opens = gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_SYNCING));
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, neg_opens);
+	g_assert_cmpuint(fetches_of(log, start, gs_event_get_id(issue)), ==, 0);
+	g_assert_cmpint(now, <, next);
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -542,6 +610,7 @@ static const struct {
 	{"persistence", test_persistence},
 	{"clone-relay", test_clone_relay},
 	{"reconfigure", test_reconfigure},
+	{"deleted-offered", test_deleted_offered},
 };
 
 int
