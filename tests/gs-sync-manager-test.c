@@ -564,21 +564,28 @@ test_deleted_offered(GsHarness *h, gconstpointer data)
 	g_autoptr(GsEvent) issue = gs_harness_root(40, 1621, coordinate, at, "deleted issue");
 	const gchar *del_tags[] = {"e", gs_event_get_id(issue), NULL, NULL};
 	g_autoptr(GsEvent) deletion = gs_test_event_new(40, at + 60, 5, del_tags, "");
+	g_autoptr(GsEvent) old_state = gs_harness_state(1, "alpha", at + 100);
+	g_autoptr(GsEvent) new_state = gs_harness_state(1, "alpha", at + 200);
 	g_autoptr(GError) error = NULL;
 	GPtrArray *log = gs_test_relay_get_log(source);
 	gint64 now, next;
 	guint start, neg_opens;
 
-	/* the relay keeps the issue; we have its author's deletion */
+	/* the relay keeps the issue and an older state (which replaced the one in @events); we
+	 * have the issue's deletion by its author and a newer state */
 	gs_test_relay_add_events(source, events);
 	gs_test_relay_add_event(source, issue);
+	gs_test_relay_add_event(source, old_state);
+	g_assert_true(gs_store_insert(h->store, new_state, NULL, &error));
 	g_assert_true(gs_store_insert(h->store, deletion, NULL, &error));
 	g_assert_no_error(error);
 	gs_rejected_index_set_clock(h->rejected, harness_clock_us, h);
 	gs_harness_start(h, bootstrap);
 	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
 	g_assert_cmpuint(fetches_of(log, 0, gs_event_get_id(issue)), ==, 1);
+	g_assert_cmpuint(fetches_of(log, 0, gs_event_get_id(old_state)), ==, 1);
 	g_assert_false(gs_harness_has(h, issue));
+	g_assert_false(gs_harness_has(h, old_state));
 	g_assert_cmpuint(gs_harness_n_events(h->store), ==, events->len + 1);
 
 	/* the daily pass a week later, the rejected index's memory of the issue expired */
@@ -593,6 +600,7 @@ test_deleted_offered(GsHarness *h, gconstpointer data)
 	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
 	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, neg_opens);
 	g_assert_cmpuint(fetches_of(log, start, gs_event_get_id(issue)), ==, 0);
+	g_assert_cmpuint(fetches_of(log, start, gs_event_get_id(old_state)), ==, 0);
 	g_assert_cmpint(now, <, next);
 }
 
