@@ -140,7 +140,6 @@ gs_neg_session_message_cb(GsRelayConnection *conn,
 	g_autoptr(GBytes) msg = NULL;
 	g_autoptr(GBytes) next = NULL;
 	g_autoptr(GError) error_local = NULL;
-	g_autofree gchar *next_hex = NULL;
 
 	if (error != NULL) {
 		/* the connection already forgot this subscription */
@@ -170,9 +169,8 @@ gs_neg_session_message_cb(GsRelayConnection *conn,
 		gs_neg_session_end(task, NULL);
 		return;
 	}
-	next_hex = gs_hex_encode(g_bytes_get_data(next, NULL), g_bytes_get_size(next));
-	s->result->bytes_sent += strlen(next_hex);
-	if (!gs_relay_connection_neg_send(conn, s->sub_id, next_hex, &error_local)) {
+	s->result->bytes_sent += 2 * g_bytes_get_size(next); /* as hex */
+	if (!gs_relay_connection_neg_send(conn, s->sub_id, next, &error_local)) {
 		gs_neg_session_end(task, g_steal_pointer(&error_local));
 		return;
 	}
@@ -217,8 +215,6 @@ gs_neg_session_run_async(GsRelayConnection *conn,
 	GsNegSession *s = g_new0(GsNegSession, 1);
 	g_autoptr(GBytes) first = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *filter_json = NULL;
-	g_autofree gchar *hex = NULL;
 
 	s->conn = g_object_ref(conn);
 	s->first_timeout_ms = first_reply_timeout_ms;
@@ -235,11 +231,9 @@ gs_neg_session_run_async(GsRelayConnection *conn,
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
-	hex = gs_hex_encode(g_bytes_get_data(first, NULL), g_bytes_get_size(first));
-	filter_json = gs_filter_to_json(filter);
-	s->result->bytes_sent += strlen(hex);
+	s->result->bytes_sent += 2 * g_bytes_get_size(first); /* as hex */
 	s->sub_id = gs_relay_connection_neg_open(
-		conn, filter_json, hex, gs_neg_session_message_cb, task, &error);
+		conn, filter, first, gs_neg_session_message_cb, task, &error);
 	if (s->sub_id == NULL) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;

@@ -9,6 +9,7 @@
 
 #include "gs-enums.h"
 #include "gs-event.h"
+#include "gs-filter.h"
 
 G_BEGIN_DECLS
 
@@ -153,15 +154,15 @@ gs_relay_connection_authenticate(GsRelayConnection *self,
 
 gchar *
 gs_relay_connection_neg_open(GsRelayConnection *self,
-			     const gchar *filter_json,
-			     const gchar *initial_hex,
+			     GsFilter *filter,
+			     GBytes *initial,
 			     GsRelayNegFunc func,
 			     gpointer user_data,
 			     GError **error);
 gboolean
 gs_relay_connection_neg_send(GsRelayConnection *self,
 			     const gchar *sub_id,
-			     const gchar *hex,
+			     GBytes *message,
 			     GError **error);
 void
 gs_relay_connection_neg_close(GsRelayConnection *self, const gchar *sub_id);

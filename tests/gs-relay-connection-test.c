@@ -712,15 +712,19 @@ script_no_negentropy(Fixture *f, SoupWebsocketConnection *peer, GsMessage *msg)
 						    "[\"NOTICE\",\"ERROR: unknown envelope\"]");
 }
 
+static const guint8 neg_initial[] = {0x61, 0x00, 0x00, 0x02, 0x00};
+
 static void
 conn_neg_unsupported(Fixture *f, gconstpointer data)
 {
+	g_autoptr(GsFilter) all = gs_filter_new_from_json("{}", -1, NULL);
+	g_autoptr(GBytes) initial = g_bytes_new_static(neg_initial, sizeof(neg_initial));
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *neg = NULL;
 
 	f->script = script_no_negentropy;
 	fixture_connect(f);
-	neg = gs_relay_connection_neg_open(f->conn, "{}", "6100000200", neg_cb, f, &error);
+	neg = gs_relay_connection_neg_open(f->conn, all, initial, neg_cb, f, &error);
 	g_assert_no_error(error);
 	WAIT_FOR(f->ends->len == 1);
 	g_assert_cmpstr(g_ptr_array_index(f->ends, 0), ==, "|9|ERROR: unknown envelope");
@@ -731,10 +735,15 @@ static void
 script_neg_echo(Fixture *f, SoupWebsocketConnection *peer, GsMessage *msg)
 {
 	g_autofree gchar *text = NULL;
-	if (msg->type == GS_MESSAGE_NEG_OPEN)
+	/* what the client sent, through gs-nip77: one filter object and the message in hex */
+	if (msg->type == GS_MESSAGE_NEG_OPEN) {
+		g_assert_cmpuint(msg->filters->len, ==, 1);
+		g_assert_cmpstr(msg->text, ==, "6100000200");
 		text = g_strdup_printf("[\"NEG-MSG\",\"%s\",\"61\"]", msg->sub_id);
-	else if (msg->type == GS_MESSAGE_NEG_MSG)
+	} else if (msg->type == GS_MESSAGE_NEG_MSG) {
+		g_assert_cmpstr(msg->text, ==, "6100");
 		text = g_strdup_printf("[\"NEG-ERR\",\"%s\",\"closed: bye\"]", msg->sub_id);
+	}
 	if (text != NULL)
 		soup_websocket_connection_send_text(peer, text);
 }
@@ -742,18 +751,21 @@ script_neg_echo(Fixture *f, SoupWebsocketConnection *peer, GsMessage *msg)
 static void
 conn_neg_messages(Fixture *f, gconstpointer data)
 {
+	g_autoptr(GsFilter) kinds = gs_filter_new_from_json("{\"kinds\":[30617]}", -1, NULL);
+	g_autoptr(GBytes) initial = g_bytes_new_static(neg_initial, sizeof(neg_initial));
+	g_autoptr(GBytes) next = g_bytes_new_static(neg_initial, 2);
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *neg = NULL;
 
 	f->script = script_neg_echo;
 	fixture_connect(f);
-	neg = gs_relay_connection_neg_open(f->conn, "{}", "6100000200", neg_cb, f, &error);
+	neg = gs_relay_connection_neg_open(f->conn, kinds, initial, neg_cb, f, &error);
 	WAIT_FOR(f->ends->len == 1);
 	g_assert_cmpstr(g_ptr_array_index(f->ends, 0), ==, "61|-1|");
-	g_assert_true(gs_relay_connection_neg_send(f->conn, neg, "6100", &error));
+	g_assert_true(gs_relay_connection_neg_send(f->conn, neg, next, &error));
 	WAIT_FOR(f->ends->len == 2);
 	g_assert_cmpstr(g_ptr_array_index(f->ends, 1), ==, "|5|closed: bye");
-	g_assert_false(gs_relay_connection_neg_send(f->conn, neg, "6100", &error));
+	g_assert_false(gs_relay_connection_neg_send(f->conn, neg, next, &error));
 	g_assert_error(error, GS_ERROR, GS_ERROR_NOT_FOUND);
 }
 
