@@ -51,6 +51,12 @@ gboolean
 gs_store_fail(GsStore *self, const gchar *what, GError **error);
 const guint8 *
 gs_store_get_tag_secret(GsStore *self);
+/* for tests: the log length (pages) from which the checkpoint thread runs, and its runs so
+ * far (0 without the thread, e.g. for ":memory:") */
+void
+gs_store_set_checkpoint_threshold(GsStore *self, guint pages);
+guint
+gs_store_get_checkpoint_runs(GsStore *self);
 
 /* gs-store-write.c: one event's part of an insert transaction */
 const gchar *
