@@ -63,6 +63,14 @@ static const gchar *const gs_store_stmt_sql[GS_STORE_STMT_LAST] = {
 	[GS_STORE_STMT_GET_BY_ID] = "SELECT id, json FROM events WHERE id8 = ?1 AND id = ?2",
 	[GS_STORE_STMT_HAS_TAG] = "SELECT 1 FROM tags WHERE key = ?1 LIMIT 1",
 	[GS_STORE_STMT_HEALTH] = "SELECT max(seq) FROM events",
+	/* gs_store_find_addressable(): see there */
+	[GS_STORE_STMT_FIND_ADDRESSABLE] =
+		"SELECT e.id, e.json FROM events e WHERE +e.kind = ?1 AND e.d = ?2 "
+		"AND e.seq IN (SELECT event FROM tags WHERE key = ?3) "
+		"ORDER BY e.created_at DESC, e.id",
+	[GS_STORE_STMT_FIND_ADDRESSABLE_NO_D] = "SELECT e.id, e.json FROM events e "
+						"WHERE e.kind = ?1 AND e.d = ?2 "
+						"ORDER BY e.created_at DESC, e.id",
 };
 
 struct _GsStore {
