@@ -296,6 +296,13 @@ bench_full(const gchar *path, const gchar *service, guint sources, BenchTally *t
 		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / (1024.0 * 1024.0),
 		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / 1024.0 /
 			(gdouble)MAX(n, 1));
+	{
+		g_autoptr(GsFilter) all = gs_filter_new();
+		guint64 stored = 0;
+		if (gs_store_count(store, all, &stored, NULL))
+			g_print("  events in the store at the end: %" G_GUINT64_FORMAT "\n",
+				stored);
+	}
 	fclose(fp);
 	g_clear_object(&ingest);
 	g_clear_object(&policy);
