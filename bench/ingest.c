@@ -60,6 +60,25 @@ bench_cpu_usec(void)
 	       usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
 }
 
+/* blocks (512 bytes) the process sent towards the file system: pages it dirtied, the log's
+ * and the checkpoints' (the same figure as /usr/bin/time's "File system outputs") */
+static gint64
+bench_fs_output_blocks(void)
+{
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	return usage.ru_oublock;
+}
+
+static void
+bench_print_load(void)
+{
+	g_autofree gchar *loadavg = NULL;
+
+	if (g_file_get_contents("/proc/loadavg", &loadavg, NULL, NULL))
+		g_print("load average: %s", loadavg);
+}
+
 /* CPU time of the calling thread: the main context's share of the full pipeline */
 static gint64
 bench_thread_cpu_usec(void)
@@ -237,6 +256,7 @@ bench_full(const gchar *path, const gchar *service, guint sources, BenchTally *t
 	BenchRate rate = {-1, 0};
 	GsIngestCounters counters;
 	gint64 main_start;
+	gint64 blocks_start;
 
 	if (dir == NULL || fp == NULL ||
 	    !bench_full_setup(dir, service, &store, &policy, &index, &error)) {
@@ -249,6 +269,7 @@ bench_full(const gchar *path, const gchar *service, guint sources, BenchTally *t
 	start = g_get_monotonic_time();
 	cpu_start = bench_cpu_usec();
 	main_start = bench_thread_cpu_usec();
+	blocks_start = bench_fs_output_blocks();
 	while ((line = bench_read_line(fp)) != NULL) {
 		gs_ingest_submit(ingest,
 				 g_ptr_array_index(names, n++ % sources),
@@ -271,6 +292,17 @@ bench_full(const gchar *path, const gchar *service, guint sources, BenchTally *t
 		counters.transactions,
 		(gdouble)counters.inserted / (gdouble)MAX(counters.transactions, 1),
 		counters.reprocessed);
+	g_print("  written to the file system: %.1f MiB (%.1f KiB per event)\n",
+		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / (1024.0 * 1024.0),
+		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / 1024.0 /
+			(gdouble)MAX(n, 1));
+	{
+		g_autoptr(GsFilter) all = gs_filter_new();
+		guint64 stored = 0;
+		if (gs_store_count(store, all, &stored, NULL))
+			g_print("  events in the store at the end: %" G_GUINT64_FORMAT "\n",
+				stored);
+	}
 	fclose(fp);
 	g_clear_object(&ingest);
 	g_clear_object(&policy);
@@ -323,6 +355,7 @@ main(int argc, char **argv)
 		g_printerr("ingest: %s\n", error->message);
 		return 1;
 	}
+	bench_print_load();
 	for (BenchStage stage = BENCH_STAGE_PARSE; !full_only && stage <= BENCH_STAGE_VERIFY;
 	     stage++) {
 		guint counts[] = {1, cores};
@@ -359,5 +392,6 @@ main(int argc, char **argv)
 			cores,
 			100.0 * full.rate / verify_all);
 	g_print("peak RSS: %.1f MiB\n", bench_peak_rss_kib() / 1024.0);
+	bench_print_load();
 	return 0;
 }

@@ -21,6 +21,7 @@ typedef struct {
 	GsIngestSourceState *source; /* NULL for re-processing */
 	gchar *origin;		     /* re-processing: the source it first came from, or NULL */
 	guint64 seq;
+	guint64 order; /* arrival order over all sources */
 	gchar *json;
 	gsize len;
 	gint64 now_secs;

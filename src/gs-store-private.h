@@ -36,6 +36,8 @@ typedef enum {
 	GS_STORE_STMT_GET_BY_ID,
 	GS_STORE_STMT_HAS_TAG,
 	GS_STORE_STMT_HEALTH,
+	GS_STORE_STMT_FIND_ADDRESSABLE,
+	GS_STORE_STMT_FIND_ADDRESSABLE_NO_D,
 	GS_STORE_STMT_LAST
 } GsStoreStmt;
 
@@ -52,6 +54,12 @@ gboolean
 gs_store_fail(GsStore *self, const gchar *what, GError **error);
 const guint8 *
 gs_store_get_tag_secret(GsStore *self);
+/* for tests: the log length (pages) from which the checkpoint thread runs, and its runs so
+ * far (0 without the thread, e.g. for ":memory:") */
+void
+gs_store_set_checkpoint_threshold(GsStore *self, guint pages);
+guint
+gs_store_get_checkpoint_runs(GsStore *self);
 
 /* gs-store-write.c: one event's part of an insert transaction */
 const gchar *

@@ -514,10 +514,8 @@ gs_store_find_addressable(GsStore *self, guint kind, const gchar *d, GError **er
 {
 	g_autoptr(GPtrArray) events =
 		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
-	g_autoptr(sqlite3_stmt) stmt = NULL;
-	const gchar *sql = "SELECT e.id, e.json FROM events e WHERE +e.kind = ?1 AND e.d = ?2 "
-			   "AND e.seq IN (SELECT event FROM tags WHERE key = ?3) "
-			   "ORDER BY e.created_at DESC, e.id";
+	sqlite3_stmt *stmt;
+	gboolean ok;
 
 	g_return_val_if_fail(GS_IS_STORE(self), NULL);
 	g_return_val_if_fail(d != NULL, NULL);
@@ -529,18 +527,20 @@ gs_store_find_addressable(GsStore *self, guint kind, const gchar *d, GError **er
 			    kind);
 		return NULL;
 	}
-	if (d[0] == '\0')
-		sql = "SELECT e.id, e.json FROM events e WHERE e.kind = ?1 AND e.d = ?2 "
-		      "ORDER BY e.created_at DESC, e.id";
-	stmt = gs_store_sql_prepare(gs_store_get_db(self), sql, FALSE, error);
-	if (stmt == NULL)
-		return NULL;
+	/* the policy asks once per repository identifier: prepared once, not per call */
+	stmt = gs_store_stmt(self,
+			     d[0] == '\0' ? GS_STORE_STMT_FIND_ADDRESSABLE_NO_D
+					  : GS_STORE_STMT_FIND_ADDRESSABLE);
 	sqlite3_bind_int64(stmt, 1, kind);
 	sqlite3_bind_text(stmt, 2, d, -1, SQLITE_STATIC);
 	if (d[0] != '\0')
 		sqlite3_bind_int64(
 			stmt, 3, gs_store_sql_tag_key(gs_store_get_tag_secret(self), "d", d));
-	if (!gs_store_collect_events(self, stmt, NULL, events, NULL, error))
+	ok = gs_store_collect_events(self, stmt, NULL, events, NULL, error);
+	/* ends the read at once, also after a failure half-way */
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (!ok)
 		return NULL;
 	return g_steal_pointer(&events);
 }

@@ -13,11 +13,15 @@
 
 #include "gs-error.h"
 #include "gs-hex.h"
+#include "gs-store-checkpoint.h"
 #include "gs-store-private.h"
 #include "gs-store-schema.h"
 #include "gs-store-sql.h"
 
 #define GS_STORE_TAG_SECRET_SIZE 16
+
+/* the log length in pages (4 KiB) from which a checkpoint runs: ~40 MB */
+#define GS_STORE_CHECKPOINT_PAGES 10000
 
 /* how long a writer waits for another connection's lock (a second process, a backup tool) */
 #define GS_STORE_BUSY_TIMEOUT_MS 5000
@@ -64,6 +68,14 @@ static const gchar *const gs_store_stmt_sql[GS_STORE_STMT_LAST] = {
 	[GS_STORE_STMT_GET_BY_ID] = "SELECT id, json FROM events WHERE id8 = ?1 AND id = ?2",
 	[GS_STORE_STMT_HAS_TAG] = "SELECT 1 FROM tags WHERE key = ?1 LIMIT 1",
 	[GS_STORE_STMT_HEALTH] = "SELECT max(seq) FROM events",
+	/* gs_store_find_addressable(): see there */
+	[GS_STORE_STMT_FIND_ADDRESSABLE] =
+		"SELECT e.id, e.json FROM events e WHERE +e.kind = ?1 AND e.d = ?2 "
+		"AND e.seq IN (SELECT event FROM tags WHERE key = ?3) "
+		"ORDER BY e.created_at DESC, e.id",
+	[GS_STORE_STMT_FIND_ADDRESSABLE_NO_D] = "SELECT e.id, e.json FROM events e "
+						"WHERE e.kind = ?1 AND e.d = ?2 "
+						"ORDER BY e.created_at DESC, e.id",
 };
 
 struct _GsStore {
@@ -73,6 +85,7 @@ struct _GsStore {
 	guint schema_version;
 	sqlite3_stmt *stmts[GS_STORE_STMT_LAST];
 	sqlite3_stmt *tag_stmts[GS_STORE_TAGS_PER_STMT + 1]; /* by number of rows, lazily */
+	GsStoreCheckpointer *checkpointer; /* NULL when not in WAL mode (":memory:") */
 	GsStoreInsertHook hook;
 	gpointer hook_data;
 	GDestroyNotify hook_destroy;
@@ -392,7 +405,9 @@ gs_store_configure(GsStore *self, GError **error)
 	 * with bench/gs-store-bench: 26k -> 35k events/s at 100k stored events). Checkpointing
 	 * every 10,000 WAL pages (~40 MB) instead of 1,000 copies an index page written by many
 	 * batches once rather than once per few batches: -10 % CPU and -25 % wall time per
-	 * inserted event in batches of 200-500 (bench/ingest.c data, 50k events) */
+	 * inserted event in batches of 200-500 (bench/ingest.c data, 50k events). The checkpoints
+	 * themselves run on another thread (gs_store_start_checkpointer()); this setting is the
+	 * fallback when that thread cannot start */
 	return gs_store_sql_exec(self->db,
 				 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
 				 "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000",
@@ -447,6 +462,34 @@ gs_store_prepare_all(GsStore *self, GError **error)
 	return TRUE;
 }
 
+/* checkpoints on a thread of their own (gs-store-checkpoint.c); without it, the writer's
+ * automatic checkpoints set in gs_store_configure() stay */
+static void
+gs_store_start_checkpointer(GsStore *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (g_strcmp0(self->path, ":memory:") == 0)
+		return;
+	self->checkpointer =
+		gs_store_checkpointer_new(self->db, self->path, GS_STORE_CHECKPOINT_PAGES, &error);
+	if (self->checkpointer == NULL)
+		g_warning("checkpoints stay on the writer: %s", error->message);
+}
+
+void
+gs_store_set_checkpoint_threshold(GsStore *self, guint pages)
+{
+	if (self->checkpointer != NULL)
+		gs_store_checkpointer_set_threshold(self->checkpointer, pages);
+}
+
+guint
+gs_store_get_checkpoint_runs(GsStore *self)
+{
+	return self->checkpointer != NULL ? gs_store_checkpointer_get_runs(self->checkpointer) : 0;
+}
+
 static gboolean
 gs_store_open(GsStore *self, GError **error)
 {
@@ -462,6 +505,7 @@ gs_store_open(GsStore *self, GError **error)
 		g_prefix_error(error, "cannot use store %s: ", self->path);
 		return FALSE;
 	}
+	gs_store_start_checkpointer(self);
 	g_debug("opened %s, schema version %u", self->path, self->schema_version);
 	return TRUE;
 }
@@ -504,6 +548,8 @@ gs_store_finalize(GObject *object)
 
 	if (self->hook_destroy != NULL)
 		self->hook_destroy(self->hook_data);
+	/* before the writer closes: its close checkpoints the rest and removes the log */
+	gs_store_checkpointer_free(g_steal_pointer(&self->checkpointer), self->db);
 	for (guint i = 0; i < GS_STORE_STMT_LAST; i++)
 		sqlite3_finalize(self->stmts[i]);
 	for (guint i = 0; i <= GS_STORE_TAGS_PER_STMT; i++)
@@ -531,17 +577,23 @@ gs_store_class_init(GsStoreClass *klass)
 								G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, PROP_LAST, gs_store_props);
 
-	/* GsStore::event-stored: see gs-store.h; emitted after COMMIT, in insertion order */
-	gs_store_signals[SIGNAL_EVENT_STORED] = g_signal_new("event-stored",
-							     G_TYPE_FROM_CLASS(klass),
-							     G_SIGNAL_RUN_LAST,
-							     0,
-							     NULL,
-							     NULL,
-							     NULL,
-							     G_TYPE_NONE,
-							     1,
-							     GS_TYPE_EVENT);
+	/* GsStore::event-stored: see gs-store.h; emitted after COMMIT, in insertion order. It
+	 * fires once per stored event, so it has a typed marshaller (the generic one goes through
+	 * libffi) and passes the event without copying it (handlers that keep it take a ref) */
+	gs_store_signals[SIGNAL_EVENT_STORED] =
+		g_signal_new("event-stored",
+			     G_TYPE_FROM_CLASS(klass),
+			     G_SIGNAL_RUN_LAST,
+			     0,
+			     NULL,
+			     NULL,
+			     g_cclosure_marshal_VOID__BOXED,
+			     G_TYPE_NONE,
+			     1,
+			     GS_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+	g_signal_set_va_marshaller(gs_store_signals[SIGNAL_EVENT_STORED],
+				   G_TYPE_FROM_CLASS(klass),
+				   g_cclosure_marshal_VOID__BOXEDv);
 }
 
 static void

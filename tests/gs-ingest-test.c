@@ -471,6 +471,45 @@ gs_ingest_order_per_source(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(store_count(fx), ==, events->len);
 }
 
+/* jobs finish out of order on the workers; what becomes ready together is decided in arrival
+ * order over all sources, so a state from one relay right after its announcement from another
+ * is accepted with it rather than deferred until the announcement is stored */
+static void
+gs_ingest_arrival_order(Fixture *fx, gconstpointer data)
+{
+	const guint n_repos = 800;
+	g_autoptr(GPtrArray) states =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	guint k = 0;
+
+	/* announcement i, then the state of i - 1: a state comes two events after its
+	 * announcement, from another source, and sometimes in the next job */
+	for (guint i = 0; i <= n_repos; i++) {
+		g_autofree gchar *d = g_strdup_printf("a%u", i);
+		g_autofree gchar *state_tags = g_strdup_printf("d\t%s", d);
+		g_autofree gchar *source = NULL;
+
+		if (i < n_repos) {
+			g_autoptr(GsEvent) ann = announcement_new(fx, 10 + i % 50, d);
+			source = g_strdup_printf("wss://r%u.example.net", k++ % 4);
+			submit(fx, source, ann);
+			g_ptr_array_add(states, event_new(fx, 10 + i % 50, 30618, state_tags));
+		}
+		if (i > 0) {
+			g_free(source);
+			source = g_strdup_printf("wss://r%u.example.net", k++ % 4);
+			submit(fx, source, g_ptr_array_index(states, i - 1));
+		}
+	}
+	gs_ingest_flush(fx->ingest);
+	g_assert_cmpuint(fx->seen->len, ==, 2 * n_repos);
+	for (guint i = 0; i < fx->seen->len; i++) {
+		Seen *s = &g_array_index(fx->seen, Seen, i);
+		g_assert_cmpint(s->outcome, ==, GS_INGEST_OUTCOME_STORED);
+	}
+	g_assert_cmpuint(store_count(fx), ==, 2 * n_repos);
+}
+
 /* ---- deferral ---- */
 
 static void
@@ -749,6 +788,7 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/ingest/bad-input", gs_ingest_bad_input);
 	ADD("/grasp-sync/ingest/limits-edge", gs_ingest_limits_edge);
 	ADD("/grasp-sync/ingest/order-per-source", gs_ingest_order_per_source);
+	ADD("/grasp-sync/ingest/arrival-order", gs_ingest_arrival_order);
 	ADD("/grasp-sync/ingest/deferred-reprocessed", gs_ingest_deferred_reprocessed);
 	ADD("/grasp-sync/ingest/storing-source", gs_ingest_storing_source);
 	ADD("/grasp-sync/ingest/same-slice", gs_ingest_same_slice);

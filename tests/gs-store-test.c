@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "gs-error.h"
+#include "gs-store-private.h"
 #include "gs-store-sql.h"
 #include "gs-store.h"
 #include "gs-test-utils.h"
@@ -1151,6 +1152,64 @@ store_health_corrupted(Fixture *fx, gconstpointer data)
 	g_test_message("%s", error->message);
 }
 
+static goffset
+file_size(const gchar *path)
+{
+	GStatBuf st;
+	return g_stat(path, &st) == 0 ? (goffset)st.st_size : -1;
+}
+
+/* checkpoints run on the store's own thread once the log passes the threshold: the events
+ * reach the database file, the log starts over instead of growing, and nothing is lost */
+static void
+store_checkpoint_thread(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *wal = g_strconcat(fx->path, "-wal", NULL);
+	g_autoptr(GError) error = NULL;
+	goffset db_before = file_size(fx->path);
+	goffset wal_max = 0;
+	g_autoptr(GsFilter) all = gs_filter_new();
+	guint64 n = 0;
+	guint64 count = 0;
+
+	/* below the default threshold (10,000 pages) nothing runs */
+	for (guint round = 0; round < 2; round++) {
+		g_autoptr(GPtrArray) batch =
+			g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+		for (guint i = 0; i < 200; i++, n++)
+			g_ptr_array_add(batch, fake_event(n, 1, 1000 + (gint64)n));
+		g_assert_true(gs_store_insert_batch(fx->store, batch, NULL, &error));
+		g_assert_no_error(error);
+	}
+	g_assert_cmpuint(gs_store_get_checkpoint_runs(fx->store), ==, 0);
+	g_assert_cmpint(file_size(fx->path), ==, db_before);
+
+	gs_store_set_checkpoint_threshold(fx->store, 64);
+	for (guint round = 0; round < 40; round++) {
+		g_autoptr(GPtrArray) batch =
+			g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+		for (guint i = 0; i < 200; i++, n++)
+			g_ptr_array_add(batch, fake_event(n, 1, 1000 + (gint64)n));
+		g_assert_true(gs_store_insert_batch(fx->store, batch, NULL, &error));
+		g_assert_no_error(error);
+		wal_max = MAX(wal_max, file_size(wal));
+	}
+	for (guint i = 0; i < 500 && gs_store_get_checkpoint_runs(fx->store) == 0; i++)
+		g_usleep(10000);
+	g_assert_cmpuint(gs_store_get_checkpoint_runs(fx->store), >, 0);
+	g_assert_cmpint(file_size(fx->path), >, db_before + 1024 * 1024);
+	/* 8,400 events of ~300 bytes: the log alone would be several MB without restarts */
+	g_test_message("largest log %" G_GOFFSET_FORMAT " bytes, database %" G_GOFFSET_FORMAT,
+		       wal_max,
+		       file_size(fx->path));
+	g_clear_object(&fx->store);
+	fx->store = gs_store_new(fx->path, &error);
+	g_assert_no_error(error);
+	g_assert_true(gs_store_count(fx->store, all, &count, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(count, ==, n);
+}
+
 /* throughput (logged, not asserted) ----------------------------------------------------------- */
 
 static gdouble
@@ -1327,6 +1386,7 @@ main(int argc, char **argv)
 		{"missing-dir", store_missing_dir},
 		{"damaged-rows", store_damaged_rows},
 		{"health-corrupted", store_health_corrupted},
+		{"checkpoint-thread", store_checkpoint_thread},
 		{"insert-rate", store_insert_rate},
 		{"kill9", store_kill9},
 	};
