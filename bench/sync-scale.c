@@ -31,6 +31,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <malloc.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -80,23 +81,48 @@ bench_status_field(const gchar *path, const gchar *field)
 	return at != NULL ? g_ascii_strtoull(at + strlen(field), NULL, 10) : 0;
 }
 
-/* context switches of every thread of this process: each is a wakeup from a wait, or a
- * preemption */
+/* context switches of every thread of this process, ended ones included: each is a wakeup
+ * from a wait, or a preemption */
 static guint64
-bench_context_switches(guint *n_threads)
+bench_context_switches(void)
 {
-	g_autoptr(GDir) dir = g_dir_open("/proc/self/task", 0, NULL);
-	const gchar *name;
-	guint64 sum = 0;
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	return (guint64)usage.ru_nvcsw + (guint64)usage.ru_nivcsw;
+}
 
-	*n_threads = 0;
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *path = g_build_filename("/proc/self/task", name, "status", NULL);
-		sum += bench_status_field(path, "voluntary_ctxt_switches:");
-		sum += bench_status_field(path, "nonvoluntary_ctxt_switches:");
-		(*n_threads)++;
+/* what holds the memory: the live heap (every malloc arena) and SQLite's share of it */
+static void
+bench_print_heap(const gchar *label)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	g_print("%-19s %.1f MiB in use (%.1f MiB of it SQLite's, page cache included), %.1f MiB "
+		"free in the arenas\n",
+		label,
+		(mi.uordblks + mi.hblkhd) / 1048576.0,
+		sqlite3_memory_used() / 1048576.0,
+		mi.fordblks / 1048576.0);
+}
+
+/* the metrics about what the policy kept waiting or refused */
+static void
+bench_print_policy_metrics(GsDaemon *daemon)
+{
+	g_autofree gchar *text = gs_metrics_render(gs_daemon_get_metrics(daemon));
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	const gchar *names[] = {"ngit_sync_rejected_hot_cache_current",
+				"ngit_sync_rejected_cold_index_current",
+				"ngit_sync_events_deferred_total",
+				"ngit_sync_events_rejected_total"};
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		for (guint n = 0; n < G_N_ELEMENTS(names); n++) {
+			if (g_str_has_prefix(lines[i], names[n]) &&
+			    !g_str_has_suffix(lines[i], " 0"))
+				g_print("  %s\n", lines[i]);
+		}
 	}
-	return sum;
 }
 
 static void
@@ -552,25 +578,25 @@ bench_sync(GsDaemon *daemon, const BenchOptions *opts, BenchState *st)
 static void
 bench_idle(const BenchOptions *opts)
 {
-	guint threads = 0;
 	guint64 cs0, cs1;
 	gint64 cpu0, cpu1, t0, t1;
 
 	g_print("idle for %u s ...\n", opts->idle_seconds);
-	cs0 = bench_context_switches(&threads);
+	cs0 = bench_context_switches();
 	cpu0 = bench_cpu_usec();
 	t0 = g_get_monotonic_time();
 	bench_run_for(opts->idle_seconds * 1000);
 	t1 = g_get_monotonic_time();
 	cpu1 = bench_cpu_usec();
-	cs1 = bench_context_switches(&threads);
+	cs1 = bench_context_switches();
 	g_print("idle CPU            %.3f %% of a core (%.3f s CPU in %.1f s)\n",
 		100.0 * (gdouble)(cpu1 - cpu0) / (gdouble)(t1 - t0),
 		(gdouble)(cpu1 - cpu0) / G_USEC_PER_SEC,
 		(gdouble)(t1 - t0) / G_USEC_PER_SEC);
-	g_print("idle wakeups        %.1f /s (context switches of %u threads)\n",
+	g_print("idle wakeups        %.1f /s (context switches, all threads; %" G_GUINT64_FORMAT
+		" threads now)\n",
 		(gdouble)(cs1 - cs0) * G_USEC_PER_SEC / (gdouble)(t1 - t0),
-		threads);
+		bench_status_field("/proc/self/status", "Threads:"));
 }
 
 static gchar *
@@ -652,6 +678,8 @@ bench_main(const BenchOptions *opts, const gchar *self_path)
 	g_print("RSS after sync      %.1f MiB (peak %.1f MiB)\n",
 		bench_status_field("/proc/self/status", "VmRSS:") / 1024.0,
 		bench_status_field("/proc/self/status", "VmHWM:") / 1024.0);
+	bench_print_heap("heap after sync");
+	bench_print_policy_metrics(daemon);
 	malloc_trim(0);
 	g_print("RSS after trim      %.1f MiB\n",
 		bench_status_field("/proc/self/status", "VmRSS:") / 1024.0);
