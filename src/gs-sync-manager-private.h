@@ -116,6 +116,7 @@ struct _GsSyncManager {
 	gulong stored_id;
 	/* counters */
 	guint64 events_synced;
+	guint64 memory_trims; /* times the heap was trimmed after the last historic pass */
 	GsSyncDurationHistogram durations;
 };
 

@@ -217,5 +217,7 @@ void
 gs_sync_manager_get_duration_histogram(GsSyncManager *self, GsSyncDurationHistogram *histogram);
 guint64
 gs_sync_manager_get_events_synced(GsSyncManager *self);
+guint64
+gs_sync_manager_get_memory_trims(GsSyncManager *self);
 
 G_END_DECLS
