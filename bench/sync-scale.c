@@ -466,12 +466,14 @@ typedef struct {
 	guint n_degraded;
 	guint n_pending; /* batches */
 	guint n_no_nip77;
+	guint n_rate_limited; /* relays that imposed a rate limit at least once */
 } BenchState;
 
 static void
 bench_state(GsSyncManager *sync, BenchState *st)
 {
 	g_auto(GStrv) urls = gs_sync_manager_dup_relay_urls(sync);
+	GsSyncRelayStats stats;
 
 	memset(st, 0, sizeof(*st));
 	for (guint i = 0; urls[i] != NULL; i++) {
@@ -482,6 +484,8 @@ bench_state(GsSyncManager *sync, BenchState *st)
 		st->n_degraded += s == GS_CONNECTION_STATUS_CONNECTED_DEGRADED;
 		st->n_pending += gs_sync_manager_get_relay_pending_batches(sync, urls[i]);
 		st->n_no_nip77 += gs_sync_manager_get_relay_supports_negentropy(sync, urls[i]) == 0;
+		if (gs_sync_manager_get_relay_stats(sync, urls[i], &stats))
+			st->n_rate_limited += stats.rate_limited > 0;
 	}
 }
 
@@ -668,12 +672,13 @@ bench_main(const BenchOptions *opts, const gchar *self_path)
 	daemon = bench_start_daemon(opts, dir, bootstrap);
 	secs = bench_sync(daemon, opts, &st);
 	g_print("history complete    %.1f s: %u relays live (%u degraded, %u without NIP-77), "
-		"%" G_GUINT64_FORMAT " events stored\n",
+		"%" G_GUINT64_FORMAT " events stored, %u relays rate-limited once or more\n",
 		secs,
 		st.n_relays,
 		st.n_degraded,
 		st.n_no_nip77,
-		bench_count_events(gs_daemon_get_store(daemon)));
+		bench_count_events(gs_daemon_get_store(daemon)),
+		st.n_rate_limited);
 	g_print("RSS at start        %.1f MiB\n", rss_start / 1024.0);
 	g_print("RSS after sync      %.1f MiB (peak %.1f MiB)\n",
 		bench_status_field("/proc/self/status", "VmRSS:") / 1024.0,
