@@ -747,6 +747,22 @@ gs_daemon_get_dbus_service(GsDaemon *self)
 	return self->dbus_service;
 }
 
+/* returns: (transfer none) (nullable): the sync engine, once started */
+GsSyncManager *
+gs_daemon_get_sync_manager(GsDaemon *self)
+{
+	g_return_val_if_fail(GS_IS_DAEMON(self), NULL);
+	return self->sync;
+}
+
+/* returns: (transfer none) (nullable): the event store, once started */
+GsStore *
+gs_daemon_get_store(GsDaemon *self)
+{
+	g_return_val_if_fail(GS_IS_DAEMON(self), NULL);
+	return self->store;
+}
+
 static void
 gs_daemon_config_changed_cb(GsConfig *config,
 			    const gchar *group,

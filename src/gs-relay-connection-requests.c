@@ -23,10 +23,11 @@
  * aborted.
  */
 
-/* one REQ subscription; the REQ text is kept for the one retry after NIP-42 AUTH */
+/* a REQ we sent; its text is built again from @filters only when AUTH makes us re-send it, so
+ * that what many long-lived live REQs keep is the filters their owner holds anyway */
 typedef struct {
 	gchar *id;
-	gchar *req;
+	GPtrArray *filters; /* of GsFilter, references */
 	GsRelayEventFunc event_func;
 	GsRelayStateFunc state_func;
 	gpointer user_data;
@@ -48,7 +49,7 @@ static void
 gs_relay_sub_free(GsRelaySub *sub)
 {
 	g_free(sub->id);
-	g_free(sub->req);
+	g_ptr_array_unref(sub->filters);
 	g_free(sub);
 }
 
@@ -211,6 +212,19 @@ gs_relay_connection_handle_closed(GsRelayConnection *self, GsMessage *msg)
 	gs_relay_sub_free(sub);
 }
 
+static void
+gs_relay_connection_send_req(GsRelayConnection *self, GsRelaySub *sub)
+{
+	g_autoptr(GPtrArray) nodes =
+		g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	g_autofree gchar *req = NULL;
+
+	for (guint i = 0; i < sub->filters->len; i++)
+		g_ptr_array_add(nodes, gs_filter_to_node(g_ptr_array_index(sub->filters, i)));
+	req = gs_message_build_req(sub->id, nodes);
+	soup_websocket_connection_send_text(self->ws, req);
+}
+
 void
 gs_relay_connection_handle_ok(GsRelayConnection *self, GsMessage *msg)
 {
@@ -222,7 +236,7 @@ gs_relay_connection_handle_ok(GsRelayConnection *self, GsMessage *msg)
 		for (guint i = 0; msg->ok && i < waiting->len; i++) {
 			GsRelaySub *sub = g_hash_table_lookup(self->subs, waiting->pdata[i]);
 			if (sub != NULL)
-				soup_websocket_connection_send_text(self->ws, sub->req);
+				gs_relay_connection_send_req(self, sub);
 		}
 		if (!msg->ok)
 			gs_relay_connection_log(self, G_LOG_LEVEL_INFO, "AUTH refused");
@@ -333,22 +347,20 @@ gs_relay_connection_subscribe(GsRelayConnection *self,
 			      gpointer user_data,
 			      GError **error)
 {
-	g_autoptr(GPtrArray) nodes =
-		g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
 	GsRelaySub *sub;
 
 	if (!gs_relay_connection_check_budget(self, error))
 		return NULL;
-	for (guint i = 0; i < filters->len; i++)
-		g_ptr_array_add(nodes, gs_filter_to_node(g_ptr_array_index(filters, i)));
 	sub = g_new0(GsRelaySub, 1);
 	sub->id = gs_relay_connection_new_sub_id(self, "gs");
-	sub->req = gs_message_build_req(sub->id, nodes);
+	sub->filters = g_ptr_array_new_full(filters->len, (GDestroyNotify)gs_filter_unref);
+	for (guint i = 0; i < filters->len; i++)
+		g_ptr_array_add(sub->filters, gs_filter_ref(g_ptr_array_index(filters, i)));
 	sub->event_func = event_func;
 	sub->state_func = state_func;
 	sub->user_data = user_data;
 	g_hash_table_insert(self->subs, sub->id, sub);
-	soup_websocket_connection_send_text(self->ws, sub->req);
+	gs_relay_connection_send_req(self, sub);
 	return g_strdup(sub->id);
 }
 

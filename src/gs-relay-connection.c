@@ -327,7 +327,13 @@ gs_relay_connection_opened(GsRelayConnection *self, SoupWebsocketConnection *ws)
 	g_signal_connect(ws, "error", G_CALLBACK(gs_relay_connection_error_cb), self);
 	g_signal_connect(ws, "closed", G_CALLBACK(gs_relay_connection_closed_cb), self);
 	self->last_activity = g_get_monotonic_time();
-	self->watchdog_id = g_timeout_add(interval, gs_relay_connection_watchdog_cb, self);
+	/* whole seconds share one wakeup with every other connection's watchdog (GLib fires
+	 * second timers together): with 200 relays, ~1 wakeup a second instead of ~13 */
+	if (interval >= 1000)
+		self->watchdog_id = g_timeout_add_seconds(
+			interval / 1000, gs_relay_connection_watchdog_cb, self);
+	else
+		self->watchdog_id = g_timeout_add(interval, gs_relay_connection_watchdog_cb, self);
 	self->last_connected = g_get_real_time() / G_USEC_PER_SEC;
 	gs_relay_connection_log(self, G_LOG_LEVEL_INFO, "connected");
 	gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_SYNCING);

@@ -321,6 +321,18 @@ gs_store_errcode_is_fatal(gint errcode)
 	}
 }
 
+gsize
+gs_store_release_memory(GsStore *self)
+{
+	sqlite3_int64 before = sqlite3_memory_used();
+	sqlite3_int64 after;
+
+	g_return_val_if_fail(GS_IS_STORE(self), 0);
+	sqlite3_db_release_memory(self->db);
+	after = sqlite3_memory_used();
+	return before > after ? (gsize)(before - after) : 0;
+}
+
 gboolean
 gs_store_check_health(GsStore *self, GError **error)
 {

@@ -408,4 +408,16 @@ gs_store_dup_coordinates(GsStore *self, guint kind, GError **error);
 gboolean
 gs_store_check_health(GsStore *self, GError **error);
 
+/**
+ * gs_store_release_memory:
+ *
+ * Frees what SQLite's page cache holds for this store (up to 64 MiB); the pages are read
+ * again, from the OS cache, when next needed. For an engine that falls idle after a large
+ * sync.
+ *
+ * Returns: the bytes of SQLite memory freed
+ */
+gsize
+gs_store_release_memory(GsStore *self);
+
 G_END_DECLS

@@ -395,3 +395,11 @@ gs_sync_manager_get_events_synced(GsSyncManager *self)
 	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), 0);
 	return self->events_synced;
 }
+
+/* times the engine trimmed the heap after the last running historic pass ended */
+guint64
+gs_sync_manager_get_memory_trims(GsSyncManager *self)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), 0);
+	return self->memory_trims;
+}

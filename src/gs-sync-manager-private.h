@@ -121,6 +121,8 @@ struct _GsSyncManager {
 	/* counters */
 	guint64 events_synced;
 	guint64 events_by_source[GS_SYNC_EVENT_SOURCE_LAST];
+
+	guint64 memory_trims; /* times the heap was trimmed after the last historic pass */
 	GsSyncDurationHistogram durations;
 };
 

@@ -8,6 +8,9 @@
 #include "config.h"
 
 #include <string.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 
 #include "gs-error.h"
 #include "gs-relay-url.h"
@@ -464,6 +467,33 @@ gs_sync_manager_start_work(GsSyncManager *self, GsSyncRelay *relay)
 	gs_sync_live_rebuild(self, relay);
 }
 
+/*
+ * Once no relay has a historic pass running, the memory the passes used (events in flight to
+ * the ingest, negentropy sets, REQ texts) is free but mostly stays with the process: glibc
+ * returns only the top of its heap, and live blocks sit above the freed ones. The store's page
+ * cache is emptied (it is read again from the OS cache when needed) and the heap trimmed, which
+ * hands the free pages back (bench/sync-scale, 200 relays: RSS 285 -> 167-198 MiB). It runs
+ * when a pass ends and no other is running, so at most once per wave of passes.
+ */
+static void
+gs_sync_manager_trim_if_idle(GsSyncManager *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->relays);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		if (((GsSyncRelay *)value)->pass_started > 0)
+			return;
+	}
+	self->memory_trims++;
+	/* SQLite's page cache too: its pages are spread all over the heap, pinning it */
+	gs_store_release_memory(self->store);
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}
+
 static gboolean
 gs_sync_manager_completion_cb(gpointer user_data)
 {
@@ -504,6 +534,7 @@ gs_sync_manager_completion_cb(gpointer user_data)
 	       secs);
 	gs_sync_state_save_relay(self, relay);
 	gs_sync_manager_relay_changed(self, relay);
+	gs_sync_manager_trim_if_idle(self);
 	return G_SOURCE_REMOVE;
 }
 

@@ -244,5 +244,7 @@ guint64
 gs_sync_manager_get_events_synced(GsSyncManager *self);
 guint64
 gs_sync_manager_get_events_by_source(GsSyncManager *self, GsSyncEventSource source);
+guint64
+gs_sync_manager_get_memory_trims(GsSyncManager *self);
 
 G_END_DECLS

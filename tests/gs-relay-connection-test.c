@@ -645,6 +645,8 @@ silent_peer_cb(GSocketService *service,
 static void
 conn_dead_peer(Fixture *f, gconstpointer data)
 {
+	guint read_timeout_ms = data != NULL ? GPOINTER_TO_UINT(data) : 300;
+	gint64 opened_at, elapsed_ms;
 	g_autoptr(GsRelayConnection) conn = NULL;
 	g_autoptr(GSocketService) service = g_threaded_socket_service_new(1);
 	g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_object_unref);
@@ -654,12 +656,22 @@ conn_dead_peer(Fixture *f, gconstpointer data)
 
 	g_signal_connect(service, "run", G_CALLBACK(silent_peer_cb), keep);
 	gs_relay_connection_options_init(&opts);
-	opts.read_timeout_ms = 300;
+	opts.read_timeout_ms = read_timeout_ms;
 	conn = fixture_new_connection(f, url, &opts);
 	gs_relay_connection_connect(conn);
 	WAIT_FOR(f->opened);
+	opened_at = g_get_monotonic_time();
+	/* WAIT_FOR gives up after 5 s: a timeout of several seconds needs two */
+	if (read_timeout_ms >= 4000)
+		WAIT_FOR(f->disconnect_reason != NULL ||
+			 g_get_monotonic_time() - opened_at > 4500 * 1000);
 	WAIT_FOR(f->disconnect_reason != NULL);
 	g_assert_true(g_str_has_prefix(f->disconnect_reason, "read timeout"));
+	/* never before the timeout; at most one check interval (a quarter of it, rounded to
+	 * whole seconds from 4 s on) after it, plus scheduling slack */
+	elapsed_ms = (g_get_monotonic_time() - opened_at) / 1000;
+	g_assert_cmpint(elapsed_ms, >=, (gint64)read_timeout_ms - 50);
+	g_assert_cmpint(elapsed_ms, <=, (gint64)read_timeout_ms * 5 / 4 + 1500);
 	g_assert_cmpint(
 		gs_relay_connection_get_status(conn), ==, GS_CONNECTION_STATUS_DISCONNECTED);
 	g_socket_service_stop(service);
@@ -786,6 +798,13 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/relay-connection/connect-refused", conn_connect_refused);
 	ADD("/grasp-sync/relay-connection/connect-timeout", conn_connect_timeout);
 	ADD("/grasp-sync/relay-connection/dead-peer", conn_dead_peer);
+	/* 4 s: the watchdog runs on a whole-seconds timer shared with other connections */
+	g_test_add("/grasp-sync/relay-connection/dead-peer-seconds",
+		   Fixture,
+		   GUINT_TO_POINTER(4000),
+		   fixture_setup,
+		   conn_dead_peer,
+		   fixture_teardown);
 	ADD("/grasp-sync/relay-connection/oversized-frame", conn_oversized_frame);
 	ADD("/grasp-sync/relay-connection/budget", conn_budget);
 	ADD("/grasp-sync/relay-connection/neg-unsupported", conn_neg_unsupported);

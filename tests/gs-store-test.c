@@ -1351,6 +1351,51 @@ store_kill9(Fixture *fx, gconstpointer data)
 	g_assert_true(gs_store_check_health(fx->store, &error));
 }
 
+/* the page cache filled by inserts and a query is given back, and the store still answers */
+static void
+store_release_memory(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GPtrArray) events =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GPtrArray) filters =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
+	g_autoptr(GPtrArray) found = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *content = g_strnfill(2000, 'x');
+	int cache_used = 0, unused = 0;
+
+	for (guint i = 0; i < 500; i++)
+		g_ptr_array_add(events, gs_test_event_new(i + 1, 1000 + i, 1, NULL, content));
+	g_assert_true(gs_store_insert_batch(fx->store, events, NULL, &error));
+	g_assert_no_error(error);
+	g_ptr_array_add(filters, gs_filter_new());
+	found = gs_store_query(fx->store, filters, 1000, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(found->len, ==, 500);
+	g_assert_cmpint(sqlite3_db_status(gs_store_get_db(fx->store),
+					  SQLITE_DBSTATUS_CACHE_USED,
+					  &cache_used,
+					  &unused,
+					  FALSE),
+			==,
+			SQLITE_OK);
+	/* 500 events of 2 KB: more than a megabyte of pages */
+	g_assert_cmpint(cache_used, >, 1024 * 1024);
+	g_assert_cmpuint(gs_store_release_memory(fx->store), >, 1024 * 1024);
+	cache_used = 0;
+	g_assert_cmpint(sqlite3_db_status(gs_store_get_db(fx->store),
+					  SQLITE_DBSTATUS_CACHE_USED,
+					  &cache_used,
+					  &unused,
+					  FALSE),
+			==,
+			SQLITE_OK);
+	g_assert_cmpint(cache_used, <, 256 * 1024);
+	g_assert_true(has(fx->store, g_ptr_array_index(events, 499)));
+	g_assert_true(gs_store_check_health(fx->store, &error));
+	g_assert_no_error(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1389,6 +1434,7 @@ main(int argc, char **argv)
 		{"checkpoint-thread", store_checkpoint_thread},
 		{"insert-rate", store_insert_rate},
 		{"kill9", store_kill9},
+		{"release-memory", store_release_memory},
 	};
 
 	gs_test_init(&argc, &argv);

@@ -604,6 +604,45 @@ test_deleted_offered(GsHarness *h, gconstpointer data)
 	g_assert_cmpint(now, <, next);
 }
 
+/* the heap is trimmed when no historic pass runs any more: never while a relay without NIP-77
+ * that sends no EOSE is syncing, once when its batch times out, once more after a Resync's pass */
+static void
+test_memory_trim(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *boot = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	GsTestRelay *slow = gs_harness_relay_new(h, GS_TEST_RELAY_NO_NIP77 | GS_TEST_RELAY_NO_EOSE);
+	const gchar *bootstrap[] = {gs_test_relay_get_url(boot), NULL};
+	const gchar *listed[] = {gs_test_relay_get_url(slow), NULL};
+	g_autofree gchar *boot_url = gs_relay_url_normalise(bootstrap[0], FALSE, NULL);
+	g_autofree gchar *slow_url = gs_relay_url_normalise(listed[0], FALSE, NULL);
+	gint64 at = g_get_real_time() / G_USEC_PER_SEC - 600;
+	g_autoptr(GsEvent) ann = gs_harness_announcement(1, "alpha", at, listed);
+	guint64 trims;
+
+	gs_test_relay_add_event(boot, ann);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, slow_url, GS_CONNECTION_STATUS_SYNCING));
+	g_assert_true(gs_harness_wait_status(h, boot_url, GS_CONNECTION_STATUS_CONNECTED));
+	/* the bootstrap relay may have finished before the other began */
+	trims = gs_sync_manager_get_memory_trims(h->manager);
+	g_assert_cmpuint(trims, <=, 1);
+	gs_harness_run_for(h, 500);
+	g_assert_cmpint(gs_sync_manager_get_relay_status(h->manager, slow_url),
+			==,
+			GS_CONNECTION_STATUS_SYNCING);
+	g_assert_cmpuint(gs_sync_manager_get_memory_trims(h->manager), ==, trims);
+	g_assert_true(gs_harness_wait_status(h, slow_url, GS_CONNECTION_STATUS_CONNECTED_DEGRADED));
+	g_assert_cmpuint(gs_sync_manager_get_memory_trims(h->manager), ==, trims + 1);
+
+	g_assert_true(gs_sync_manager_resync(h->manager, boot_url, NULL));
+	g_assert_cmpint(gs_sync_manager_get_relay_status(h->manager, boot_url),
+			==,
+			GS_CONNECTION_STATUS_SYNCING);
+	g_assert_cmpuint(gs_sync_manager_get_memory_trims(h->manager), ==, trims + 1);
+	g_assert_true(gs_harness_wait_status(h, boot_url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_cmpuint(gs_sync_manager_get_memory_trims(h->manager), ==, trims + 2);
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -619,6 +658,7 @@ static const struct {
 	{"clone-relay", test_clone_relay},
 	{"reconfigure", test_reconfigure},
 	{"deleted-offered", test_deleted_offered},
+	{"memory-trim", test_memory_trim},
 };
 
 int
