@@ -62,6 +62,8 @@ struct _GsRelayConnection {
 	gint64 last_connected;	/* wall clock, s; 0 = never */
 	gint64 disconnected_at; /* wall clock, s; 0 = never */
 	gint64 last_notice_log; /* monotonic, us */
+	guint64 bytes_sent;	/* websocket payload bytes, over the object's life */
+	guint64 bytes_received;
 };
 
 enum { PROP_0, PROP_URL, PROP_STATUS, N_PROPS };
@@ -171,6 +173,37 @@ gs_relay_connection_get_n_subscriptions(GsRelayConnection *self)
 	return g_hash_table_size(self->subs) + g_hash_table_size(self->negs);
 }
 
+/* every text message we send goes through here, so that the payload bytes are counted */
+static void
+gs_relay_connection_send_text(GsRelayConnection *self, const gchar *text)
+{
+	self->bytes_sent += strlen(text);
+	soup_websocket_connection_send_text(self->ws, text);
+}
+
+/**
+ * gs_relay_connection_get_bytes_sent:
+ *
+ * Returns: the payload bytes of every text message sent to the relay (all connections of
+ *   this object; websocket framing not included)
+ */
+guint64
+gs_relay_connection_get_bytes_sent(GsRelayConnection *self)
+{
+	return self->bytes_sent;
+}
+
+/**
+ * gs_relay_connection_get_bytes_received:
+ *
+ * Returns: the payload bytes of every message received from the relay
+ */
+guint64
+gs_relay_connection_get_bytes_received(GsRelayConnection *self)
+{
+	return self->bytes_received;
+}
+
 gboolean
 gs_relay_connection_send_raw(GsRelayConnection *self, const gchar *text, GError **error)
 {
@@ -178,7 +211,7 @@ gs_relay_connection_send_raw(GsRelayConnection *self, const gchar *text, GError 
 		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
 		return FALSE;
 	}
-	soup_websocket_connection_send_text(self->ws, text);
+	gs_relay_connection_send_text(self, text);
 	return TRUE;
 }
 
@@ -332,7 +365,7 @@ gs_relay_connection_send_auth(GsRelayConnection *self)
 		return NULL;
 	}
 	text = gs_message_build_auth(ev);
-	soup_websocket_connection_send_text(self->ws, text);
+	gs_relay_connection_send_text(self, text);
 	return g_strdup(gs_event_get_id(ev));
 }
 
@@ -388,7 +421,7 @@ gs_relay_connection_handle_ok(GsRelayConnection *self, GsMessage *msg)
 		for (guint i = 0; msg->ok && i < waiting->len; i++) {
 			GsRelaySub *sub = g_hash_table_lookup(self->subs, waiting->pdata[i]);
 			if (sub != NULL)
-				soup_websocket_connection_send_text(self->ws, sub->req);
+				gs_relay_connection_send_text(self, sub->req);
 		}
 		if (!msg->ok)
 			gs_relay_connection_log(self, G_LOG_LEVEL_INFO, "AUTH refused");
@@ -515,6 +548,7 @@ gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
 	gsize off = 0, evlen = 0;
 
 	self->last_activity = g_get_monotonic_time();
+	self->bytes_received += len;
 	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
 		gs_relay_connection_protocol_error(self, "binary frame");
 		return;
@@ -733,7 +767,7 @@ gs_relay_connection_subscribe(GsRelayConnection *self,
 	sub->state_func = state_func;
 	sub->user_data = user_data;
 	g_hash_table_insert(self->subs, sub->id, sub);
-	soup_websocket_connection_send_text(self->ws, sub->req);
+	gs_relay_connection_send_text(self, sub->req);
 	return g_strdup(sub->id);
 }
 
@@ -747,7 +781,7 @@ gs_relay_connection_unsubscribe(GsRelayConnection *self, const gchar *sub_id)
 		return;
 	if (gs_relay_connection_is_open(self)) {
 		text = gs_message_build_close(sub_id);
-		soup_websocket_connection_send_text(self->ws, text);
+		gs_relay_connection_send_text(self, text);
 	}
 }
 
@@ -784,7 +818,7 @@ gs_relay_connection_publish_json(GsRelayConnection *self,
 	ok->user_data = user_data;
 	g_hash_table_replace(self->pending_ok, g_strdup(event_id), ok);
 	text = g_strconcat("[\"EVENT\",", json, "]", NULL);
-	soup_websocket_connection_send_text(self->ws, text);
+	gs_relay_connection_send_text(self, text);
 	return TRUE;
 }
 
@@ -878,7 +912,7 @@ gs_relay_connection_neg_open(GsRelayConnection *self,
 	out = g_string_new("[\"NEG-OPEN\",\"");
 	g_string_append_printf(out, "%s\",%s,\"%s\"]", id, filter_json, initial_hex);
 	text = g_string_free(out, FALSE);
-	soup_websocket_connection_send_text(self->ws, text);
+	gs_relay_connection_send_text(self, text);
 	return g_steal_pointer(&id);
 }
 
@@ -908,7 +942,7 @@ gs_relay_connection_neg_close(GsRelayConnection *self, const gchar *sub_id)
 		return;
 	if (gs_relay_connection_is_open(self)) {
 		text = g_strdup_printf("[\"NEG-CLOSE\",\"%s\"]", sub_id);
-		soup_websocket_connection_send_text(self->ws, text);
+		gs_relay_connection_send_text(self, text);
 	}
 }
 
