@@ -12,6 +12,8 @@
 #include "gs-metrics.h"
 #include "gs-status-page.h"
 #include "gs-status-provider.h"
+#include "gs-store.h"
+#include "gs-sync-manager.h"
 
 G_BEGIN_DECLS
 
@@ -47,5 +49,11 @@ GsStatusPage *
 gs_daemon_get_status_page(GsDaemon *self);
 GsDbusService *
 gs_daemon_get_dbus_service(GsDaemon *self);
+GsStore *
+gs_daemon_get_store(GsDaemon *self);
+GsIngest *
+gs_daemon_get_ingest(GsDaemon *self);
+GsSyncManager *
+gs_daemon_get_sync_manager(GsDaemon *self);
 
 G_END_DECLS
