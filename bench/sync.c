@@ -238,16 +238,86 @@ bench_ingest_file(GsIngest *ingest, const gchar *path, guint skip_percent, guint
 
 /* the source (child process) ------------------------------------------------------------------- */
 
-static gboolean
-bench_stdin_closed_cb(GIOChannel *channel, GIOCondition condition, gpointer user_data)
-{
-	gchar buf[64];
-	gsize n = 0;
+/* payload bytes by message type, each way, as the source sees them */
+typedef struct {
+	GHashTable *up;	  /* type -> guint64 * */
+	GHashTable *down; /* type -> guint64 * */
+} BenchTally;
 
-	if (g_io_channel_read_chars(channel, buf, sizeof(buf), &n, NULL) == G_IO_STATUS_NORMAL &&
-	    n > 0)
+static void
+bench_tally_add(GHashTable *table, const gchar *text, gsize len)
+{
+	g_autofree gchar *type = NULL;
+	const gchar *end;
+	guint64 *bytes;
+
+	end = len > 2 && text[0] == '[' && text[1] == '"' ? memchr(text + 2, '"', len - 2) : NULL;
+	type = end != NULL ? g_strndup(text + 2, end - text - 2) : g_strdup("?");
+	bytes = g_hash_table_lookup(table, type);
+	if (bytes == NULL) {
+		bytes = g_new0(guint64, 1);
+		g_hash_table_insert(table, g_steal_pointer(&type), bytes);
+	}
+	*bytes += len;
+}
+
+static gboolean
+bench_tap_in_cb(GsRelayClient *client, const gchar *text, gsize len, gpointer user_data)
+{
+	BenchTally *t = user_data;
+	bench_tally_add(t->up, text, len);
+	return TRUE;
+}
+
+static gboolean
+bench_tap_out_cb(GsRelayClient *client, const gchar *text, gsize len, gpointer user_data)
+{
+	BenchTally *t = user_data;
+	bench_tally_add(t->down, text, len);
+	return TRUE;
+}
+
+/* "TALLY up REQ=n ... down EVENT=n ...", then starts again from zero */
+static void
+bench_tally_print(BenchTally *t)
+{
+	GHashTable *tables[] = {t->up, t->down};
+	const gchar *names[] = {"up", "down"};
+
+	g_print("TALLY");
+	for (guint i = 0; i < G_N_ELEMENTS(tables); i++) {
+		GHashTableIter iter;
+		gpointer key, value;
+		g_print(" %s", names[i]);
+		g_hash_table_iter_init(&iter, tables[i]);
+		while (g_hash_table_iter_next(&iter, &key, &value))
+			g_print(" %s=%" G_GUINT64_FORMAT, (const gchar *)key, *(guint64 *)value);
+		g_hash_table_remove_all(tables[i]);
+	}
+	g_print("\n");
+	fflush(stdout);
+}
+
+typedef struct {
+	GMainLoop *loop;
+	BenchTally *tally;
+} BenchSourceLoop;
+
+/* each line on stdin asks for the tally; the end of stdin ends the source */
+static gboolean
+bench_stdin_cb(GIOChannel *channel, GIOCondition condition, gpointer user_data)
+{
+	BenchSourceLoop *l = user_data;
+	gchar buf[64];
+
+	gssize n = read(g_io_channel_unix_get_fd(channel), buf, sizeof(buf));
+
+	if (n > 0) {
+		if (memchr(buf, '\n', (gsize)n) != NULL)
+			bench_tally_print(l->tally);
 		return G_SOURCE_CONTINUE;
-	g_main_loop_quit(user_data);
+	}
+	g_main_loop_quit(l->loop);
 	return G_SOURCE_REMOVE;
 }
 
@@ -265,6 +335,9 @@ bench_serve_source(const gchar *path, const gchar *service)
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	g_autoptr(GIOChannel) in = g_io_channel_unix_new(0);
 	BenchStore s = {0};
+	BenchTally tally = {g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
+			    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free)};
+	BenchSourceLoop l = {loop, &tally};
 	GsRelayLimits limits;
 	guint64 skipped;
 
@@ -286,8 +359,11 @@ bench_serve_source(const gchar *path, const gchar *service)
 	}
 	g_print("ws://127.0.0.1:%u %s\n", gs_http_server_get_port(http), digest);
 	fflush(stdout);
-	g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, bench_stdin_closed_cb, loop);
+	gs_relay_server_set_taps(server, bench_tap_in_cb, bench_tap_out_cb, &tally);
+	g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, bench_stdin_cb, &l);
 	g_main_loop_run(loop);
+	g_hash_table_unref(tally.up);
+	g_hash_table_unref(tally.down);
 	gs_relay_server_close_all(server, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "done");
 	gs_http_server_disconnect(http);
 	g_clear_object(&server);
@@ -509,6 +585,7 @@ typedef struct {
 	gboolean resync;
 	GHashTable *result; /* key -> value of the RESULT line */
 	gdouble source_cpu;
+	gchar *tally; /* the source's bytes by message type */
 } BenchCase;
 
 static GSubprocess *
@@ -552,8 +629,11 @@ bench_run_case(BenchCase *c,
 	       const gchar *service,
 	       const gchar *prefill,
 	       const gchar *window,
-	       const gchar *source_pid)
+	       GSubprocess *source,
+	       GDataInputStream *source_out)
 {
+	GOutputStream *source_in = g_subprocess_get_stdin_pipe(source);
+	const gchar *source_pid = g_subprocess_get_identifier(source);
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *dir = g_build_filename(workdir, c->name, NULL);
 	g_autofree gchar *log = g_strconcat(dir, ".log", NULL);
@@ -584,6 +664,9 @@ bench_run_case(BenchCase *c,
 		g_clear_pointer(&line, g_free);
 	g_subprocess_wait(child, NULL, NULL);
 	c->source_cpu = bench_proc_cpu(source_pid) - source_cpu;
+	/* what the source saw of this case, by message type */
+	g_output_stream_write_all(source_in, "\n", 1, NULL, NULL, NULL);
+	c->tally = g_data_input_stream_read_line(source_out, NULL, NULL, NULL);
 	c->result = bench_parse_result(line);
 	if (line == NULL)
 		g_printerr("%s: no result (see %s)\n", c->name, log);
@@ -702,6 +785,7 @@ bench_main(const gchar *self_path, const gchar *path, BenchOptions *o)
 		return 1;
 	}
 	g_print("source %s holds %s (count:xor)\n", words[0], words[1]);
+	fflush(stdout);
 	ingest_wall = bench_full_ingest(o->workdir, path, o->service, &ingest_cpu);
 	prefill = bench_prefill(o->workdir, path, o->service, (guint)o->resync_percent);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -712,8 +796,10 @@ bench_main(const gchar *self_path, const gchar *path, BenchOptions *o)
 			       o->service,
 			       prefill,
 			       window,
-			       g_subprocess_get_identifier(source));
+			       source,
+			       source_out);
 		g_print("%s: %.2f s\n", cases[i].name, bench_get(&cases[i], "wall"));
+		fflush(stdout);
 	}
 	load_end = bench_loadavg();
 	g_output_stream_close(g_subprocess_get_stdin_pipe(source), NULL, NULL);
@@ -723,8 +809,11 @@ bench_main(const gchar *self_path, const gchar *path, BenchOptions *o)
 		o->window_ms,
 		load_start,
 		load_end);
-	for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_print("%s: %s\n", cases[i].name, cases[i].tally != NULL ? cases[i].tally : "-");
 		g_hash_table_unref(cases[i].result);
+		g_free(cases[i].tally);
+	}
 	prefill_dir = g_path_get_dirname(prefill);
 	bench_remove_tree(prefill_dir);
 	return 0;
