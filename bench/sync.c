@@ -240,8 +240,9 @@ bench_ingest_file(GsIngest *ingest, const gchar *path, guint skip_percent, guint
 
 /* payload bytes by message type, each way, as the source sees them */
 typedef struct {
-	GHashTable *up;	  /* type -> guint64 * */
-	GHashTable *down; /* type -> guint64 * */
+	GHashTable *up;	      /* type -> guint64 * */
+	GHashTable *down;     /* type -> guint64 * */
+	GHashTable *refusals; /* CLOSED and NEG-ERR text -> guint64 * */
 } BenchTally;
 
 static void
@@ -273,7 +274,20 @@ static gboolean
 bench_tap_out_cb(GsRelayClient *client, const gchar *text, gsize len, gpointer user_data)
 {
 	BenchTally *t = user_data;
+	const gchar *reason;
+
 	bench_tally_add(t->down, text, len);
+	/* refusals, by their text without the subscription id, to the log */
+	if ((g_str_has_prefix(text, "[\"CLOSED\"") || g_str_has_prefix(text, "[\"NEG-ERR\"")) &&
+	    (reason = g_strstr_len(text + 12, (gssize)len - 12, "\",\"")) != NULL) {
+		g_autofree gchar *key = g_strndup(reason + 3, MIN(len - (reason + 3 - text), 80));
+		guint64 *n = g_hash_table_lookup(t->refusals, key);
+		if (n == NULL) {
+			n = g_new0(guint64, 1);
+			g_hash_table_insert(t->refusals, g_steal_pointer(&key), n);
+		}
+		(*n)++;
+	}
 	return TRUE;
 }
 
@@ -283,11 +297,11 @@ bench_tally_print(BenchTally *t)
 {
 	GHashTable *tables[] = {t->up, t->down};
 	const gchar *names[] = {"up", "down"};
+	GHashTableIter iter;
+	gpointer key, value;
 
 	g_print("TALLY");
 	for (guint i = 0; i < G_N_ELEMENTS(tables); i++) {
-		GHashTableIter iter;
-		gpointer key, value;
 		g_print(" %s", names[i]);
 		g_hash_table_iter_init(&iter, tables[i]);
 		while (g_hash_table_iter_next(&iter, &key, &value))
@@ -296,6 +310,13 @@ bench_tally_print(BenchTally *t)
 	}
 	g_print("\n");
 	fflush(stdout);
+	g_hash_table_iter_init(&iter, t->refusals);
+	while (g_hash_table_iter_next(&iter, &key, &value))
+		g_printerr("refused %" G_GUINT64_FORMAT " times: %s\n",
+			   *(guint64 *)value,
+			   (const gchar *)key);
+	g_printerr("--\n");
+	g_hash_table_remove_all(t->refusals);
 }
 
 typedef struct {
@@ -336,6 +357,7 @@ bench_serve_source(const gchar *path, const gchar *service)
 	g_autoptr(GIOChannel) in = g_io_channel_unix_new(0);
 	BenchStore s = {0};
 	BenchTally tally = {g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
+			    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
 			    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free)};
 	BenchSourceLoop l = {loop, &tally};
 	GsRelayLimits limits;
@@ -364,6 +386,7 @@ bench_serve_source(const gchar *path, const gchar *service)
 	g_main_loop_run(loop);
 	g_hash_table_unref(tally.up);
 	g_hash_table_unref(tally.down);
+	g_hash_table_unref(tally.refusals);
 	gs_relay_server_close_all(server, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "done");
 	gs_http_server_disconnect(http);
 	g_clear_object(&server);

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gs-error.h"
 #include "gs-sync-filters.h"
 #include "gs-sync-manager-private.h"
 
@@ -181,7 +182,26 @@ gs_sync_live_state_cb(GsRelayConnection *conn,
 		gs_sync_manager_enter_rate_limit(relay->manager, relay, FALSE);
 	} else if (gs_sync_live_learn_max_filters(relay, message)) {
 		gs_sync_live_rebuild(relay->manager, relay);
+	} else {
+		/* sending it again at every batch window would only be refused again (and re-send
+		 * the whole layer each time); the next connection tries again */
+		sub->refused = TRUE;
 	}
+}
+
+/* the live REQs open on the relay now */
+guint
+gs_sync_live_n_open(GsSyncRelay *relay)
+{
+	guint n = 0;
+
+	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
+		for (guint i = 0; i < relay->live[l]->len; i++) {
+			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
+			n += sub->sub_id != NULL;
+		}
+	}
+	return n;
 }
 
 static gboolean
@@ -198,7 +218,10 @@ gs_sync_live_open(GsSyncRelay *relay, GsSyncLiveSub *sub)
 						    &error);
 	if (sub->sub_id == NULL) {
 		g_debug("%s: live subscription not opened: %s", relay->url, error->message);
-		return FALSE;
+		/* over the connection's subscription budget: as if the relay had refused it */
+		sub->refused = g_error_matches(error, GS_ERROR, GS_ERROR_BUSY) &&
+			       gs_relay_connection_is_open(relay->conn);
+		return sub->refused;
 	}
 	return TRUE;
 }
@@ -248,7 +271,8 @@ gs_sync_live_layer_is_open(GsSyncRelay *relay, guint layer)
 
 	for (guint i = 0; i < subs->len; i++) {
 		GsSyncLiveSub *sub = g_ptr_array_index(subs, i);
-		if (sub->sub_id == NULL || sub->filters->len > relay->max_filters)
+		if ((sub->sub_id == NULL && !sub->refused) ||
+		    sub->filters->len > relay->max_filters)
 			return FALSE;
 	}
 	return subs->len > 0;

@@ -55,7 +55,9 @@ typedef struct {
 	gchar *sub_id;
 	GPtrArray *filters; /* of GsFilter */
 	gboolean eose_seen;
-	guint part; /* the GsSyncLivePart it belongs to (L2, L3), 0 for L1 */
+	gboolean refused; /* closed by the relay, or over the connection's budget: not sent again
+			     until the layer is rebuilt or the relay reconnects */
+	guint part;	  /* the GsSyncLivePart it belongs to (L2, L3), 0 for L1 */
 } GsSyncLiveSub;
 
 /* the items whose live filters were sent together (gs-sync-live.c) */
@@ -185,6 +187,8 @@ void
 gs_sync_live_clear(GsSyncRelay *relay);
 gboolean
 gs_sync_live_is_sub(GsSyncRelay *relay, const gchar *sub_id);
+guint
+gs_sync_live_n_open(GsSyncRelay *relay);
 void
 gs_sync_live_resend_unanswered(GsSyncRelay *relay);
 void
