@@ -768,6 +768,7 @@ typedef struct {
 	gboolean req_only;
 	gboolean negentropy;
 	gboolean serve_source;
+	gchar *only;
 } BenchOptions;
 
 static gint
@@ -810,8 +811,15 @@ bench_main(const gchar *self_path, const gchar *path, BenchOptions *o)
 	g_print("source %s holds %s (count:xor)\n", words[0], words[1]);
 	fflush(stdout);
 	ingest_wall = bench_full_ingest(o->workdir, path, o->service, &ingest_cpu);
-	prefill = bench_prefill(o->workdir, path, o->service, (guint)o->resync_percent);
+	if (o->only == NULL || g_str_has_prefix(o->only, "resync"))
+		prefill = bench_prefill(o->workdir, path, o->service, (guint)o->resync_percent);
+	else
+		prefill = g_build_filename(o->workdir, "prefill", BENCH_STORE_FILE, NULL);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (o->only != NULL && g_strcmp0(o->only, cases[i].name) != 0) {
+			cases[i].result = bench_parse_result(NULL);
+			continue;
+		}
 		bench_run_case(&cases[i],
 			       self_path,
 			       o->workdir,
@@ -866,6 +874,7 @@ main(int argc, char **argv)
 		{"prefill", 0, 0, G_OPTION_ARG_FILENAME, &o.prefill, "Start from this store", "DB"},
 		{"req-only", 0, 0, G_OPTION_ARG_NONE, &o.req_only, "REQ+EOSE only", NULL},
 		{"negentropy", 0, 0, G_OPTION_ARG_NONE, &o.negentropy, "NIP-77 (default)", NULL},
+		{"only", 0, 0, G_OPTION_ARG_STRING, &o.only, "Run this case alone", "CASE"},
 		{NULL}};
 
 	g_option_context_add_main_entries(context, entries, NULL);
