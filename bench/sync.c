@@ -416,6 +416,21 @@ bench_wake_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* every 5 s to the case's log: what is stored, and what the engine has in flight */
+static void
+bench_progress(GsSyncManager *sync, const gchar *relay, BenchWatch *w, gint64 start)
+{
+	GsRelayConnection *conn = gs_sync_manager_get_connection(sync, relay);
+
+	g_printerr("progress %.0f s: %" G_GUINT64_FORMAT
+		   " stored, %u batches pending, %u subscriptions open, %.1f MB received\n",
+		   (gdouble)(g_get_monotonic_time() - start) / G_USEC_PER_SEC,
+		   w->stored,
+		   gs_sync_manager_get_relay_pending_batches(sync, relay),
+		   conn != NULL ? gs_relay_connection_get_n_subscriptions(conn) : 0,
+		   conn != NULL ? gs_relay_connection_get_bytes_received(conn) / 1e6 : 0.0);
+}
+
 /* the daemon's configuration: its own command-line options, then the bench's settings */
 static gboolean
 bench_daemon_setup(GsDaemon *daemon,
@@ -486,7 +501,7 @@ bench_run_sync(const gchar *url,
 	GsRelayConnection *conn;
 	GsConnectionStatus status = GS_CONNECTION_STATUS_DISCONNECTED;
 	struct rusage usage;
-	gint64 start, cpu_start, end, cpu;
+	gint64 start, cpu_start, end, cpu, next_progress;
 	guint wake;
 
 	if (!bench_daemon_setup(daemon, dir, url, service, window_ms, req_only, &error) ||
@@ -504,11 +519,16 @@ bench_run_sync(const gchar *url,
 		gs_daemon_get_store(daemon), "event-stored", G_CALLBACK(bench_event_stored_cb), &w);
 	sync = gs_daemon_get_sync_manager(daemon);
 	wake = g_timeout_add(100, bench_wake_cb, NULL);
+	next_progress = start + 5 * G_USEC_PER_SEC;
 	while (status != GS_CONNECTION_STATUS_CONNECTED &&
 	       status != GS_CONNECTION_STATUS_CONNECTED_DEGRADED &&
 	       g_get_monotonic_time() - start < BENCH_TIMEOUT_S * G_USEC_PER_SEC) {
 		g_main_context_iteration(NULL, TRUE);
 		status = gs_sync_manager_get_relay_status(sync, relay);
+		if (g_get_monotonic_time() >= next_progress) {
+			bench_progress(sync, relay, &w, start);
+			next_progress += 5 * G_USEC_PER_SEC;
+		}
 	}
 	end = g_get_monotonic_time();
 	cpu = bench_cpu_usec() - cpu_start;
