@@ -725,7 +725,11 @@ bench_get(BenchCase *c, const gchar *key)
 }
 
 static void
-bench_report(BenchCase *cases, guint n, const gchar *source_digest, gdouble ingest_wall)
+bench_report(BenchCase *cases,
+	     guint n,
+	     const gchar *source_digest,
+	     gdouble ingest_wall,
+	     gdouble ingest_cpu)
 {
 	static const gchar *status_names[] = {
 		"disconnected", "connecting", "syncing", "connected", "degraded"};
@@ -766,6 +770,12 @@ bench_report(BenchCase *cases, guint n, const gchar *source_digest, gdouble inge
 		ingest_wall,
 		bench_get(&cases[0], "wall") / ingest_wall,
 		bench_get(&cases[1], "wall") / ingest_wall);
+	/* on a loaded machine the CPU times are the steadier comparison */
+	g_print("sync CPU (both sides) / full-ingest CPU (%.2f s): negentropy %.2f, REQ+EOSE "
+		"%.2f\n",
+		ingest_cpu,
+		(bench_get(&cases[0], "cpu") + cases[0].source_cpu) / ingest_cpu,
+		(bench_get(&cases[1], "cpu") + cases[1].source_cpu) / ingest_cpu);
 	for (guint i = 2; i < n; i++)
 		g_print("%s bytes / full transfer: up %.2f %%, down %.2f %%, both %.2f %% "
 			"(target <= 5 %%)\n",
@@ -855,7 +865,7 @@ bench_main(const gchar *self_path, const gchar *path, BenchOptions *o)
 	load_end = bench_loadavg();
 	g_output_stream_close(g_subprocess_get_stdin_pipe(source), NULL, NULL);
 	g_subprocess_wait(source, NULL, NULL);
-	bench_report(cases, G_N_ELEMENTS(cases), words[1], ingest_wall);
+	bench_report(cases, G_N_ELEMENTS(cases), words[1], ingest_wall, ingest_cpu);
 	g_print("batch window %d ms; load average %s at the start, %s at the end\n",
 		o->window_ms,
 		load_start,
