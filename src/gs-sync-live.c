@@ -223,6 +223,7 @@ gs_sync_live_open(GsSyncRelay *relay, GsSyncLiveSub *sub)
 			       gs_relay_connection_is_open(relay->conn);
 		return sub->refused;
 	}
+	sub->refused = FALSE;
 	return TRUE;
 }
 
