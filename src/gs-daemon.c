@@ -739,15 +739,36 @@ gs_daemon_get_status_page(GsDaemon *self)
 	return self->status_page;
 }
 
-/* returns: (transfer none) (nullable): the D-Bus service when one runs */
-GsDbusService *
-gs_daemon_get_dbus_service(GsDaemon *self)
+/**
+ * gs_daemon_get_store:
+ *
+ * Returns: (transfer none) (nullable): the event store, once started
+ */
+GsStore *
+gs_daemon_get_store(GsDaemon *self)
 {
 	g_return_val_if_fail(GS_IS_DAEMON(self), NULL);
-	return self->dbus_service;
+	return self->store;
 }
 
-/* returns: (transfer none) (nullable): the sync engine, once started */
+/**
+ * gs_daemon_get_ingest:
+ *
+ * Returns: (transfer none) (nullable): the ingest every incoming event goes through, once
+ *   started
+ */
+GsIngest *
+gs_daemon_get_ingest(GsDaemon *self)
+{
+	g_return_val_if_fail(GS_IS_DAEMON(self), NULL);
+	return self->ingest;
+}
+
+/**
+ * gs_daemon_get_sync_manager:
+ *
+ * Returns: (transfer none) (nullable): the sync engine, once started (bench/sync watches it)
+ */
 GsSyncManager *
 gs_daemon_get_sync_manager(GsDaemon *self)
 {
@@ -755,12 +776,12 @@ gs_daemon_get_sync_manager(GsDaemon *self)
 	return self->sync;
 }
 
-/* returns: (transfer none) (nullable): the event store, once started */
-GsStore *
-gs_daemon_get_store(GsDaemon *self)
+/* returns: (transfer none) (nullable): the D-Bus service when one runs */
+GsDbusService *
+gs_daemon_get_dbus_service(GsDaemon *self)
 {
 	g_return_val_if_fail(GS_IS_DAEMON(self), NULL);
-	return self->store;
+	return self->dbus_service;
 }
 
 static void

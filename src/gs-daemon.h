@@ -49,9 +49,11 @@ GsStatusPage *
 gs_daemon_get_status_page(GsDaemon *self);
 GsDbusService *
 gs_daemon_get_dbus_service(GsDaemon *self);
-GsSyncManager *
-gs_daemon_get_sync_manager(GsDaemon *self);
 GsStore *
 gs_daemon_get_store(GsDaemon *self);
+GsIngest *
+gs_daemon_get_ingest(GsDaemon *self);
+GsSyncManager *
+gs_daemon_get_sync_manager(GsDaemon *self);
 
 G_END_DECLS

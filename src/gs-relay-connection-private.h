@@ -43,10 +43,14 @@ struct _GsRelayConnection {
 	gint64 last_connected;	/* wall clock, s; 0 = never */
 	gint64 disconnected_at; /* wall clock, s; 0 = never */
 	gint64 last_notice_log; /* monotonic, us */
+	guint64 bytes_sent;	/* websocket payload bytes, over the object's life */
+	guint64 bytes_received;
 };
 
 void
 gs_relay_connection_log(GsRelayConnection *self, GLogLevelFlags level, const gchar *message);
+void
+gs_relay_connection_send_text(GsRelayConnection *self, const gchar *text);
 
 /* gs-relay-connection-requests.c */
 void

@@ -167,7 +167,7 @@ gs_relay_connection_send_auth(GsRelayConnection *self)
 		return NULL;
 	}
 	text = gs_message_build_auth(ev);
-	soup_websocket_connection_send_text(self->ws, text);
+	gs_relay_connection_send_text(self, text);
 	return g_strdup(gs_event_get_id(ev));
 }
 
@@ -222,7 +222,7 @@ gs_relay_connection_send_req(GsRelayConnection *self, GsRelaySub *sub)
 	for (guint i = 0; i < sub->filters->len; i++)
 		g_ptr_array_add(nodes, gs_filter_to_node(g_ptr_array_index(sub->filters, i)));
 	req = gs_message_build_req(sub->id, nodes);
-	soup_websocket_connection_send_text(self->ws, req);
+	gs_relay_connection_send_text(self, req);
 }
 
 void
@@ -374,7 +374,7 @@ gs_relay_connection_unsubscribe(GsRelayConnection *self, const gchar *sub_id)
 		return;
 	if (gs_relay_connection_is_open(self)) {
 		text = gs_message_build_close(sub_id);
-		soup_websocket_connection_send_text(self->ws, text);
+		gs_relay_connection_send_text(self, text);
 	}
 }
 
@@ -411,7 +411,7 @@ gs_relay_connection_publish_json(GsRelayConnection *self,
 	ok->user_data = user_data;
 	g_hash_table_replace(self->pending_ok, g_strdup(event_id), ok);
 	text = g_strconcat("[\"EVENT\",", json, "]", NULL);
-	soup_websocket_connection_send_text(self->ws, text);
+	gs_relay_connection_send_text(self, text);
 	return TRUE;
 }
 
@@ -504,7 +504,7 @@ gs_relay_connection_neg_open(GsRelayConnection *self,
 	neg->func = func;
 	neg->user_data = user_data;
 	g_hash_table_insert(self->negs, g_strdup(id), neg);
-	soup_websocket_connection_send_text(self->ws, text);
+	gs_relay_connection_send_text(self, text);
 	return g_steal_pointer(&id);
 }
 
@@ -535,6 +535,6 @@ gs_relay_connection_neg_close(GsRelayConnection *self, const gchar *sub_id)
 		return;
 	if (gs_relay_connection_is_open(self)) {
 		text = gs_nip77_close_new(sub_id);
-		soup_websocket_connection_send_text(self->ws, text);
+		gs_relay_connection_send_text(self, text);
 	}
 }

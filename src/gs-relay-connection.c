@@ -114,6 +114,37 @@ gs_relay_connection_get_n_subscriptions(GsRelayConnection *self)
 	return g_hash_table_size(self->subs) + g_hash_table_size(self->negs);
 }
 
+/* every text message we send goes through here, so that the payload bytes are counted */
+void
+gs_relay_connection_send_text(GsRelayConnection *self, const gchar *text)
+{
+	self->bytes_sent += strlen(text);
+	soup_websocket_connection_send_text(self->ws, text);
+}
+
+/**
+ * gs_relay_connection_get_bytes_sent:
+ *
+ * Returns: the payload bytes of every text message sent to the relay (all connections of
+ *   this object; websocket framing not included)
+ */
+guint64
+gs_relay_connection_get_bytes_sent(GsRelayConnection *self)
+{
+	return self->bytes_sent;
+}
+
+/**
+ * gs_relay_connection_get_bytes_received:
+ *
+ * Returns: the payload bytes of every message received from the relay
+ */
+guint64
+gs_relay_connection_get_bytes_received(GsRelayConnection *self)
+{
+	return self->bytes_received;
+}
+
 gboolean
 gs_relay_connection_send_raw(GsRelayConnection *self, const gchar *text, GError **error)
 {
@@ -121,7 +152,7 @@ gs_relay_connection_send_raw(GsRelayConnection *self, const gchar *text, GError 
 		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
 		return FALSE;
 	}
-	soup_websocket_connection_send_text(self->ws, text);
+	gs_relay_connection_send_text(self, text);
 	return TRUE;
 }
 
@@ -249,6 +280,7 @@ gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
 	gsize off = 0, evlen = 0;
 
 	self->last_activity = g_get_monotonic_time();
+	self->bytes_received += len;
 	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
 		gs_relay_connection_protocol_error(self, "binary frame");
 		return;

@@ -172,6 +172,10 @@ gs_relay_connection_send_raw(GsRelayConnection *self, const gchar *text, GError 
 
 guint64
 gs_relay_connection_get_protocol_errors(GsRelayConnection *self);
+guint64
+gs_relay_connection_get_bytes_sent(GsRelayConnection *self);
+guint64
+gs_relay_connection_get_bytes_received(GsRelayConnection *self);
 gint64
 gs_relay_connection_get_last_connected(GsRelayConnection *self);
 gint64

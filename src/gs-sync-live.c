@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gs-error.h"
 #include "gs-sync-filters.h"
 #include "gs-sync-manager-private.h"
 
@@ -18,9 +19,13 @@
  * for L2 (state and repository filters of the confirmed and pending repositories) and one for
  * L3 (their root events), each split only past 200 filters (strfry's limit per REQ) or the
  * limit a relay states when it refuses a REQ with "too many filters (at most N)", and past
- * GS_SYNC_MAX_REQ_BYTES (strfry closes the connection on messages over 128 KiB). They are
- * rebuilt when the item sets change: the new REQ opens before the old one closes, so nothing
- * published meanwhile is missed.
+ * GS_SYNC_MAX_REQ_BYTES (strfry closes the connection on messages over 128 KiB). They follow
+ * the item sets: the new REQ opens before the old one closes, so nothing published meanwhile
+ * is missed. L2 and L3 grow in *parts*: the items discovered since the last change get REQs of
+ * their own, and a part is merged with the older ones that are at most twice its size (one REQ
+ * set replaces them), so a historic sync that discovers its items a window at a time sends
+ * each item's filters O(log n) times, not once per window. An item that leaves, a REQ that
+ * the relay closed or that is larger than the relay takes rebuilds the whole layer.
  *
  * Also the intake of every event a relay sends, live or historic: it is parsed, checked
  * against the filters of the subscription it came on (relays send events that match nothing
@@ -41,6 +46,13 @@ typedef struct {
 	GsSyncEventSource source;
 	gboolean gap;
 } GsSyncIntake;
+
+static void
+gs_sync_live_part_free(GsSyncLivePart *part)
+{
+	g_ptr_array_unref(part->items);
+	g_free(part);
+}
 
 static void
 gs_sync_intake_done_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
@@ -201,7 +213,26 @@ gs_sync_live_state_cb(GsRelayConnection *conn,
 		gs_sync_manager_enter_rate_limit(relay->manager, relay, FALSE);
 	} else if (gs_sync_live_learn_max_filters(relay, message)) {
 		gs_sync_live_rebuild(relay->manager, relay);
+	} else {
+		/* sending it again at every batch window would only be refused again (and re-send
+		 * the whole layer each time); the next connection tries again */
+		sub->refused = TRUE;
 	}
+}
+
+/* the live REQs open on the relay now */
+guint
+gs_sync_live_n_open(GsSyncRelay *relay)
+{
+	guint n = 0;
+
+	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
+		for (guint i = 0; i < relay->live[l]->len; i++) {
+			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
+			n += sub->sub_id != NULL;
+		}
+	}
+	return n;
 }
 
 static gboolean
@@ -218,8 +249,12 @@ gs_sync_live_open(GsSyncRelay *relay, GsSyncLiveSub *sub)
 						    &error);
 	if (sub->sub_id == NULL) {
 		g_debug("%s: live subscription not opened: %s", relay->url, error->message);
-		return FALSE;
+		/* over the connection's subscription budget: as if the relay had refused it */
+		sub->refused = g_error_matches(error, GS_ERROR, GS_ERROR_BUSY) &&
+			       gs_relay_connection_is_open(relay->conn);
+		return sub->refused;
 	}
+	sub->refused = FALSE;
 	return TRUE;
 }
 
@@ -268,7 +303,8 @@ gs_sync_live_layer_is_open(GsSyncRelay *relay, guint layer)
 
 	for (guint i = 0; i < subs->len; i++) {
 		GsSyncLiveSub *sub = g_ptr_array_index(subs, i);
-		if (sub->sub_id == NULL || sub->filters->len > relay->max_filters)
+		if ((sub->sub_id == NULL && !sub->refused) ||
+		    sub->filters->len > relay->max_filters)
 			return FALSE;
 	}
 	return subs->len > 0;
@@ -292,33 +328,164 @@ gs_sync_live_fill(GsSyncRelay *relay, GPtrArray *chunk, GPtrArray *filters, guin
 	return off;
 }
 
-/* replaces the subscriptions of one layer when its filters changed; returns: %FALSE when a
+/* opens the REQs for @filters, split as the relay takes them, as part @part of @layer */
+static gboolean
+gs_sync_live_open_filters(GsSyncRelay *relay, guint layer, guint part, GPtrArray *filters)
+{
+	gboolean ok = TRUE;
+
+	for (guint off = 0; off < filters->len;) {
+		GsSyncLiveSub *sub = g_new0(GsSyncLiveSub, 1);
+		sub->part = part;
+		sub->filters = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
+		off = gs_sync_live_fill(relay, sub->filters, filters, off);
+		g_ptr_array_add(relay->live[layer], sub);
+		ok &= gs_sync_live_open(relay, sub);
+	}
+	return ok;
+}
+
+/* replaces the subscriptions of L1 when its filters changed; returns: %FALSE when a
  * subscription could not be opened (tried again at the next rebuild) */
 static gboolean
 gs_sync_live_set_layer(GsSyncRelay *relay, guint layer, GPtrArray *filters)
 {
 	g_autofree gchar *want = gs_sync_live_key(filters);
 	g_autofree gchar *have = gs_sync_live_subs_key(relay->live[layer]);
-	g_autoptr(GPtrArray) subs =
-		g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_sub_free);
-	GPtrArray *old;
-	gboolean ok = TRUE;
+	g_autoptr(GPtrArray) old = NULL;
 
 	if (g_strcmp0(want, have) == 0 && gs_sync_live_layer_is_open(relay, layer))
 		return TRUE;
 	if (filters->len == 0 && relay->live[layer]->len == 0)
 		return TRUE;
-	for (guint off = 0; off < filters->len;) {
-		GsSyncLiveSub *sub = g_new0(GsSyncLiveSub, 1);
-		sub->filters = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
-		off = gs_sync_live_fill(relay, sub->filters, filters, off);
-		g_ptr_array_add(subs, sub);
-		ok &= gs_sync_live_open(relay, sub);
+	old = g_steal_pointer(&relay->live[layer]);
+	relay->live[layer] = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_sub_free);
+	if (!gs_sync_live_open_filters(relay, layer, 0, filters)) {
+		gs_sync_live_close_all(relay, old);
+		return FALSE;
 	}
-	old = relay->live[layer];
 	gs_sync_live_close_all(relay, old);
-	relay->live[layer] = g_steal_pointer(&subs);
-	g_ptr_array_unref(old);
+	return TRUE;
+}
+
+/* the live filters of L2 ("s:" state, "f:" full repository items) or L3 (root ids) items */
+static GPtrArray *
+gs_sync_live_part_filters(guint layer, GPtrArray *items)
+{
+	g_autoptr(GPtrArray) state = g_ptr_array_new();
+	g_autoptr(GPtrArray) full = g_ptr_array_new();
+	GPtrArray *filters;
+	GPtrArray *repo_filters;
+
+	if (layer == 2)
+		return gs_sync_filters_roots(items, GS_SYNC_FILTERS_LIVE, -1, NULL);
+	for (guint i = 0; i < items->len; i++) {
+		const gchar *item = g_ptr_array_index(items, i);
+		g_ptr_array_add(item[0] == 's' ? state : full, (gpointer)(item + 2));
+	}
+	filters = gs_sync_filters_state(state, GS_SYNC_FILTERS_LIVE, -1, NULL);
+	repo_filters = gs_sync_filters_repos(full, GS_SYNC_FILTERS_LIVE, -1, NULL);
+	if (filters == NULL || repo_filters == NULL) {
+		g_clear_pointer(&filters, g_ptr_array_unref);
+		g_clear_pointer(&repo_filters, g_ptr_array_unref);
+		return NULL;
+	}
+	for (guint i = 0; i < repo_filters->len; i++)
+		g_ptr_array_add(filters, gs_filter_ref(g_ptr_array_index(repo_filters, i)));
+	g_ptr_array_unref(repo_filters);
+	return filters;
+}
+
+/* closes the REQs of the parts of @layer from index @from on and forgets those parts */
+static void
+gs_sync_live_drop_parts(GsSyncRelay *relay, guint layer, guint from)
+{
+	GPtrArray *parts = relay->live_parts[layer];
+	g_autoptr(GHashTable) ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	GPtrArray *subs = relay->live[layer];
+
+	for (guint p = from; p < parts->len; p++) {
+		GsSyncLivePart *part = g_ptr_array_index(parts, p);
+		g_hash_table_add(ids, GUINT_TO_POINTER(part->id));
+		for (guint i = 0; i < part->items->len; i++)
+			g_hash_table_remove(relay->live_items[layer], part->items->pdata[i]);
+	}
+	for (guint i = subs->len; i-- > 0;) {
+		GsSyncLiveSub *sub = g_ptr_array_index(subs, i);
+		if (!g_hash_table_contains(ids, GUINT_TO_POINTER(sub->part)))
+			continue;
+		if (sub->sub_id != NULL)
+			gs_relay_connection_unsubscribe(relay->conn, sub->sub_id);
+		g_ptr_array_remove_index(subs, i);
+	}
+	if (from < parts->len)
+		g_ptr_array_remove_range(parts, from, parts->len - from);
+}
+
+/* the layer as sent still serves @want: every REQ open, none too large, nothing to remove */
+static gboolean
+gs_sync_live_parts_intact(GsSyncRelay *relay, guint layer, GHashTable *want)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	if (relay->live[layer]->len > 0 && !gs_sync_live_layer_is_open(relay, layer))
+		return FALSE;
+	g_hash_table_iter_init(&iter, relay->live_items[layer]);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (!g_hash_table_contains(want, key))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* L2 or L3: sends the items of @want not yet live as a new part, merged with the newest parts
+ * that are at most twice its size; returns: %FALSE when a REQ could not be opened */
+static gboolean
+gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want)
+{
+	GPtrArray *parts = relay->live_parts[layer];
+	g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) filters = NULL;
+	GsSyncLivePart *part;
+	guint from;
+	gboolean ok;
+
+	for (guint i = 0; i < want->len; i++)
+		g_hash_table_add(wanted, want->pdata[i]);
+	if (!gs_sync_live_parts_intact(relay, layer, wanted))
+		gs_sync_live_drop_parts(relay, layer, 0);
+	part = g_new0(GsSyncLivePart, 1);
+	part->id = ++relay->live_next_part;
+	part->items = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < want->len; i++) {
+		if (!g_hash_table_contains(relay->live_items[layer], want->pdata[i]))
+			g_ptr_array_add(part->items, g_strdup(want->pdata[i]));
+	}
+	if (part->items->len == 0) {
+		gs_sync_live_part_free(part);
+		return TRUE;
+	}
+	for (from = parts->len;
+	     from > 0 &&
+	     ((GsSyncLivePart *)parts->pdata[from - 1])->items->len <= 2 * part->items->len;
+	     from--) {
+		GsSyncLivePart *older = g_ptr_array_index(parts, from - 1);
+		for (guint i = 0; i < older->items->len; i++)
+			g_ptr_array_add(part->items, g_strdup(older->items->pdata[i]));
+	}
+	filters = gs_sync_live_part_filters(layer, part->items);
+	if (filters == NULL) {
+		g_warning("%s: bad items in the index", relay->url);
+		gs_sync_live_part_free(part);
+		return TRUE;
+	}
+	/* the new REQs first, then the ones they replace */
+	ok = gs_sync_live_open_filters(relay, layer, part->id, filters);
+	gs_sync_live_drop_parts(relay, layer, from);
+	g_ptr_array_add(parts, part);
+	for (guint i = 0; i < part->items->len; i++)
+		g_hash_table_insert(relay->live_items[layer], part->items->pdata[i], part);
 	return ok;
 }
 
@@ -351,6 +518,21 @@ gs_sync_live_collect(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, 
 	}
 }
 
+/* the L2 items: "s:" + coordinate for every repository, "f:" + coordinate for full ones */
+static GPtrArray *
+gs_sync_live_l2_items(GsSyncTargets *targets, GPtrArray *repos)
+{
+	g_autoptr(GPtrArray) full =
+		gs_sync_targets_filter_by_level(targets, repos, GS_SYNC_LEVEL_FULL);
+	GPtrArray *items = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < repos->len; i++)
+		g_ptr_array_add(items, g_strconcat("s:", repos->pdata[i], NULL));
+	for (guint i = 0; i < full->len; i++)
+		g_ptr_array_add(items, g_strconcat("f:", full->pdata[i], NULL));
+	return items;
+}
+
 /**
  * gs_sync_live_rebuild:
  *
@@ -363,11 +545,8 @@ gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay)
 	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
 	g_autoptr(GPtrArray) repos = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) roots = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) full = NULL;
 	g_autoptr(GPtrArray) l1 = gs_sync_filters_layer1(GS_SYNC_FILTERS_LIVE, -1);
 	g_autoptr(GPtrArray) l2 = NULL;
-	g_autoptr(GPtrArray) l2_repo = NULL;
-	g_autoptr(GPtrArray) l3 = NULL;
 	gboolean ok = TRUE;
 
 	if (!gs_sync_relay_can_subscribe(relay)) {
@@ -375,19 +554,10 @@ gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay)
 		return;
 	}
 	gs_sync_live_collect(self, relay, repos, roots);
-	full = gs_sync_targets_filter_by_level(targets, repos, GS_SYNC_LEVEL_FULL);
-	l2 = gs_sync_filters_state(repos, GS_SYNC_FILTERS_LIVE, -1, NULL);
-	l2_repo = gs_sync_filters_repos(full, GS_SYNC_FILTERS_LIVE, -1, NULL);
-	l3 = gs_sync_filters_roots(roots, GS_SYNC_FILTERS_LIVE, -1, NULL);
-	if (l2 == NULL || l2_repo == NULL || l3 == NULL) {
-		g_warning("%s: bad items in the index", relay->url);
-		return;
-	}
-	for (guint i = 0; i < l2_repo->len; i++)
-		g_ptr_array_add(l2, gs_filter_ref(g_ptr_array_index(l2_repo, i)));
+	l2 = gs_sync_live_l2_items(targets, repos);
 	ok &= gs_sync_live_set_layer(relay, 0, l1);
-	ok &= gs_sync_live_set_layer(relay, 1, l2);
-	ok &= gs_sync_live_set_layer(relay, 2, l3);
+	ok &= gs_sync_live_set_items(relay, 1, l2);
+	ok &= gs_sync_live_set_items(relay, 2, roots);
 	relay->live_dirty = !ok;
 }
 
@@ -399,6 +569,11 @@ gs_sync_live_clear(GsSyncRelay *relay)
 		g_clear_pointer(&relay->live[l], g_ptr_array_unref);
 		relay->live[l] =
 			g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_sub_free);
+		g_clear_pointer(&relay->live_items[l], g_hash_table_unref);
+		relay->live_items[l] = g_hash_table_new(g_str_hash, g_str_equal);
+		g_clear_pointer(&relay->live_parts[l], g_ptr_array_unref);
+		relay->live_parts[l] =
+			g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_part_free);
 	}
 }
 

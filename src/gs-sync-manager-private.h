@@ -50,12 +50,21 @@ typedef struct {
 void
 gs_sync_items_free(GsSyncItems *items);
 
-/* a live REQ: one per layer (more when a layer has over 200 filters) */
+/* a live REQ: one per layer (more when a layer has over 200 filters, or has several parts) */
 typedef struct {
 	gchar *sub_id;
 	GPtrArray *filters; /* of GsFilter */
 	gboolean eose_seen;
+	gboolean refused; /* closed by the relay, or over the connection's budget: not sent again
+			     until the layer is rebuilt or the relay reconnects */
+	guint part;	  /* the GsSyncLivePart it belongs to (L2, L3), 0 for L1 */
 } GsSyncLiveSub;
+
+/* the items whose live filters were sent together (gs-sync-live.c) */
+typedef struct {
+	guint id;
+	GPtrArray *items; /* gchar *: L2 "s:" or "f:" + coordinate, L3 root event ids */
+} GsSyncLivePart;
 
 typedef struct {
 	GsSyncManager *manager; /* not a reference: the manager owns the relay */
@@ -83,6 +92,9 @@ typedef struct {
 	gint64 l1_since;    /* its since, -1 none */
 	/* live subscriptions per layer (index 0: L1, 1: L2, 2: L3) */
 	GPtrArray *live[3];
+	GPtrArray *live_parts[3];  /* of GsSyncLivePart, oldest first (L2 and L3) */
+	GHashTable *live_items[3]; /* item -> the GsSyncLivePart covering it */
+	guint live_next_part;
 	gboolean live_dirty;
 	guint max_filters; /* filters per REQ the relay takes: 200, or what it said */
 	/* historic subscriptions: sub id -> GsSyncRun (not a reference) */
@@ -182,6 +194,8 @@ void
 gs_sync_live_clear(GsSyncRelay *relay);
 gboolean
 gs_sync_live_is_sub(GsSyncRelay *relay, const gchar *sub_id);
+guint
+gs_sync_live_n_open(GsSyncRelay *relay);
 void
 gs_sync_live_resend_unanswered(GsSyncRelay *relay);
 void

@@ -113,8 +113,11 @@ gs_sync_relay_free(GsSyncRelay *relay)
 	relay->closing = TRUE;
 	gs_relay_connection_disconnect(relay->conn, "relay removed");
 	g_object_unref(relay->conn);
-	for (guint i = 0; i < G_N_ELEMENTS(relay->live); i++)
+	for (guint i = 0; i < G_N_ELEMENTS(relay->live); i++) {
 		g_ptr_array_unref(relay->live[i]);
+		g_hash_table_unref(relay->live_items[i]);
+		g_ptr_array_unref(relay->live_parts[i]);
+	}
 	g_ptr_array_unref(relay->redo);
 	g_hash_table_unref(relay->hist_subs);
 	g_hash_table_unref(relay->failure_reasons);

@@ -76,8 +76,7 @@ gs_sync_runner_cap(GsSyncRelay *relay)
 {
 	guint budget = relay->manager->opts.max_subscriptions;
 	/* the live REQs open now (more than one per layer when a layer is large), one spare */
-	guint live = MAX(relay->live[0]->len + relay->live[1]->len + relay->live[2]->len + 1,
-			 GS_SYNC_RUN_LIVE_RESERVE);
+	guint live = MAX(gs_sync_live_n_open(relay) + 1, GS_SYNC_RUN_LIVE_RESERVE);
 	guint cap = budget > live + 1 ? budget - live : 1;
 
 	if (relay->learned_cap > 0)
@@ -287,7 +286,7 @@ void
 gs_sync_runner_learn_cap(GsSyncRelay *relay, const gchar *message, guint in_use)
 {
 	const gchar *most = message != NULL ? strstr(message, "at most ") : NULL;
-	guint live = relay->live[0]->len + relay->live[1]->len + relay->live[2]->len;
+	guint live = gs_sync_live_n_open(relay);
 	guint64 said = most != NULL ? g_ascii_strtoull(most + strlen("at most "), NULL, 10) : 0;
 	guint cap = said > 0 ? (said > live + 1 ? (guint)MIN(said - live, G_MAXUINT) : 1)
 			     : MAX(in_use, 1);

@@ -33,6 +33,8 @@ struct _Fixture {
 	GPtrArray *notices;
 	guint n_reqs;
 	guint n_auth;
+	guint64 peer_bytes_in;	/* payload bytes the peer received */
+	guint64 peer_bytes_out; /* and sent, where a script counts them */
 	gboolean opened;
 	GError *connect_error;
 	gchar *disconnect_reason;
@@ -47,6 +49,7 @@ peer_message_cb(SoupWebsocketConnection *peer, gint type, GBytes *message, gpoin
 	const gchar *data = g_bytes_get_data(message, &len);
 	g_autoptr(GsMessage) msg = gs_message_parse(data, len, GS_MESSAGE_FROM_CLIENT, NULL);
 
+	f->peer_bytes_in += len;
 	if (msg == NULL)
 		return;
 	if (msg->type == GS_MESSAGE_REQ)
@@ -243,10 +246,12 @@ script_events_then_eose(Fixture *f, SoupWebsocketConnection *peer, GsMessage *ms
 		g_autoptr(GsEvent) ev = gs_test_event_new(1, 1000 + i, 1, tags, "hello");
 		g_autofree gchar *text = gs_message_build_event(msg->sub_id, ev);
 		soup_websocket_connection_send_text(peer, text);
+		f->peer_bytes_out += strlen(text);
 	}
 	{
 		g_autofree gchar *eose = gs_message_build_eose(msg->sub_id);
 		soup_websocket_connection_send_text(peer, eose);
+		f->peer_bytes_out += strlen(eose);
 	}
 }
 
@@ -264,6 +269,10 @@ conn_subscribe_eose(Fixture *f, gconstpointer data)
 	WAIT_FOR(f->ends->len == 1);
 	g_assert_cmpuint(f->events->len, ==, 3);
 	g_assert_cmpstr(g_ptr_array_index(f->ends, 0), ==, "0||");
+	/* the payload bytes each way, as the peer counted them */
+	g_assert_cmpuint(f->peer_bytes_out, >, 0);
+	g_assert_cmpuint(gs_relay_connection_get_bytes_received(f->conn), ==, f->peer_bytes_out);
+	g_assert_cmpuint(gs_relay_connection_get_bytes_sent(f->conn), ==, f->peer_bytes_in);
 	/* the raw JSON is the event object, parseable and verifiable */
 	ev = gs_event_new_from_json(g_ptr_array_index(f->events, 0), -1, NULL);
 	g_assert_nonnull(ev);

@@ -316,6 +316,85 @@ test_budget(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_NEGENTROPY][GS_SYNC_OUTCOME_COMPLETE], ==, 0);
 }
 
+/* live REQs grow in parts: a root found once the relay is live costs the live filters of that
+ * root (and its historic batch), not those of every root again */
+static void
+test_live_parts(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 60, 0);
+	g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autofree gchar *coordinate = gs_harness_coordinate(1, "alpha");
+	GsRelayConnection *conn;
+	guint64 sent;
+
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	conn = gs_sync_manager_get_connection(h->manager, url);
+	sent = gs_relay_connection_get_bytes_sent(conn);
+	g_ptr_array_add(
+		fresh,
+		gs_harness_root(3, 1621, coordinate, g_get_real_time() / G_USEC_PER_SEC, "new"));
+	gs_test_relay_add_event(source, g_ptr_array_index(fresh, 0));
+	g_assert_true(gs_harness_wait_stored(h, fresh));
+	/* its batch window, its L3 batch and the completion check */
+	gs_harness_run_for(h, 1000);
+	g_assert_cmpint(gs_sync_manager_get_relay_status(h->manager, url),
+			==,
+			GS_CONNECTION_STATUS_CONNECTED);
+	g_assert_cmpuint(gs_relay_connection_get_bytes_sent(conn), >, sent);
+	/* the 60 old roots' ids sent once more would be 60 x 3 x 64 bytes */
+	g_assert_cmpuint(gs_relay_connection_get_bytes_sent(conn) - sent, <, 60 * 64);
+}
+
+/* a relay that refuses some live REQs (too many subscriptions): new items cost their own
+ * filters, not the refused layer re-sent whole at every batch window */
+static void
+test_live_refused(GsHarness *h, gconstpointer data)
+{
+	GsRelayLimits limits;
+	GsTestRelay *source;
+	g_autofree gchar *url = NULL;
+	const gchar *bootstrap[2] = {NULL, NULL};
+	g_autoptr(GPtrArray) events = NULL;
+	g_autoptr(GPtrArray) more = NULL;
+	g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autofree gchar *coordinate = gs_harness_coordinate(1, "alpha");
+	GsRelayConnection *conn;
+	guint64 sent;
+
+	gs_relay_limits_init(&limits);
+	limits.events_per_minute = 0;
+	limits.max_filters = 2;
+	limits.max_subscriptions = 6;
+	source = gs_test_relay_new_full(NULL, &limits);
+	g_ptr_array_add(h->relays, source);
+	url = gs_relay_url_normalise(gs_test_relay_get_url(source), FALSE, NULL);
+	bootstrap[0] = url;
+	events = gs_harness_repo_events(1, "alpha", bootstrap, 40, 0);
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	/* a second repository: its live REQs are more than the relay takes */
+	more = gs_harness_repo_events(2, "beta", bootstrap, 40, 0);
+	gs_test_relay_add_events(source, more);
+	g_assert_true(gs_harness_wait_stored(h, more));
+	gs_harness_run_for(h, 1000);
+	conn = gs_sync_manager_get_connection(h->manager, url);
+	sent = gs_relay_connection_get_bytes_sent(conn);
+	g_ptr_array_add(
+		fresh,
+		gs_harness_root(3, 1621, coordinate, g_get_real_time() / G_USEC_PER_SEC, "new"));
+	gs_test_relay_add_event(source, g_ptr_array_index(fresh, 0));
+	g_assert_true(gs_harness_wait_stored(h, fresh));
+	gs_harness_run_for(h, 1000);
+	/* re-sending the 80 old roots' live filters would be 80 x 3 x 64 bytes */
+	g_assert_cmpuint(gs_relay_connection_get_bytes_sent(conn) - sent, <, 80 * 64);
+}
+
 static gboolean
 nip77_unknown(GsHarness *h, gpointer data)
 {
@@ -653,6 +732,8 @@ static const struct {
 	{"relay-removed", test_relay_removed},
 	{"budget", test_budget},
 	{"learned-budget", test_learned_budget},
+	{"live-parts", test_live_parts},
+	{"live-refused", test_live_refused},
 	{"nip77-expiry", test_nip77_expiry},
 	{"persistence", test_persistence},
 	{"clone-relay", test_clone_relay},
