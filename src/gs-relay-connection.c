@@ -378,27 +378,30 @@ gs_relay_connection_handle_closed(GsRelayConnection *self, GsMessage *msg)
 }
 
 static void
-gs_relay_connection_handle_ok(GsRelayConnection *self, GsMessage *msg)
+gs_relay_connection_handle_ok(GsRelayConnection *self,
+			      const gchar *event_id,
+			      gboolean accepted,
+			      const gchar *text)
 {
-	GPtrArray *waiting = g_hash_table_lookup(self->auth_waiting, msg->event_id);
+	GPtrArray *waiting = g_hash_table_lookup(self->auth_waiting, event_id);
 	GsRelayOk *ok = NULL;
 	gpointer key = NULL;
 
 	if (waiting != NULL) {
-		for (guint i = 0; msg->ok && i < waiting->len; i++) {
+		for (guint i = 0; accepted && i < waiting->len; i++) {
 			GsRelaySub *sub = g_hash_table_lookup(self->subs, waiting->pdata[i]);
 			if (sub != NULL)
 				soup_websocket_connection_send_text(self->ws, sub->req);
 		}
-		if (!msg->ok)
+		if (!accepted)
 			gs_relay_connection_log(self, G_LOG_LEVEL_INFO, "AUTH refused");
-		g_hash_table_remove(self->auth_waiting, msg->event_id);
+		g_hash_table_remove(self->auth_waiting, event_id);
 		return;
 	}
-	if (!g_hash_table_steal_extended(self->pending_ok, msg->event_id, &key, (gpointer *)&ok))
+	if (!g_hash_table_steal_extended(self->pending_ok, event_id, &key, (gpointer *)&ok))
 		return;
 	if (ok->func != NULL)
-		ok->func(self, msg->event_id, msg->ok, msg->text, ok->user_data);
+		ok->func(self, event_id, accepted, text, ok->user_data);
 	g_free(key);
 	g_free(ok);
 }
@@ -484,7 +487,7 @@ gs_relay_connection_handle_parsed(GsRelayConnection *self, GsMessage *msg)
 		gs_relay_connection_handle_notice(self, msg->text);
 		break;
 	case GS_MESSAGE_OK:
-		gs_relay_connection_handle_ok(self, msg);
+		gs_relay_connection_handle_ok(self, msg->event_id, msg->ok, msg->text);
 		break;
 	case GS_MESSAGE_AUTH:
 		g_free(self->auth_challenge);
@@ -512,7 +515,10 @@ gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
 	g_autofree gchar *sub_id = NULL;
 	g_autoptr(GsMessage) msg = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree gchar *ok_text = NULL;
 	gsize off = 0, evlen = 0;
+	gchar ok_id[65];
+	gboolean accepted = FALSE;
 
 	self->last_activity = g_get_monotonic_time();
 	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
@@ -522,6 +528,8 @@ gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
 	g_object_ref(self);
 	if (gs_message_peek_event(data, len, GS_MESSAGE_FROM_RELAY, &sub_id, &off, &evlen)) {
 		gs_relay_connection_dispatch_event(self, sub_id, data + off, evlen);
+	} else if (gs_message_peek_ok(data, len, ok_id, &accepted, &ok_text)) {
+		gs_relay_connection_handle_ok(self, ok_id, accepted, ok_text);
 	} else {
 		msg = gs_message_parse(data, len, GS_MESSAGE_FROM_RELAY, &error);
 		if (msg == NULL)
