@@ -32,6 +32,7 @@
 typedef struct {
 	gint64 seq;
 	gchar id[65];
+	guint8 id_raw[32];
 	guint attempts;
 	guint64 send_seq;     /* sending order on this connection */
 	gint64 deadline;      /* monotonic, µs */
@@ -48,6 +49,7 @@ typedef struct {
 	GsHomeResultKind kind;
 	gint64 seq;
 	gchar id[65];
+	guint8 id_raw[32];
 	guint attempts;
 	gchar *message;
 	gint64 next_retry; /* unix s */
@@ -66,13 +68,15 @@ gs_home_relay_push_result(GsHomeRelay *self,
 			  GsHomeResultKind kind,
 			  gint64 seq,
 			  const gchar *id,
+			  const guint8 *id_raw,
 			  guint attempts,
 			  const gchar *message,
 			  gint64 next_retry)
 {
-	GsHomeResult result = {kind, seq, "", attempts, g_strdup(message), next_retry};
+	GsHomeResult result = {kind, seq, "", {0}, attempts, g_strdup(message), next_retry};
 
-	g_strlcpy(result.id, id, sizeof(result.id));
+	memcpy(result.id, id, sizeof(result.id));
+	memcpy(result.id_raw, id_raw, sizeof(result.id_raw));
 	g_array_append_val(self->results, result);
 	gs_home_relay_schedule_pump(self);
 }
@@ -84,7 +88,7 @@ gs_home_relay_apply_result(GsHomeRelay *self, GsHomeResult *r, GError **error)
 
 	switch (r->kind) {
 	case GS_HOME_RESULT_REMOVE:
-		if (!gs_home_outbox_remove(self->outbox, r->seq, r->id, &removed, error))
+		if (!gs_home_outbox_remove(self->outbox, r->seq, r->id_raw, &removed, error))
 			return FALSE;
 		/* the row now belongs to another event: it is due behind the cursor */
 		if (!removed)
@@ -94,7 +98,7 @@ gs_home_relay_apply_result(GsHomeRelay *self, GsHomeResult *r, GError **error)
 	case GS_HOME_RESULT_REFUSE:
 		return gs_home_outbox_set_result(self->outbox,
 						 r->seq,
-						 r->id,
+						 r->id_raw,
 						 r->kind == GS_HOME_RESULT_RETRY
 							 ? GS_HOME_OUTBOX_PENDING
 							 : GS_HOME_OUTBOX_REFUSED,
@@ -207,6 +211,7 @@ gs_home_relay_retry_later(GsHomeRelay *self,
 				  GS_HOME_RESULT_RETRY,
 				  flight->seq,
 				  flight->id,
+				  flight->id_raw,
 				  flight->attempts + 1,
 				  message,
 				  next);
@@ -228,6 +233,7 @@ gs_home_relay_refuse(GsHomeRelay *self,
 				  GS_HOME_RESULT_REFUSE,
 				  flight->seq,
 				  flight->id,
+				  flight->id_raw,
 				  flight->attempts + 1,
 				  message,
 				  next);
@@ -370,8 +376,14 @@ gs_home_relay_handle_ok(GsHomeRelay *self,
 		else
 			self->stats.delivered++;
 		self->rate_limit_streak = 0;
-		gs_home_relay_push_result(
-			self, GS_HOME_RESULT_REMOVE, flight->seq, flight->id, 0, NULL, 0);
+		gs_home_relay_push_result(self,
+					  GS_HOME_RESULT_REMOVE,
+					  flight->seq,
+					  flight->id,
+					  flight->id_raw,
+					  0,
+					  NULL,
+					  0);
 	} else if (g_strcmp0(prefix, "rate-limited") == 0) {
 		gs_home_relay_rate_limited(self, flight, message);
 	} else if (g_strcmp0(prefix, "auth-required") == 0) {
@@ -467,24 +479,31 @@ gs_home_relay_send(GsHomeRelay *self, GsHomeOutboxEntry *entry)
 	if (g_hash_table_contains(self->flight_seqs, &entry->seq) ||
 	    g_hash_table_contains(self->flights, entry->id))
 		return TRUE;
-	if (entry->json == NULL) {
+	if (entry->message == NULL) {
 		/* replaced or deleted since it was queued: nothing to deliver */
 		g_debug("%s: no longer stored, dropped from the outbox", entry->id);
-		gs_home_relay_push_result(
-			self, GS_HOME_RESULT_REMOVE, entry->seq, entry->id, 0, NULL, 0);
+		gs_home_relay_push_result(self,
+					  GS_HOME_RESULT_REMOVE,
+					  entry->seq,
+					  entry->id,
+					  entry->id_raw,
+					  0,
+					  NULL,
+					  0);
 		return TRUE;
 	}
 	flight = g_new0(GsHomeFlight, 1);
 	flight->seq = entry->seq;
 	memcpy(flight->id, entry->id, sizeof(flight->id));
+	memcpy(flight->id_raw, entry->id_raw, sizeof(flight->id_raw));
 	flight->attempts = entry->attempts;
 	flight->send_seq = self->next_send_seq++;
 	flight->deadline = g_get_monotonic_time() + (gint64)self->opts.ok_timeout_ms * 1000;
 	flight->sent_auth = self->auth;
 	g_hash_table_insert(self->flights, flight->id, flight);
 	g_hash_table_insert(self->flight_seqs, &flight->seq, flight);
-	if (!gs_relay_connection_publish_json(
-		    self->conn, flight->id, entry->json, gs_home_relay_ok_cb, self, &error)) {
+	if (!gs_relay_connection_publish_message(
+		    self->conn, flight->id, entry->message, gs_home_relay_ok_cb, self, &error)) {
 		g_free(gs_home_relay_take_flight(self, entry->id));
 		return FALSE;
 	}
@@ -528,17 +547,10 @@ gs_home_relay_drained(GsHomeRelay *self)
 	gs_home_relay_start_reconcile(self);
 }
 
+/* sends due events until the window is full or nothing is due */
 static void
-gs_home_relay_refill(GsHomeRelay *self)
+gs_home_relay_fill_window(GsHomeRelay *self, gint64 now)
 {
-	gint64 now = gs_home_relay_now(self);
-
-	if (!self->running || !gs_home_relay_is_open(self) || self->auth == GS_HOME_AUTH_PENDING)
-		return;
-	if (self->paused_until > now) {
-		gs_home_relay_wake_at(self, self->paused_until);
-		return;
-	}
 	while (g_hash_table_size(self->flights) < self->window) {
 		guint room = self->window - g_hash_table_size(self->flights);
 		g_autoptr(GError) error = NULL;
@@ -565,6 +577,22 @@ gs_home_relay_refill(GsHomeRelay *self)
 				return;
 		}
 	}
+}
+
+static void
+gs_home_relay_refill(GsHomeRelay *self)
+{
+	gint64 now = gs_home_relay_now(self);
+
+	if (!self->running || !gs_home_relay_is_open(self) || self->auth == GS_HOME_AUTH_PENDING)
+		return;
+	if (self->paused_until > now) {
+		gs_home_relay_wake_at(self, self->paused_until);
+		return;
+	}
+	gs_relay_connection_cork(self->conn, TRUE);
+	gs_home_relay_fill_window(self, now);
+	gs_relay_connection_cork(self->conn, FALSE);
 }
 
 static gboolean

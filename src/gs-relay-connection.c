@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "gs-enums-types.h"
@@ -45,6 +47,8 @@ struct _GsRelayConnection {
 	gboolean has_seckey;
 	SoupSession *session;
 	SoupWebsocketConnection *ws;
+	GSocket *socket; /* under ws (TLS or not), for TCP_CORK; NULL when not known */
+	gboolean corked;
 	GCancellable *connect_cancellable;
 	guint connect_timeout_id;
 	gboolean connect_timed_out;
@@ -230,9 +234,11 @@ gs_relay_connection_clear_ws(GsRelayConnection *self)
 	if (self->ws == NULL)
 		return;
 	g_signal_handlers_disconnect_by_data(self->ws, self);
+	gs_relay_connection_cork(self, FALSE);
 	if (soup_websocket_connection_get_state(self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
 		soup_websocket_connection_close(self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
 	g_clear_object(&self->ws);
+	g_clear_object(&self->socket);
 }
 
 /* the one way a connection ends, whatever the cause; status moves to disconnected once */
@@ -624,6 +630,7 @@ gs_relay_connection_connect_cb(GObject *source, GAsyncResult *res, gpointer user
 	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
 	g_clear_object(&self->connect_cancellable);
 	if (ws == NULL) {
+		g_clear_object(&self->socket);
 		if (self->connect_timed_out) {
 			g_clear_error(&error);
 			g_set_error(
@@ -647,6 +654,20 @@ gs_relay_connection_connect_timeout_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* the TCP socket of the connection being made, for gs_relay_connection_cork() */
+static void
+gs_relay_connection_network_event_cb(SoupMessage *msg,
+				     GSocketClientEvent event,
+				     GIOStream *connection,
+				     gpointer user_data)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
+
+	if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION(connection))
+		g_set_object(&self->socket,
+			     g_socket_connection_get_socket(G_SOCKET_CONNECTION(connection)));
+}
+
 /**
  * gs_relay_connection_connect:
  *
@@ -662,6 +683,7 @@ gs_relay_connection_connect(GsRelayConnection *self)
 		return;
 	msg = soup_message_new(SOUP_METHOD_GET, self->url);
 	self->connect_timed_out = FALSE;
+	g_clear_object(&self->socket);
 	gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_CONNECTING);
 	if (msg == NULL) {
 		g_autoptr(GError) error =
@@ -670,6 +692,8 @@ gs_relay_connection_connect(GsRelayConnection *self)
 		g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, error);
 		return;
 	}
+	g_signal_connect_object(
+		msg, "network-event", G_CALLBACK(gs_relay_connection_network_event_cb), self, 0);
 	self->connect_cancellable = g_cancellable_new();
 	self->connect_timeout_id = g_timeout_add(
 		self->opts.connect_timeout_ms, gs_relay_connection_connect_timeout_cb, self);
@@ -760,15 +784,75 @@ gs_relay_connection_unsubscribe(GsRelayConnection *self, const gchar *sub_id)
 }
 
 /**
- * gs_relay_connection_publish_json:
+ * gs_relay_connection_cork:
+ * @cork: %TRUE before a burst of messages, %FALSE after it
+ *
+ * Holds the small websocket frames of a burst (many EVENTs) in the kernel while they are
+ * written (TCP_CORK) and sends them in full TCP segments once uncorked: one transmission,
+ * and one wake-up of the relay, for a burst instead of one for each frame. The caller
+ * uncorks in the same main-loop callback, so nothing waits. A no-op when the socket is not
+ * known; a disconnect uncorks.
+ */
+void
+gs_relay_connection_cork(GsRelayConnection *self, gboolean cork)
+{
+	g_autoptr(GError) error = NULL;
+
+	cork = cork && gs_relay_connection_is_open(self);
+	if (self->socket == NULL || self->corked == cork)
+		return;
+	if (!g_socket_set_option(self->socket, IPPROTO_TCP, TCP_CORK, cork ? 1 : 0, &error)) {
+		g_debug("%s: cannot set TCP_CORK: %s", self->url, error->message);
+		g_clear_object(&self->socket);
+		self->corked = FALSE;
+		return;
+	}
+	self->corked = cork;
+}
+
+/**
+ * gs_relay_connection_publish_message:
  * @event_id: the event's id, 64 lower-case hex digits
- * @json: the event object as stored (already verified), NUL-terminated
+ * @message: the complete `["EVENT",<event>]` message, NUL-terminated, the event as stored
+ *   (already verified)
  * @ok_func: (nullable): called with the relay's OK for @event_id, or with accepted %FALSE and
  *   "aborted: ..." when the connection drops first
  *
- * Sends `["EVENT",<json>]` without parsing @json again, for callers that hold events as
- * stored text (the home-relay outbox). Publishing an id whose OK is still awaited replaces
- * the earlier callback.
+ * Sends @message as it is, for callers that hold events as stored text (the home-relay
+ * outbox reads the message ready-made from the store). Publishing an id whose OK is still
+ * awaited replaces the earlier callback.
+ *
+ * Returns: %FALSE with %GS_ERROR_BUSY when not connected
+ */
+gboolean
+gs_relay_connection_publish_message(GsRelayConnection *self,
+				    const gchar *event_id,
+				    const gchar *message,
+				    GsRelayOkFunc ok_func,
+				    gpointer user_data,
+				    GError **error)
+{
+	GsRelayOk *ok;
+
+	if (!gs_relay_connection_is_open(self)) {
+		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
+		return FALSE;
+	}
+	ok = g_new0(GsRelayOk, 1);
+	ok->func = ok_func;
+	ok->user_data = user_data;
+	g_hash_table_replace(self->pending_ok, g_strdup(event_id), ok);
+	soup_websocket_connection_send_text(self->ws, message);
+	return TRUE;
+}
+
+/**
+ * gs_relay_connection_publish_json:
+ * @event_id: the event's id, 64 lower-case hex digits
+ * @json: the event object as stored (already verified), NUL-terminated
+ * @ok_func: (nullable): as for gs_relay_connection_publish_message()
+ *
+ * Sends `["EVENT",<json>]` without parsing @json again.
  *
  * Returns: %FALSE with %GS_ERROR_BUSY when not connected
  */
@@ -780,20 +864,9 @@ gs_relay_connection_publish_json(GsRelayConnection *self,
 				 gpointer user_data,
 				 GError **error)
 {
-	g_autofree gchar *text = NULL;
-	GsRelayOk *ok;
+	g_autofree gchar *text = g_strconcat("[\"EVENT\",", json, "]", NULL);
 
-	if (!gs_relay_connection_is_open(self)) {
-		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
-		return FALSE;
-	}
-	ok = g_new0(GsRelayOk, 1);
-	ok->func = ok_func;
-	ok->user_data = user_data;
-	g_hash_table_replace(self->pending_ok, g_strdup(event_id), ok);
-	text = g_strconcat("[\"EVENT\",", json, "]", NULL);
-	soup_websocket_connection_send_text(self->ws, text);
-	return TRUE;
+	return gs_relay_connection_publish_message(self, event_id, text, ok_func, user_data, error);
 }
 
 /**
@@ -966,6 +1039,7 @@ gs_relay_connection_dispose(GObject *object)
 		g_clear_object(&self->connect_cancellable);
 	}
 	gs_relay_connection_clear_ws(self);
+	g_clear_object(&self->socket);
 	if (self->session != NULL)
 		soup_session_abort(self->session);
 	g_clear_object(&self->session);
