@@ -144,6 +144,9 @@ static const GsConfigKey gs_config_keys[] = {
 	       "Most events in a NIP-77 negentropy session a client opens"),
 	GS_INT("relay", "negentropy-frame-limit", INT, "60000", NULL, 4096, 1000000,
 	       "Largest NIP-77 message sent to a client, in bytes"),
+	GS_INT("relay", "max-checking-bytes", INT, "1048576", NULL, 1024, 1073741824,
+	       "EVENT messages of one client connection waiting to be checked, in bytes, at "
+	       "most (one event is always taken)"),
 	{"home", "relay", GS_CONFIG_TYPE_STRING, NULL, "NGIT_HOME_RELAY_URL", 0, 0, NULL,
 	 gs_config_check_relay_url, GS_CONFIG_KEY_FLAG_NONE,
 	 "Relay of the GRASP server into which synced events are delivered; unset: none"},
