@@ -34,6 +34,7 @@ typedef struct {
 	gchar id[65];
 	guint8 id_raw[32];
 	guint attempts;
+	gsize bytes;	      /* of its EVENT message */
 	guint64 send_seq;     /* sending order on this connection */
 	gint64 deadline;      /* monotonic, µs */
 	GsHomeAuth sent_auth; /* the AUTH state when it was sent */
@@ -304,29 +305,57 @@ gs_home_refusal_from_prefix(const gchar *prefix, GsHomeRefusal *refusal)
 	return FALSE;
 }
 
+/* the budget in bytes a refusal names, "... (at most <n> bytes)" (our relay endpoint's
+ * words); 0 when it names none */
+static gsize
+gs_home_relay_named_budget(const gchar *message)
+{
+	const gchar *at = strstr(message, "(at most ");
+	gchar *end = NULL;
+	guint64 n;
+
+	if (at == NULL)
+		return 0;
+	n = g_ascii_strtoull(at + 9, &end, 10);
+	if (end == at + 9 || !g_str_has_prefix(end, " bytes)") || n > G_MAXSIZE)
+		return 0;
+	return (gsize)n;
+}
+
 /*
  * The events sent before @flight and still unanswered: home held them when it refused
- * @flight. When there were some, the refusal says how many home takes at once (relays cap
- * the events a connection may have waiting; ours at 64): the window shrinks to that for the
- * rest of the connection and @flight goes again as soon as there is room, without a pause;
- * so do the events that were sent beyond the shrunk window. Each shrink makes the window
- * smaller, so this ends; a refusal with nothing of ours waiting before it is a rate limit.
+ * @flight. When there were some, the refusal says how much home takes at once (relays cap
+ * what a connection may have waiting): when it names a budget in bytes (our relay endpoint
+ * does), the events in flight are held to that many bytes; otherwise the window shrinks to
+ * the number home held. Either lasts for the rest of the connection, and @flight goes again
+ * as soon as there is room, without a pause; so do the events that were sent beyond the
+ * shrunk window. Each shrink makes the window smaller, so this ends; a refusal with nothing
+ * of ours waiting before it is a rate limit.
  *
  * Returns: %TRUE when the refusal came from sending more than home takes at once
  */
 static gboolean
-gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight)
+gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight, const gchar *message)
 {
 	GHashTableIter iter;
 	gpointer value;
 	guint earlier = 0;
+	gsize budget = gs_home_relay_named_budget(message);
 
 	g_hash_table_iter_init(&iter, self->flights);
 	while (g_hash_table_iter_next(&iter, NULL, &value))
 		earlier += ((GsHomeFlight *)value)->send_seq < flight->send_seq;
 	if (earlier == 0)
 		return FALSE;
-	if (earlier < self->window) {
+	if (budget > 0) {
+		if (self->window_bytes == 0 || budget < self->window_bytes) {
+			self->window_bytes = budget;
+			g_info("home relay %s takes %" G_GSIZE_FORMAT " bytes of events at a time: "
+			       "sending at most that much until reconnected",
+			       self->url,
+			       budget);
+		}
+	} else if (earlier < self->window) {
 		self->window = earlier;
 		g_info("home relay %s takes %u events at a time: sending at most that many until "
 		       "reconnected",
@@ -345,7 +374,7 @@ gs_home_relay_rate_limited(GsHomeRelay *self, GsHomeFlight *flight, const gchar 
 {
 	gint64 now = gs_home_relay_now(self);
 
-	if (gs_home_relay_window_overflow(self, flight)) {
+	if (gs_home_relay_window_overflow(self, flight, message)) {
 		self->rescan = TRUE;
 		gs_home_relay_retry_later(self, flight, message, 0);
 		return;
@@ -409,6 +438,7 @@ gs_home_relay_take_flight(GsHomeRelay *self, const gchar *event_id)
 	if (!g_hash_table_steal_extended(self->flights, event_id, &key, (gpointer *)&flight))
 		return NULL;
 	g_hash_table_remove(self->flight_seqs, &flight->seq);
+	self->bytes_in_flight -= flight->bytes;
 	return flight;
 }
 
@@ -500,6 +530,8 @@ gs_home_relay_send(GsHomeRelay *self, GsHomeOutboxEntry *entry)
 	flight->send_seq = self->next_send_seq++;
 	flight->deadline = g_get_monotonic_time() + (gint64)self->opts.ok_timeout_ms * 1000;
 	flight->sent_auth = self->auth;
+	flight->bytes = entry->message_len;
+	self->bytes_in_flight += flight->bytes;
 	g_hash_table_insert(self->flights, flight->id, flight);
 	g_hash_table_insert(self->flight_seqs, &flight->seq, flight);
 	if (!gs_relay_connection_publish_message(
@@ -572,6 +604,11 @@ gs_home_relay_fill_window(GsHomeRelay *self, gint64 now)
 		}
 		for (guint i = 0; i < due->len; i++) {
 			GsHomeOutboxEntry *entry = g_ptr_array_index(due, i);
+			/* over the budget home named: it waits for room, at the cursor */
+			if (self->window_bytes > 0 && g_hash_table_size(self->flights) > 0 &&
+			    entry->message != NULL &&
+			    self->bytes_in_flight + entry->message_len > self->window_bytes)
+				return;
 			self->cursor = entry->seq;
 			if (!gs_home_relay_send(self, entry))
 				return;
@@ -655,6 +692,7 @@ gs_home_delivery_opened(GsHomeRelay *self)
 	self->cursor = 0;
 	self->rescan = FALSE;
 	self->window = self->opts.max_in_flight;
+	self->window_bytes = 0;
 	g_clear_handle_id(&self->ok_timer_id, g_source_remove);
 	self->ok_timer_id = g_timeout_add(
 		MAX(self->opts.ok_timeout_ms / 4, 10), gs_home_relay_ok_timer_cb, self);

@@ -240,8 +240,11 @@ gs_home_outbox_load_due(GsHomeOutbox *self, gint64 after, gint64 now, guint max,
 				  (gint64)sqlite3_column_int64(stmt, 0));
 			continue;
 		}
-		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
-			entry->message = g_strdup((const gchar *)sqlite3_column_text(stmt, 3));
+		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
+			const gchar *text = (const gchar *)sqlite3_column_text(stmt, 3);
+			entry->message_len = (gsize)sqlite3_column_bytes(stmt, 3);
+			entry->message = g_strndup(text, entry->message_len);
+		}
 		g_ptr_array_add(entries, entry);
 	}
 	sqlite3_reset(stmt);

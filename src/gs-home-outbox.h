@@ -45,6 +45,7 @@ typedef enum {
  * @message: (nullable): `["EVENT",<the stored event>]`, ready to send, or %NULL when the
  *   event is no longer stored (replaced or deleted since it was queued); %NULL in
  *   gs_home_outbox_dup_refused()
+ * @message_len: the length of @message in bytes
  * @last_result: (nullable): the last OK message, or why it was retried
  * @next_retry: when it may be sent again (0: at once)
  */
@@ -54,6 +55,7 @@ typedef struct {
 	guint8 id_raw[32];
 	guint attempts;
 	gchar *message;
+	gsize message_len;
 	gchar *last_result;
 	gint64 next_retry;
 } GsHomeOutboxEntry;
