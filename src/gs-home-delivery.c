@@ -65,6 +65,24 @@ gs_home_result_clear(GsHomeResult *result)
 }
 
 static void
+gs_home_relay_append_result(GsHomeRelay *self,
+			    GsHomeResultKind kind,
+			    gint64 seq,
+			    const gchar *id,
+			    const guint8 *id_raw,
+			    guint attempts,
+			    const gchar *message,
+			    gint64 next_retry)
+{
+	GsHomeResult result = {kind, seq, "", {0}, attempts, g_strdup(message), next_retry};
+
+	memcpy(result.id, id, sizeof(result.id));
+	memcpy(result.id_raw, id_raw, sizeof(result.id_raw));
+	g_array_append_val(self->results, result);
+}
+
+/* a result that is written, and acted on, in the next main-loop round */
+static void
 gs_home_relay_push_result(GsHomeRelay *self,
 			  GsHomeResultKind kind,
 			  gint64 seq,
@@ -74,11 +92,7 @@ gs_home_relay_push_result(GsHomeRelay *self,
 			  const gchar *message,
 			  gint64 next_retry)
 {
-	GsHomeResult result = {kind, seq, "", {0}, attempts, g_strdup(message), next_retry};
-
-	memcpy(result.id, id, sizeof(result.id));
-	memcpy(result.id_raw, id_raw, sizeof(result.id_raw));
-	g_array_append_val(self->results, result);
+	gs_home_relay_append_result(self, kind, seq, id, id_raw, attempts, message, next_retry);
 	gs_home_relay_schedule_pump(self);
 }
 
@@ -405,14 +419,15 @@ gs_home_relay_handle_ok(GsHomeRelay *self,
 		else
 			self->stats.delivered++;
 		self->rate_limit_streak = 0;
-		gs_home_relay_push_result(self,
-					  GS_HOME_RESULT_REMOVE,
-					  flight->seq,
-					  flight->id,
-					  flight->id_raw,
-					  0,
-					  NULL,
-					  0);
+		/* the caller decides when to write it */
+		gs_home_relay_append_result(self,
+					    GS_HOME_RESULT_REMOVE,
+					    flight->seq,
+					    flight->id,
+					    flight->id_raw,
+					    0,
+					    NULL,
+					    0);
 	} else if (g_strcmp0(prefix, "rate-limited") == 0) {
 		gs_home_relay_rate_limited(self, flight, message);
 	} else if (g_strcmp0(prefix, "auth-required") == 0) {
@@ -442,6 +457,23 @@ gs_home_relay_take_flight(GsHomeRelay *self, const gchar *event_id)
 	return flight;
 }
 
+/*
+ * After an OK: the pump (a transaction for the results, a read of the outbox, a burst of
+ * EVENTs) runs once an eighth of the window has been answered, not for every few OKs that
+ * one read of the socket brings, or at once when nothing more is awaited. The events keep
+ * going meanwhile: seven eighths of the window stay in flight.
+ */
+static void
+gs_home_relay_schedule_batched_pump(GsHomeRelay *self)
+{
+	guint batch = MAX(self->window / 8, 1);
+	guint flying = g_hash_table_size(self->flights);
+
+	if (self->results->len >= batch || self->window - MIN(flying, self->window) >= batch ||
+	    flying == 0 || self->rescan)
+		gs_home_relay_schedule_pump(self);
+}
+
 static void
 gs_home_relay_ok_cb(GsRelayConnection *conn,
 		    const gchar *event_id,
@@ -461,7 +493,7 @@ gs_home_relay_ok_cb(GsRelayConnection *conn,
 		return;
 	}
 	gs_home_relay_handle_ok(self, flight, accepted, message != NULL ? message : "");
-	gs_home_relay_schedule_pump(self);
+	gs_home_relay_schedule_batched_pump(self);
 }
 
 /* events unanswered for ok-timeout are retried with backoff; a late OK is then ignored */
