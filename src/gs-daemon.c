@@ -439,6 +439,7 @@ gs_daemon_start_relay(GsDaemon *self)
 	limits.events_per_minute = gs_config_get_int(c, "relay", "events-per-minute");
 	limits.max_sync_events = gs_config_get_int(c, "relay", "max-sync-events");
 	limits.negentropy_frame_limit = gs_config_get_int(c, "relay", "negentropy-frame-limit");
+	limits.max_checking_bytes = gs_config_get_int(c, "relay", "max-checking-bytes");
 	self->relay = gs_relay_server_new(self->store, self->ingest, &limits);
 	gs_relay_server_set_info(self->relay,
 				 "grasp-syncd",

@@ -32,7 +32,9 @@
 typedef struct {
 	gint64 seq;
 	gchar id[65];
+	guint8 id_raw[32];
 	guint attempts;
+	gsize bytes;	      /* of its EVENT message */
 	guint64 send_seq;     /* sending order on this connection */
 	gint64 deadline;      /* monotonic, µs */
 	GsHomeAuth sent_auth; /* the AUTH state when it was sent */
@@ -48,6 +50,7 @@ typedef struct {
 	GsHomeResultKind kind;
 	gint64 seq;
 	gchar id[65];
+	guint8 id_raw[32];
 	guint attempts;
 	gchar *message;
 	gint64 next_retry; /* unix s */
@@ -62,18 +65,34 @@ gs_home_result_clear(GsHomeResult *result)
 }
 
 static void
+gs_home_relay_append_result(GsHomeRelay *self,
+			    GsHomeResultKind kind,
+			    gint64 seq,
+			    const gchar *id,
+			    const guint8 *id_raw,
+			    guint attempts,
+			    const gchar *message,
+			    gint64 next_retry)
+{
+	GsHomeResult result = {kind, seq, "", {0}, attempts, g_strdup(message), next_retry};
+
+	memcpy(result.id, id, sizeof(result.id));
+	memcpy(result.id_raw, id_raw, sizeof(result.id_raw));
+	g_array_append_val(self->results, result);
+}
+
+/* a result that is written, and acted on, in the next main-loop round */
+static void
 gs_home_relay_push_result(GsHomeRelay *self,
 			  GsHomeResultKind kind,
 			  gint64 seq,
 			  const gchar *id,
+			  const guint8 *id_raw,
 			  guint attempts,
 			  const gchar *message,
 			  gint64 next_retry)
 {
-	GsHomeResult result = {kind, seq, "", attempts, g_strdup(message), next_retry};
-
-	g_strlcpy(result.id, id, sizeof(result.id));
-	g_array_append_val(self->results, result);
+	gs_home_relay_append_result(self, kind, seq, id, id_raw, attempts, message, next_retry);
 	gs_home_relay_schedule_pump(self);
 }
 
@@ -84,7 +103,7 @@ gs_home_relay_apply_result(GsHomeRelay *self, GsHomeResult *r, GError **error)
 
 	switch (r->kind) {
 	case GS_HOME_RESULT_REMOVE:
-		if (!gs_home_outbox_remove(self->outbox, r->seq, r->id, &removed, error))
+		if (!gs_home_outbox_remove(self->outbox, r->seq, r->id_raw, &removed, error))
 			return FALSE;
 		/* the row now belongs to another event: it is due behind the cursor */
 		if (!removed)
@@ -94,7 +113,7 @@ gs_home_relay_apply_result(GsHomeRelay *self, GsHomeResult *r, GError **error)
 	case GS_HOME_RESULT_REFUSE:
 		return gs_home_outbox_set_result(self->outbox,
 						 r->seq,
-						 r->id,
+						 r->id_raw,
 						 r->kind == GS_HOME_RESULT_RETRY
 							 ? GS_HOME_OUTBOX_PENDING
 							 : GS_HOME_OUTBOX_REFUSED,
@@ -207,6 +226,7 @@ gs_home_relay_retry_later(GsHomeRelay *self,
 				  GS_HOME_RESULT_RETRY,
 				  flight->seq,
 				  flight->id,
+				  flight->id_raw,
 				  flight->attempts + 1,
 				  message,
 				  next);
@@ -228,6 +248,7 @@ gs_home_relay_refuse(GsHomeRelay *self,
 				  GS_HOME_RESULT_REFUSE,
 				  flight->seq,
 				  flight->id,
+				  flight->id_raw,
 				  flight->attempts + 1,
 				  message,
 				  next);
@@ -298,29 +319,57 @@ gs_home_refusal_from_prefix(const gchar *prefix, GsHomeRefusal *refusal)
 	return FALSE;
 }
 
+/* the budget in bytes a refusal names, "... (at most <n> bytes)" (our relay endpoint's
+ * words); 0 when it names none */
+static gsize
+gs_home_relay_named_budget(const gchar *message)
+{
+	const gchar *at = strstr(message, "(at most ");
+	gchar *end = NULL;
+	guint64 n;
+
+	if (at == NULL)
+		return 0;
+	n = g_ascii_strtoull(at + 9, &end, 10);
+	if (end == at + 9 || !g_str_has_prefix(end, " bytes)") || n > G_MAXSIZE)
+		return 0;
+	return (gsize)n;
+}
+
 /*
  * The events sent before @flight and still unanswered: home held them when it refused
- * @flight. When there were some, the refusal says how many home takes at once (relays cap
- * the events a connection may have waiting; ours at 64): the window shrinks to that for the
- * rest of the connection and @flight goes again as soon as there is room, without a pause;
- * so do the events that were sent beyond the shrunk window. Each shrink makes the window
- * smaller, so this ends; a refusal with nothing of ours waiting before it is a rate limit.
+ * @flight. When there were some, the refusal says how much home takes at once (relays cap
+ * what a connection may have waiting): when it names a budget in bytes (our relay endpoint
+ * does), the events in flight are held to that many bytes; otherwise the window shrinks to
+ * the number home held. Either lasts for the rest of the connection, and @flight goes again
+ * as soon as there is room, without a pause; so do the events that were sent beyond the
+ * shrunk window. Each shrink makes the window smaller, so this ends; a refusal with nothing
+ * of ours waiting before it is a rate limit.
  *
  * Returns: %TRUE when the refusal came from sending more than home takes at once
  */
 static gboolean
-gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight)
+gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight, const gchar *message)
 {
 	GHashTableIter iter;
 	gpointer value;
 	guint earlier = 0;
+	gsize budget = gs_home_relay_named_budget(message);
 
 	g_hash_table_iter_init(&iter, self->flights);
 	while (g_hash_table_iter_next(&iter, NULL, &value))
 		earlier += ((GsHomeFlight *)value)->send_seq < flight->send_seq;
 	if (earlier == 0)
 		return FALSE;
-	if (earlier < self->window) {
+	if (budget > 0) {
+		if (self->window_bytes == 0 || budget < self->window_bytes) {
+			self->window_bytes = budget;
+			g_info("home relay %s takes %" G_GSIZE_FORMAT " bytes of events at a time: "
+			       "sending at most that much until reconnected",
+			       self->url,
+			       budget);
+		}
+	} else if (earlier < self->window) {
 		self->window = earlier;
 		g_info("home relay %s takes %u events at a time: sending at most that many until "
 		       "reconnected",
@@ -339,7 +388,7 @@ gs_home_relay_rate_limited(GsHomeRelay *self, GsHomeFlight *flight, const gchar 
 {
 	gint64 now = gs_home_relay_now(self);
 
-	if (gs_home_relay_window_overflow(self, flight)) {
+	if (gs_home_relay_window_overflow(self, flight, message)) {
 		self->rescan = TRUE;
 		gs_home_relay_retry_later(self, flight, message, 0);
 		return;
@@ -370,8 +419,15 @@ gs_home_relay_handle_ok(GsHomeRelay *self,
 		else
 			self->stats.delivered++;
 		self->rate_limit_streak = 0;
-		gs_home_relay_push_result(
-			self, GS_HOME_RESULT_REMOVE, flight->seq, flight->id, 0, NULL, 0);
+		/* the caller decides when to write it */
+		gs_home_relay_append_result(self,
+					    GS_HOME_RESULT_REMOVE,
+					    flight->seq,
+					    flight->id,
+					    flight->id_raw,
+					    0,
+					    NULL,
+					    0);
 	} else if (g_strcmp0(prefix, "rate-limited") == 0) {
 		gs_home_relay_rate_limited(self, flight, message);
 	} else if (g_strcmp0(prefix, "auth-required") == 0) {
@@ -397,7 +453,25 @@ gs_home_relay_take_flight(GsHomeRelay *self, const gchar *event_id)
 	if (!g_hash_table_steal_extended(self->flights, event_id, &key, (gpointer *)&flight))
 		return NULL;
 	g_hash_table_remove(self->flight_seqs, &flight->seq);
+	self->bytes_in_flight -= flight->bytes;
 	return flight;
+}
+
+/*
+ * After an OK: the pump (a transaction for the results, a read of the outbox, a burst of
+ * EVENTs) runs once an eighth of the window has been answered, not for every few OKs that
+ * one read of the socket brings, or at once when nothing more is awaited. The events keep
+ * going meanwhile: seven eighths of the window stay in flight.
+ */
+static void
+gs_home_relay_schedule_batched_pump(GsHomeRelay *self)
+{
+	guint batch = MAX(self->window / 8, 1);
+	guint flying = g_hash_table_size(self->flights);
+
+	if (self->results->len >= batch || self->window - MIN(flying, self->window) >= batch ||
+	    flying == 0 || self->rescan)
+		gs_home_relay_schedule_pump(self);
 }
 
 static void
@@ -419,7 +493,7 @@ gs_home_relay_ok_cb(GsRelayConnection *conn,
 		return;
 	}
 	gs_home_relay_handle_ok(self, flight, accepted, message != NULL ? message : "");
-	gs_home_relay_schedule_pump(self);
+	gs_home_relay_schedule_batched_pump(self);
 }
 
 /* events unanswered for ok-timeout are retried with backoff; a late OK is then ignored */
@@ -467,24 +541,33 @@ gs_home_relay_send(GsHomeRelay *self, GsHomeOutboxEntry *entry)
 	if (g_hash_table_contains(self->flight_seqs, &entry->seq) ||
 	    g_hash_table_contains(self->flights, entry->id))
 		return TRUE;
-	if (entry->json == NULL) {
+	if (entry->message == NULL) {
 		/* replaced or deleted since it was queued: nothing to deliver */
 		g_debug("%s: no longer stored, dropped from the outbox", entry->id);
-		gs_home_relay_push_result(
-			self, GS_HOME_RESULT_REMOVE, entry->seq, entry->id, 0, NULL, 0);
+		gs_home_relay_push_result(self,
+					  GS_HOME_RESULT_REMOVE,
+					  entry->seq,
+					  entry->id,
+					  entry->id_raw,
+					  0,
+					  NULL,
+					  0);
 		return TRUE;
 	}
 	flight = g_new0(GsHomeFlight, 1);
 	flight->seq = entry->seq;
 	memcpy(flight->id, entry->id, sizeof(flight->id));
+	memcpy(flight->id_raw, entry->id_raw, sizeof(flight->id_raw));
 	flight->attempts = entry->attempts;
 	flight->send_seq = self->next_send_seq++;
 	flight->deadline = g_get_monotonic_time() + (gint64)self->opts.ok_timeout_ms * 1000;
 	flight->sent_auth = self->auth;
+	flight->bytes = entry->message_len;
+	self->bytes_in_flight += flight->bytes;
 	g_hash_table_insert(self->flights, flight->id, flight);
 	g_hash_table_insert(self->flight_seqs, &flight->seq, flight);
-	if (!gs_relay_connection_publish_json(
-		    self->conn, flight->id, entry->json, gs_home_relay_ok_cb, self, &error)) {
+	if (!gs_relay_connection_publish_message(
+		    self->conn, flight->id, entry->message, gs_home_relay_ok_cb, self, &error)) {
 		g_free(gs_home_relay_take_flight(self, entry->id));
 		return FALSE;
 	}
@@ -528,17 +611,10 @@ gs_home_relay_drained(GsHomeRelay *self)
 	gs_home_relay_start_reconcile(self);
 }
 
+/* sends due events until the window is full or nothing is due */
 static void
-gs_home_relay_refill(GsHomeRelay *self)
+gs_home_relay_fill_window(GsHomeRelay *self, gint64 now)
 {
-	gint64 now = gs_home_relay_now(self);
-
-	if (!self->running || !gs_home_relay_is_open(self) || self->auth == GS_HOME_AUTH_PENDING)
-		return;
-	if (self->paused_until > now) {
-		gs_home_relay_wake_at(self, self->paused_until);
-		return;
-	}
 	while (g_hash_table_size(self->flights) < self->window) {
 		guint room = self->window - g_hash_table_size(self->flights);
 		g_autoptr(GError) error = NULL;
@@ -560,11 +636,32 @@ gs_home_relay_refill(GsHomeRelay *self)
 		}
 		for (guint i = 0; i < due->len; i++) {
 			GsHomeOutboxEntry *entry = g_ptr_array_index(due, i);
+			/* over the budget home named: it waits for room, at the cursor */
+			if (self->window_bytes > 0 && g_hash_table_size(self->flights) > 0 &&
+			    entry->message != NULL &&
+			    self->bytes_in_flight + entry->message_len > self->window_bytes)
+				return;
 			self->cursor = entry->seq;
 			if (!gs_home_relay_send(self, entry))
 				return;
 		}
 	}
+}
+
+static void
+gs_home_relay_refill(GsHomeRelay *self)
+{
+	gint64 now = gs_home_relay_now(self);
+
+	if (!self->running || !gs_home_relay_is_open(self) || self->auth == GS_HOME_AUTH_PENDING)
+		return;
+	if (self->paused_until > now) {
+		gs_home_relay_wake_at(self, self->paused_until);
+		return;
+	}
+	gs_relay_connection_cork(self->conn, TRUE);
+	gs_home_relay_fill_window(self, now);
+	gs_relay_connection_cork(self->conn, FALSE);
 }
 
 static gboolean
@@ -627,6 +724,7 @@ gs_home_delivery_opened(GsHomeRelay *self)
 	self->cursor = 0;
 	self->rescan = FALSE;
 	self->window = self->opts.max_in_flight;
+	self->window_bytes = 0;
 	g_clear_handle_id(&self->ok_timer_id, g_source_remove);
 	self->ok_timer_id = g_timeout_add(
 		MAX(self->opts.ok_timeout_ms / 4, 10), gs_home_relay_ok_timer_cb, self);

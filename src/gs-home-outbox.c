@@ -48,7 +48,8 @@ static const gchar *const gs_home_outbox_sql[GS_HOME_STMT_LAST] = {
 	[GS_HOME_STMT_COMMIT] = "COMMIT",
 	[GS_HOME_STMT_ROLLBACK] = "ROLLBACK",
 	[GS_HOME_STMT_LOAD_DUE] =
-		"SELECT o.event, o.id, o.attempts, e.json FROM home_outbox o NOT INDEXED "
+		"SELECT o.event, o.id, o.attempts, '[\"EVENT\",' || e.json || ']' "
+		"FROM home_outbox o NOT INDEXED "
 		"LEFT JOIN events e ON e.seq = o.event AND e.id = o.id "
 		"WHERE o.event > ?1 AND o.state = 0 AND o.next_retry <= ?2 "
 		"ORDER BY o.event LIMIT ?3",
@@ -78,7 +79,7 @@ struct _GsHomeOutbox {
 void
 gs_home_outbox_entry_free(GsHomeOutboxEntry *entry)
 {
-	g_free(entry->json);
+	g_free(entry->message);
 	g_free(entry->last_result);
 	g_free(entry);
 }
@@ -132,27 +133,15 @@ gs_home_outbox_query_number(GsHomeOutbox *self, sqlite3_stmt *stmt)
 	return value;
 }
 
-/* the row's id column (a 32-byte blob) as hex; FALSE for a damaged row */
+/* the row's id column (a 32-byte blob), raw and as hex; FALSE for a damaged row */
 static gboolean
-gs_home_outbox_column_id(sqlite3_stmt *stmt, gint col, gchar *out)
+gs_home_outbox_column_id(sqlite3_stmt *stmt, gint col, GsHomeOutboxEntry *entry)
 {
 	if (sqlite3_column_bytes(stmt, col) != 32)
 		return FALSE;
-	gs_hex_encode_to(sqlite3_column_blob(stmt, col), 32, out);
-	out[64] = '\0';
-	return TRUE;
-}
-
-static gboolean
-gs_home_outbox_bind_id(sqlite3_stmt *stmt, gint idx, const gchar *id, GError **error)
-{
-	guint8 raw[32];
-
-	if (strlen(id) != 64 || !gs_hex_decode_to(id, 64, raw, sizeof(raw))) {
-		g_set_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT, "bad event id %s", id);
-		return FALSE;
-	}
-	sqlite3_bind_blob(stmt, idx, raw, sizeof(raw), SQLITE_TRANSIENT);
+	memcpy(entry->id_raw, sqlite3_column_blob(stmt, col), 32);
+	gs_hex_encode_to(entry->id_raw, 32, entry->id);
+	entry->id[64] = '\0';
 	return TRUE;
 }
 
@@ -218,7 +207,7 @@ gs_home_outbox_entry_from_row(sqlite3_stmt *stmt)
 	g_autoptr(GsHomeOutboxEntry) entry = g_new0(GsHomeOutboxEntry, 1);
 
 	entry->seq = sqlite3_column_int64(stmt, 0);
-	if (!gs_home_outbox_column_id(stmt, 1, entry->id))
+	if (!gs_home_outbox_column_id(stmt, 1, entry))
 		return NULL;
 	entry->attempts = (guint)CLAMP(sqlite3_column_int64(stmt, 2), 0, G_MAXUINT);
 	return g_steal_pointer(&entry);
@@ -231,7 +220,7 @@ gs_home_outbox_entry_from_row(sqlite3_stmt *stmt)
  * @max: the most rows to return
  *
  * Returns: (transfer full) (element-type GsHomeOutboxEntry): the pending rows that are due,
- *   in storing order, each with its event's JSON; %NULL with %GS_ERROR_STORE on failure
+ *   in storing order, each with its `EVENT` message; %NULL with %GS_ERROR_STORE on failure
  */
 GPtrArray *
 gs_home_outbox_load_due(GsHomeOutbox *self, gint64 after, gint64 now, guint max, GError **error)
@@ -251,8 +240,11 @@ gs_home_outbox_load_due(GsHomeOutbox *self, gint64 after, gint64 now, guint max,
 				  (gint64)sqlite3_column_int64(stmt, 0));
 			continue;
 		}
-		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
-			entry->json = g_strdup((const gchar *)sqlite3_column_text(stmt, 3));
+		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
+			const gchar *text = (const gchar *)sqlite3_column_text(stmt, 3);
+			entry->message_len = (gsize)sqlite3_column_bytes(stmt, 3);
+			entry->message = g_strndup(text, entry->message_len);
+		}
 		g_ptr_array_add(entries, entry);
 	}
 	sqlite3_reset(stmt);
@@ -265,6 +257,7 @@ gs_home_outbox_load_due(GsHomeOutbox *self, gint64 after, gint64 now, guint max,
 
 /**
  * gs_home_outbox_remove:
+ * @id: the event id, raw 32 bytes
  * @removed: (out) (optional): %FALSE when the row was gone or belongs to another event now
  *
  * Home has the event (OK true, or a duplicate), or the event is no longer stored.
@@ -272,15 +265,14 @@ gs_home_outbox_load_due(GsHomeOutbox *self, gint64 after, gint64 now, guint max,
 gboolean
 gs_home_outbox_remove(GsHomeOutbox *self,
 		      gint64 seq,
-		      const gchar *id,
+		      const guint8 *id,
 		      gboolean *removed,
 		      GError **error)
 {
 	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_REMOVE);
 
 	sqlite3_bind_int64(stmt, 1, seq);
-	if (!gs_home_outbox_bind_id(stmt, 2, id, error))
-		return FALSE;
+	sqlite3_bind_blob(stmt, 2, id, 32, SQLITE_STATIC);
 	if (!gs_home_outbox_step_done(self, stmt, "remove a delivered event", error))
 		return FALSE;
 	if (removed != NULL)
@@ -290,6 +282,7 @@ gs_home_outbox_remove(GsHomeOutbox *self,
 
 /**
  * gs_home_outbox_set_result:
+ * @id: the event id, raw 32 bytes
  * @state: pending (a retry at @next_retry) or refused
  * @result: (nullable): what home said, or why it is retried
  *
@@ -298,7 +291,7 @@ gs_home_outbox_remove(GsHomeOutbox *self,
 gboolean
 gs_home_outbox_set_result(GsHomeOutbox *self,
 			  gint64 seq,
-			  const gchar *id,
+			  const guint8 *id,
 			  GsHomeOutboxState state,
 			  guint attempts,
 			  const gchar *result,
@@ -308,8 +301,7 @@ gs_home_outbox_set_result(GsHomeOutbox *self,
 	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_SET_RESULT);
 
 	sqlite3_bind_int64(stmt, 1, seq);
-	if (!gs_home_outbox_bind_id(stmt, 2, id, error))
-		return FALSE;
+	sqlite3_bind_blob(stmt, 2, id, 32, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 3, state);
 	sqlite3_bind_int64(stmt, 4, attempts);
 	if (result != NULL)

@@ -40,17 +40,22 @@ typedef enum {
  * GsHomeOutboxEntry:
  * @seq: the event's row number
  * @id: the event id, 64 lower-case hex digits
+ * @id_raw: the event id, 32 bytes
  * @attempts: deliveries that ended in a retry or a refusal so far
- * @json: (nullable): the stored event, or %NULL when the event is no longer stored (replaced
- *   or deleted since it was queued); %NULL in gs_home_outbox_dup_refused()
+ * @message: (nullable): `["EVENT",<the stored event>]`, ready to send, or %NULL when the
+ *   event is no longer stored (replaced or deleted since it was queued); %NULL in
+ *   gs_home_outbox_dup_refused()
+ * @message_len: the length of @message in bytes
  * @last_result: (nullable): the last OK message, or why it was retried
  * @next_retry: when it may be sent again (0: at once)
  */
 typedef struct {
 	gint64 seq;
 	gchar id[65];
+	guint8 id_raw[32];
 	guint attempts;
-	gchar *json;
+	gchar *message;
+	gsize message_len;
 	gchar *last_result;
 	gint64 next_retry;
 } GsHomeOutboxEntry;
@@ -84,13 +89,13 @@ gs_home_outbox_load_due(GsHomeOutbox *self, gint64 after, gint64 now, guint max,
 gboolean
 gs_home_outbox_remove(GsHomeOutbox *self,
 		      gint64 seq,
-		      const gchar *id,
+		      const guint8 *id,
 		      gboolean *removed,
 		      GError **error);
 gboolean
 gs_home_outbox_set_result(GsHomeOutbox *self,
 			  gint64 seq,
-			  const gchar *id,
+			  const guint8 *id,
 			  GsHomeOutboxState state,
 			  guint attempts,
 			  const gchar *result,

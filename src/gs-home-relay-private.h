@@ -45,6 +45,8 @@ struct _GsHomeRelay {
 	gint64 wake_at; /* wall, µs, of the armed wake timer */
 	guint maintenance_id;
 	guint window;	       /* events in flight at most, max_in_flight or learnt */
+	gsize window_bytes;    /* bytes of EVENT messages in flight at most; 0: no limit */
+	gsize bytes_in_flight; /* of the events in flight */
 	guint64 next_send_seq; /* numbers the events sent */
 	guint rate_limit_streak;
 	gboolean second_chance;	   /* refusals recorded since the queue last drained */

@@ -373,6 +373,7 @@ gs_home_relay_get_stats(GsHomeRelay *self, GsHomeRelayStats *stats)
 	*stats = self->stats;
 	stats->in_flight = g_hash_table_size(self->flights);
 	stats->window = self->window;
+	stats->window_bytes = self->window_bytes;
 }
 
 /**

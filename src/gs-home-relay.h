@@ -101,6 +101,8 @@ gs_home_refusal_to_string(GsHomeRefusal refusal);
  * @in_flight: events sent and awaiting OK now
  * @window: events that may be in flight at once now: max-in-flight, or less when home
  *   rate-limited a fuller window on this connection
+ * @window_bytes: bytes of EVENT messages that may be in flight at once now, when home named
+ *   its budget in bytes on this connection; 0 for no such limit
  *
  * Counters since start (`ngit_sync_home_published_total{result}`,
  * `ngit_sync_home_refused_total{reason}`).
@@ -115,6 +117,7 @@ typedef struct {
 	guint64 reconciled;
 	guint in_flight;
 	guint window;
+	guint64 window_bytes;
 } GsHomeRelayStats;
 
 /**

@@ -453,6 +453,89 @@ gs_message_peek_event_id(const gchar *event_json, gsize len, gchar *id_out)
 	}
 }
 
+/* a plain JSON string at @pos (no escapes, no control characters): its end, or 0 */
+static gsize
+gs_message_plain_string(const gchar *data, gsize len, gsize pos)
+{
+	if (pos >= len || data[pos] != '"')
+		return 0;
+	for (pos++; pos < len; pos++) {
+		if (data[pos] == '"')
+			return pos + 1;
+		if (data[pos] == '\\' || (guchar)data[pos] < 0x20)
+			return 0;
+	}
+	return 0;
+}
+
+static gboolean
+gs_message_peek_literal(const gchar *data, gsize len, gsize *pos, const gchar *word)
+{
+	gsize n = strlen(word);
+
+	*pos = gs_message_skip_ws(data, len, *pos);
+	if (len - *pos < n || memcmp(data + *pos, word, n) != 0)
+		return FALSE;
+	*pos += n;
+	return TRUE;
+}
+
+/**
+ * gs_message_peek_ok:
+ * @data: a text message (valid UTF-8, as websocket text is)
+ * @id_out: (out caller-allocates): 65 bytes for the event id and its NUL (written even when
+ *   the message is not a plain OK)
+ * @accepted: (out): the OK's boolean
+ * @text: (out) (transfer full): its message, "" when it has none
+ *
+ * The hot path for OK answers (a home relay answers every event we publish): reads
+ * `["OK","<id>",true|false,"<message>"]` without building a JSON tree. Only plain messages
+ * are taken (strings without escapes or control characters, nothing after the array);
+ * anything else returns %FALSE and is left to gs_message_parse(), which also reports what is
+ * wrong with it.
+ */
+gboolean
+gs_message_peek_ok(const gchar *data, gsize len, gchar *id_out, gboolean *accepted, gchar **text)
+{
+	gsize pos = 0, id_start, end;
+	gsize text_start = 0, text_end = 0;
+	gboolean ok;
+
+	if (!gs_message_peek_literal(data, len, &pos, "[") ||
+	    !gs_message_peek_literal(data, len, &pos, "\"OK\"") ||
+	    !gs_message_peek_literal(data, len, &pos, ","))
+		return FALSE;
+	id_start = gs_message_skip_ws(data, len, pos);
+	if (len - id_start < 66 || data[id_start] != '"' || data[id_start + 65] != '"')
+		return FALSE;
+	memcpy(id_out, data + id_start + 1, 64);
+	id_out[64] = '\0';
+	if (!gs_hex_is_lower(id_out, 64))
+		return FALSE;
+	pos = id_start + 66;
+	if (!gs_message_peek_literal(data, len, &pos, ","))
+		return FALSE;
+	ok = gs_message_peek_literal(data, len, &pos, "true");
+	if (!ok && !gs_message_peek_literal(data, len, &pos, "false"))
+		return FALSE;
+	if (gs_message_peek_literal(data, len, &pos, ",")) {
+		text_start = gs_message_skip_ws(data, len, pos);
+		text_end = gs_message_plain_string(data, len, text_start);
+		if (text_end == 0)
+			return FALSE;
+		pos = text_end;
+	}
+	if (!gs_message_peek_literal(data, len, &pos, "]"))
+		return FALSE;
+	end = gs_message_skip_ws(data, len, pos);
+	if (end != len)
+		return FALSE;
+	*accepted = ok;
+	*text = text_end > 0 ? g_strndup(data + text_start + 1, text_end - text_start - 2)
+			     : g_strdup("");
+	return TRUE;
+}
+
 static gchar *
 gs_message_build_strings(const gchar *verb, const gchar *a, const gchar *b)
 {

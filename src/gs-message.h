@@ -79,6 +79,9 @@ gs_message_peek_event(const gchar *data,
 gboolean
 gs_message_peek_event_id(const gchar *event_json, gsize len, gchar *id_out);
 
+gboolean
+gs_message_peek_ok(const gchar *data, gsize len, gchar *id_out, gboolean *accepted, gchar **text);
+
 gchar *
 gs_message_build_req(const gchar *sub_id, GPtrArray *filters);
 gchar *

@@ -35,7 +35,8 @@ struct _GsRelayClient {
 	/* EVENT rate: a token bucket of events_per_minute tokens */
 	gdouble tokens;
 	gint64 tokens_at;
-	guint events_in_flight; /* EVENTs submitted to the ingest, not yet answered */
+	guint events_in_flight;	     /* EVENTs submitted to the ingest, not yet answered */
+	gsize event_bytes_in_flight; /* their JSON, bytes */
 };
 
 /* gs-relay-client.c */

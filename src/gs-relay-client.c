@@ -18,8 +18,6 @@
 #include "gs-nip77.h"
 #include "gs-relay-client-private.h"
 
-/* EVENTs of one connection that may wait in the ingest at once (beyond the rate limit) */
-#define GS_RELAY_CLIENT_MAX_EVENTS_IN_FLIGHT 64
 /* how long a closing handshake may take before the connection is dropped: a slow reader
  * reads its close frame late or never */
 #define GS_RELAY_CLIENT_CLOSE_GRACE_MS 3000
@@ -321,6 +319,7 @@ gs_relay_client_outcome_text(const GsIngestResult *result, gboolean *accepted)
 typedef struct {
 	GsRelayClient *client;
 	gchar *id;
+	gsize len;
 } GsRelayEventJob;
 
 static void
@@ -333,6 +332,7 @@ gs_relay_client_ingest_cb(GsIngest *ingest, const GsIngestResult *result, gpoint
 	g_autofree gchar *text = gs_relay_client_outcome_text(result, &accepted);
 
 	self->events_in_flight--;
+	self->event_bytes_in_flight -= job->len;
 	/* the client may have gone while the event was checked: the answer goes nowhere */
 	if (gs_relay_client_is_open(self))
 		gs_relay_client_answer_event(self, id, accepted, text);
@@ -358,11 +358,14 @@ gs_relay_client_handle_event(GsRelayClient *self, const gchar *json, gsize len)
 		gs_relay_client_answer_event(self, has_id ? id : NULL, FALSE, reason);
 		return;
 	}
-	if (self->events_in_flight >= GS_RELAY_CLIENT_MAX_EVENTS_IN_FLIGHT) {
-		gs_relay_client_answer_event(self,
-					     has_id ? id : NULL,
-					     FALSE,
-					     "rate-limited: too many events waiting to be checked");
+	/* a budget in bytes (what waiting costs): many small events, or a few large ones; one
+	 * event is always taken when none waits */
+	if (self->events_in_flight > 0 &&
+	    self->event_bytes_in_flight + len > limits->max_checking_bytes) {
+		reason = g_strdup_printf(
+			"rate-limited: too many events waiting to be checked (at most %u bytes)",
+			limits->max_checking_bytes);
+		gs_relay_client_answer_event(self, has_id ? id : NULL, FALSE, reason);
 		return;
 	}
 	if (!limits->accept_events || ingest == NULL) {
@@ -375,7 +378,9 @@ gs_relay_client_handle_event(GsRelayClient *self, const gchar *json, gsize len)
 	job = g_new0(GsRelayEventJob, 1);
 	job->client = g_object_ref(self);
 	job->id = has_id ? g_strdup(id) : NULL;
+	job->len = len;
 	self->events_in_flight++;
+	self->event_bytes_in_flight += len;
 	gs_ingest_submit(
 		ingest, GS_RELAY_SERVER_INGEST_SOURCE, json, len, gs_relay_client_ingest_cb, job);
 }

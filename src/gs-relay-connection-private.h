@@ -26,6 +26,8 @@ struct _GsRelayConnection {
 	gboolean has_seckey;
 	SoupSession *session;
 	SoupWebsocketConnection *ws;
+	GSocket *socket; /* under ws (TLS or not), for TCP_CORK; NULL when not known */
+	gboolean corked;
 	GCancellable *connect_cancellable;
 	guint connect_timeout_id;
 	gboolean connect_timed_out;
@@ -69,7 +71,10 @@ gs_relay_connection_handle_eose(GsRelayConnection *self, const gchar *sub_id);
 void
 gs_relay_connection_handle_closed(GsRelayConnection *self, GsMessage *msg);
 void
-gs_relay_connection_handle_ok(GsRelayConnection *self, GsMessage *msg);
+gs_relay_connection_handle_ok(GsRelayConnection *self,
+			      const gchar *event_id,
+			      gboolean accepted,
+			      const gchar *text);
 void
 gs_relay_connection_handle_neg(GsRelayConnection *self, GsMessage *msg);
 void

@@ -226,27 +226,30 @@ gs_relay_connection_send_req(GsRelayConnection *self, GsRelaySub *sub)
 }
 
 void
-gs_relay_connection_handle_ok(GsRelayConnection *self, GsMessage *msg)
+gs_relay_connection_handle_ok(GsRelayConnection *self,
+			      const gchar *event_id,
+			      gboolean accepted,
+			      const gchar *text)
 {
-	GPtrArray *waiting = g_hash_table_lookup(self->auth_waiting, msg->event_id);
+	GPtrArray *waiting = g_hash_table_lookup(self->auth_waiting, event_id);
 	GsRelayOk *ok = NULL;
 	gpointer key = NULL;
 
 	if (waiting != NULL) {
-		for (guint i = 0; msg->ok && i < waiting->len; i++) {
+		for (guint i = 0; accepted && i < waiting->len; i++) {
 			GsRelaySub *sub = g_hash_table_lookup(self->subs, waiting->pdata[i]);
 			if (sub != NULL)
 				gs_relay_connection_send_req(self, sub);
 		}
-		if (!msg->ok)
+		if (!accepted)
 			gs_relay_connection_log(self, G_LOG_LEVEL_INFO, "AUTH refused");
-		g_hash_table_remove(self->auth_waiting, msg->event_id);
+		g_hash_table_remove(self->auth_waiting, event_id);
 		return;
 	}
-	if (!g_hash_table_steal_extended(self->pending_ok, msg->event_id, &key, (gpointer *)&ok))
+	if (!g_hash_table_steal_extended(self->pending_ok, event_id, &key, (gpointer *)&ok))
 		return;
 	if (ok->func != NULL)
-		ok->func(self, msg->event_id, msg->ok, msg->text, ok->user_data);
+		ok->func(self, event_id, accepted, text, ok->user_data);
 	g_free(key);
 	g_free(ok);
 }
@@ -379,15 +382,48 @@ gs_relay_connection_unsubscribe(GsRelayConnection *self, const gchar *sub_id)
 }
 
 /**
- * gs_relay_connection_publish_json:
+ * gs_relay_connection_publish_message:
  * @event_id: the event's id, 64 lower-case hex digits
- * @json: the event object as stored (already verified), NUL-terminated
+ * @message: the complete `["EVENT",<event>]` message, NUL-terminated, the event as stored
+ *   (already verified)
  * @ok_func: (nullable): called with the relay's OK for @event_id, or with accepted %FALSE and
  *   "aborted: ..." when the connection drops first
  *
- * Sends `["EVENT",<json>]` without parsing @json again, for callers that hold events as
- * stored text (the home-relay outbox). Publishing an id whose OK is still awaited replaces
- * the earlier callback.
+ * Sends @message as it is, for callers that hold events as stored text (the home-relay
+ * outbox reads the message ready-made from the store). Publishing an id whose OK is still
+ * awaited replaces the earlier callback.
+ *
+ * Returns: %FALSE with %GS_ERROR_BUSY when not connected
+ */
+gboolean
+gs_relay_connection_publish_message(GsRelayConnection *self,
+				    const gchar *event_id,
+				    const gchar *message,
+				    GsRelayOkFunc ok_func,
+				    gpointer user_data,
+				    GError **error)
+{
+	GsRelayOk *ok;
+
+	if (!gs_relay_connection_is_open(self)) {
+		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
+		return FALSE;
+	}
+	ok = g_new0(GsRelayOk, 1);
+	ok->func = ok_func;
+	ok->user_data = user_data;
+	g_hash_table_replace(self->pending_ok, g_strdup(event_id), ok);
+	gs_relay_connection_send_text(self, message);
+	return TRUE;
+}
+
+/**
+ * gs_relay_connection_publish_json:
+ * @event_id: the event's id, 64 lower-case hex digits
+ * @json: the event object as stored (already verified), NUL-terminated
+ * @ok_func: (nullable): as for gs_relay_connection_publish_message()
+ *
+ * Sends `["EVENT",<json>]` without parsing @json again.
  *
  * Returns: %FALSE with %GS_ERROR_BUSY when not connected
  */
@@ -399,20 +435,9 @@ gs_relay_connection_publish_json(GsRelayConnection *self,
 				 gpointer user_data,
 				 GError **error)
 {
-	g_autofree gchar *text = NULL;
-	GsRelayOk *ok;
+	g_autofree gchar *text = g_strconcat("[\"EVENT\",", json, "]", NULL);
 
-	if (!gs_relay_connection_is_open(self)) {
-		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
-		return FALSE;
-	}
-	ok = g_new0(GsRelayOk, 1);
-	ok->func = ok_func;
-	ok->user_data = user_data;
-	g_hash_table_replace(self->pending_ok, g_strdup(event_id), ok);
-	text = g_strconcat("[\"EVENT\",", json, "]", NULL);
-	gs_relay_connection_send_text(self, text);
-	return TRUE;
+	return gs_relay_connection_publish_message(self, event_id, text, ok_func, user_data, error);
 }
 
 /**

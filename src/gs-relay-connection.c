@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "gs-enums-types.h"
@@ -162,9 +164,11 @@ gs_relay_connection_clear_ws(GsRelayConnection *self)
 	if (self->ws == NULL)
 		return;
 	g_signal_handlers_disconnect_by_data(self->ws, self);
+	gs_relay_connection_cork(self, FALSE);
 	if (soup_websocket_connection_get_state(self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
 		soup_websocket_connection_close(self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
 	g_clear_object(&self->ws);
+	g_clear_object(&self->socket);
 }
 
 /* the one way a connection ends, whatever the cause; status moves to disconnected once */
@@ -249,7 +253,7 @@ gs_relay_connection_handle_parsed(GsRelayConnection *self, GsMessage *msg)
 		gs_relay_connection_handle_notice(self, msg->text);
 		break;
 	case GS_MESSAGE_OK:
-		gs_relay_connection_handle_ok(self, msg);
+		gs_relay_connection_handle_ok(self, msg->event_id, msg->ok, msg->text);
 		break;
 	case GS_MESSAGE_AUTH:
 		g_free(self->auth_challenge);
@@ -277,7 +281,10 @@ gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
 	g_autofree gchar *sub_id = NULL;
 	g_autoptr(GsMessage) msg = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree gchar *ok_text = NULL;
 	gsize off = 0, evlen = 0;
+	gchar ok_id[65];
+	gboolean accepted = FALSE;
 
 	self->last_activity = g_get_monotonic_time();
 	self->bytes_received += len;
@@ -288,6 +295,8 @@ gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
 	g_object_ref(self);
 	if (gs_message_peek_event(data, len, GS_MESSAGE_FROM_RELAY, &sub_id, &off, &evlen)) {
 		gs_relay_connection_dispatch_event(self, sub_id, data + off, evlen);
+	} else if (gs_message_peek_ok(data, len, ok_id, &accepted, &ok_text)) {
+		gs_relay_connection_handle_ok(self, ok_id, accepted, ok_text);
 	} else {
 		msg = gs_message_parse(data, len, GS_MESSAGE_FROM_RELAY, &error);
 		if (msg == NULL)
@@ -388,6 +397,7 @@ gs_relay_connection_connect_cb(GObject *source, GAsyncResult *res, gpointer user
 	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
 	g_clear_object(&self->connect_cancellable);
 	if (ws == NULL) {
+		g_clear_object(&self->socket);
 		if (self->connect_timed_out) {
 			g_clear_error(&error);
 			g_set_error(
@@ -411,6 +421,47 @@ gs_relay_connection_connect_timeout_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* the TCP socket of the connection being made, for gs_relay_connection_cork() */
+static void
+gs_relay_connection_network_event_cb(SoupMessage *msg,
+				     GSocketClientEvent event,
+				     GIOStream *connection,
+				     gpointer user_data)
+{
+	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
+
+	if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION(connection))
+		g_set_object(&self->socket,
+			     g_socket_connection_get_socket(G_SOCKET_CONNECTION(connection)));
+}
+
+/**
+ * gs_relay_connection_cork:
+ * @cork: %TRUE before a burst of messages, %FALSE after it
+ *
+ * Holds the small websocket frames of a burst (many EVENTs) in the kernel while they are
+ * written (TCP_CORK) and sends them in full TCP segments once uncorked: one transmission,
+ * and one wake-up of the relay, for a burst instead of one for each frame. The caller
+ * uncorks in the same main-loop callback, so nothing waits. A no-op when the socket is not
+ * known; a disconnect uncorks.
+ */
+void
+gs_relay_connection_cork(GsRelayConnection *self, gboolean cork)
+{
+	g_autoptr(GError) error = NULL;
+
+	cork = cork && gs_relay_connection_is_open(self);
+	if (self->socket == NULL || self->corked == cork)
+		return;
+	if (!g_socket_set_option(self->socket, IPPROTO_TCP, TCP_CORK, cork ? 1 : 0, &error)) {
+		g_debug("%s: cannot set TCP_CORK: %s", self->url, error->message);
+		g_clear_object(&self->socket);
+		self->corked = FALSE;
+		return;
+	}
+	self->corked = cork;
+}
+
 /**
  * gs_relay_connection_connect:
  *
@@ -426,6 +477,7 @@ gs_relay_connection_connect(GsRelayConnection *self)
 		return;
 	msg = soup_message_new(SOUP_METHOD_GET, self->url);
 	self->connect_timed_out = FALSE;
+	g_clear_object(&self->socket);
 	gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_CONNECTING);
 	if (msg == NULL) {
 		g_autoptr(GError) error =
@@ -434,6 +486,8 @@ gs_relay_connection_connect(GsRelayConnection *self)
 		g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, error);
 		return;
 	}
+	g_signal_connect_object(
+		msg, "network-event", G_CALLBACK(gs_relay_connection_network_event_cb), self, 0);
 	self->connect_cancellable = g_cancellable_new();
 	self->connect_timeout_id = g_timeout_add(
 		self->opts.connect_timeout_ms, gs_relay_connection_connect_timeout_cb, self);
@@ -493,6 +547,7 @@ gs_relay_connection_dispose(GObject *object)
 		g_clear_object(&self->connect_cancellable);
 	}
 	gs_relay_connection_clear_ws(self);
+	g_clear_object(&self->socket);
 	if (self->session != NULL)
 		soup_session_abort(self->session);
 	g_clear_object(&self->session);

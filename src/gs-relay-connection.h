@@ -139,6 +139,15 @@ gs_relay_connection_publish(GsRelayConnection *self,
 			    gpointer user_data,
 			    GError **error);
 
+void
+gs_relay_connection_cork(GsRelayConnection *self, gboolean cork);
+gboolean
+gs_relay_connection_publish_message(GsRelayConnection *self,
+				    const gchar *event_id,
+				    const gchar *message,
+				    GsRelayOkFunc ok_func,
+				    gpointer user_data,
+				    GError **error);
 gboolean
 gs_relay_connection_publish_json(GsRelayConnection *self,
 				 const gchar *event_id,

@@ -42,6 +42,9 @@ G_BEGIN_DECLS
  *   not yet acknowledged by the peer); a connection above it is closed as a slow reader
  * @write_timeout_seconds: a connection that has data queued but acknowledges nothing for this
  *   long is closed as a slow reader
+ * @max_checking_bytes: the most bytes of EVENTs (their JSON) one connection may have waiting
+ *   to be checked by the ingest; more are answered `rate-limited:`. One event is always taken
+ *   when none of the connection's waits, so an event up to @max_message_bytes still passes
  *
  * The relay endpoint's limits. The daemon maps `[relay]` configuration keys to it;
  * gs_relay_limits_init() gives the defaults.
@@ -60,6 +63,7 @@ typedef struct {
 	guint negentropy_frame_limit;
 	guint max_pending_bytes;
 	guint write_timeout_seconds;
+	guint max_checking_bytes;
 } GsRelayLimits;
 
 void

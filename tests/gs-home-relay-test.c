@@ -520,6 +520,61 @@ home_learn_window(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(gs_test_home_get_max_outstanding(f->home), <=, 30);
 }
 
+/* home holds 8 events and names its budget in bytes, as our relay endpoint does */
+static gsize test_budget;
+
+static GsTestHomeVerdict
+judge_budget(GsTestHome *home, GsEvent *event, guint times, const gchar **message, gpointer data)
+{
+	static gchar text[128];
+
+	if (gs_test_home_get_held(home) >= 8) {
+		g_snprintf(text,
+			   sizeof(text),
+			   "rate-limited: too many events waiting to be checked (at most "
+			   "%" G_GSIZE_FORMAT " bytes)",
+			   test_budget);
+		*message = text;
+		return GS_TEST_HOME_REFUSE;
+	}
+	return GS_TEST_HOME_HOLD;
+}
+
+/* a refusal that names a budget in bytes holds what is in flight to that many bytes, and
+ * leaves the window's count alone */
+static void
+home_learn_budget(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) events = NULL;
+	GsHomeRelayStats stats;
+	gsize shortest = G_MAXSIZE, longest = 0;
+	guint release_id;
+
+	f->opts.max_in_flight = 30;
+	gs_test_home_set_judge(f->home, judge_budget, f);
+	fixture_new_relay(f);
+	events = fixture_store_notes(f, 13, 200);
+	for (guint i = 0; i < events->len; i++) {
+		/* the EVENT message: ["EVENT",<json>] */
+		gsize len = strlen(gs_event_get_json(g_ptr_array_index(events, i))) + 10;
+		shortest = MIN(shortest, len);
+		longest = MAX(longest, len);
+	}
+	/* 8 of them always fit, 9 never do */
+	test_budget = 8 * longest + shortest / 2;
+	g_assert_cmpuint(9 * shortest, >, test_budget);
+	gs_home_relay_start(f->relay);
+	release_id = g_timeout_add(20, release_cb, f->home);
+	GS_TEST_WAIT_FOR(pending(f) == 0, 15000);
+	g_source_remove(release_id);
+	gs_home_relay_get_stats(f->relay, &stats);
+	g_assert_cmpuint(stats.window, ==, 30);
+	g_assert_cmpuint(stats.window_bytes, ==, test_budget);
+	g_assert_cmpuint(stats.retried, ==, 22);
+	g_assert_cmpuint(stats.delivered, ==, 200);
+	g_assert_cmpuint(home_count(f, events), ==, 200);
+}
+
 static gint64
 shown_property(GsHomeRelay *relay, const gchar *name)
 {
@@ -642,6 +697,7 @@ main(int argc, char **argv)
 	ADD("replaced-before-delivery", home_replaced_before_delivery);
 	ADD("resume-after-restart", home_resume_after_restart);
 	ADD("learn-window", home_learn_window);
+	ADD("learn-budget", home_learn_budget);
 	ADD("status", home_status);
 	ADD("no-table", home_no_table);
 	return g_test_run();

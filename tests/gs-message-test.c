@@ -120,6 +120,70 @@ gs_message_peek_event_test(void)
 		gs_message_peek_event("[\"EVENT\"", 8, GS_MESSAGE_FROM_RELAY, NULL, &off, &len));
 }
 
+#define GS_TEST_OK_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* the OK hot path agrees with the full parser wherever it answers, and leaves the rest to it */
+static void
+gs_message_peek_ok_test(void)
+{
+	const struct {
+		const gchar *text;
+		gboolean plain;
+		gboolean accepted;
+		const gchar *message;
+	} oks[] = {
+		{"[\"OK\",\"" GS_TEST_OK_ID "\",true,\"\"]", TRUE, TRUE, ""},
+		{" [ \"OK\" , \"" GS_TEST_OK_ID "\" , false , \"blocked: no\" ] \n",
+		 TRUE,
+		 FALSE,
+		 "blocked: no"},
+		{"[\"OK\",\"" GS_TEST_OK_ID "\",true]", TRUE, TRUE, ""},
+		{"[\"OK\",\"" GS_TEST_OK_ID "\",false,\"caf\xc3\xa9\"]",
+		 TRUE,
+		 FALSE,
+		 "caf\xc3\xa9"},
+		/* left to gs_message_parse(): escapes, bad shapes, trailing input */
+		{"[\"OK\",\"" GS_TEST_OK_ID "\",false,\"a\\\"b\"]", FALSE},
+		{"[\"OK\",\"" GS_TEST_OK_ID "\",false,\"a\tb\"]", FALSE},
+		{"[\"OK\",\"" GS_TEST_OK_ID "\",1,\"\"]", FALSE},
+		{"[\"OK\",\"" GS_TEST_OK_ID "\",true,\"\"", FALSE},
+		{"[\"OK\",\"" GS_TEST_OK_ID "\",true,\"\"]x", FALSE},
+		{"[\"OK\",\"" GS_TEST_OK_ID "\",true,\"\",5]", FALSE},
+		{"[\"OK\",\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\","
+		 "true,\"\"]",
+		 FALSE},
+		{"[\"OK\",\"0123\",true,\"\"]", FALSE},
+		{"[\"NOTICE\",\"" GS_TEST_OK_ID "\"]", FALSE},
+		{"[\"OK\"", FALSE},
+		{"", FALSE},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(oks); i++) {
+		g_autofree gchar *text = NULL;
+		gchar id[65];
+		gboolean accepted = FALSE;
+		gboolean plain =
+			gs_message_peek_ok(oks[i].text, strlen(oks[i].text), id, &accepted, &text);
+		g_autoptr(GsMessage) msg = NULL;
+
+		g_test_message("%s", oks[i].text);
+		g_assert_cmpint(plain, ==, oks[i].plain);
+		if (!plain) {
+			g_assert_null(text);
+			continue;
+		}
+		g_assert_cmpstr(id, ==, GS_TEST_OK_ID);
+		g_assert_cmpint(accepted, ==, oks[i].accepted);
+		g_assert_cmpstr(text, ==, oks[i].message);
+		msg = gs_message_parse(
+			oks[i].text, strlen(oks[i].text), GS_MESSAGE_FROM_RELAY, NULL);
+		g_assert_nonnull(msg);
+		g_assert_cmpstr(msg->event_id, ==, id);
+		g_assert_cmpint(msg->ok, ==, accepted);
+		g_assert_cmpstr(msg->text, ==, text);
+	}
+}
+
 static void
 gs_message_build_test(void)
 {
@@ -239,6 +303,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/grasp-sync/message/peek-event", gs_message_peek_event_test);
 	g_test_add_func("/grasp-sync/message/peek-event-id", gs_message_peek_event_id_test);
+	g_test_add_func("/grasp-sync/message/peek-ok", gs_message_peek_ok_test);
 	g_test_add_func("/grasp-sync/message/build", gs_message_build_test);
 	g_test_add_func("/grasp-sync/message/build-neg", gs_message_build_neg_test);
 	g_test_add_func("/grasp-sync/message/prefix", gs_message_prefix_test);

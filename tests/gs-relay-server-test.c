@@ -570,6 +570,48 @@ test_event_refused(void)
 	assert_alive(client);
 }
 
+/* the EVENTs of one connection waiting to be checked are held to a budget in bytes: sent
+ * without waiting for OKs (read by the endpoint in one go), three fit and the rest are
+ * answered rate-limited at once; a lone event larger than the budget is still taken */
+static void
+test_event_checking_budget(void)
+{
+	GsRelayLimits limits = test_limits();
+	g_autoptr(GsTestRelay) relay = NULL;
+	g_autoptr(GsTestClient) client = NULL;
+	g_autoptr(GPtrArray) events = make_events(10, 10, 1000, 1, 1000);
+	g_autoptr(GsEvent) big = gs_test_event_new(30, 2000, 1, NULL, "big");
+	g_autoptr(GPtrArray) huge = make_events(40, 1, 3000, 1, 8000);
+	gsize len = strlen(gs_event_get_json(events->pdata[0]));
+	guint limited = 0, checked = 0;
+
+	for (guint i = 1; i < events->len; i++)
+		g_assert_cmpuint(strlen(gs_event_get_json(events->pdata[i])), ==, len);
+	limits.max_checking_bytes = 3 * len + len / 2;
+	relay = gs_test_relay_new_full(NULL, &limits);
+	client = gs_test_client_new(gs_test_relay_get_url(relay));
+	assert_alive(client);
+	for (guint i = 0; i < events->len; i++) {
+		g_autofree gchar *text = gs_message_build_client_event(events->pdata[i]);
+		gs_test_client_send(client, text);
+	}
+	for (guint i = 0; i < events->len; i++) {
+		g_autoptr(GsMessage) msg = recv_type(client, GS_MESSAGE_OK);
+		if (g_str_has_prefix(msg->text, "rate-limited: too many events waiting")) {
+			g_assert_false(msg->ok);
+			limited++;
+		} else {
+			checked++;
+		}
+	}
+	g_assert_cmpuint(checked, ==, 3);
+	g_assert_cmpuint(limited, ==, 7);
+	/* all answered: the budget is free again, and one event of any size passes */
+	g_assert_cmpuint(strlen(gs_event_get_json(huge->pdata[0])), >, limits.max_checking_bytes);
+	assert_ok(client, huge->pdata[0], FALSE, "blocked: ");
+	assert_ok(client, big, FALSE, "blocked: ");
+}
+
 static GsEvent *
 announcement(guint seed, const gchar *d)
 {
@@ -840,6 +882,8 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/relay-server/connection-limit", test_connection_limit);
 	g_test_add_func("/grasp-sync/relay-server/event-refused", test_event_refused);
 	g_test_add_func("/grasp-sync/relay-server/event-ingest", test_event_ingest);
+	g_test_add_func("/grasp-sync/relay-server/event-checking-budget",
+			test_event_checking_budget);
 	g_test_add_func("/grasp-sync/relay-server/event-invalid", test_event_invalid);
 	g_test_add_func("/grasp-sync/relay-server/event-client-gone", test_event_client_gone);
 	g_test_add_func("/grasp-sync/relay-server/auth-count", test_auth_count);
