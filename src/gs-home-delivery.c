@@ -724,7 +724,7 @@ gs_home_delivery_opened(GsHomeRelay *self)
 	self->cursor = 0;
 	self->rescan = FALSE;
 	self->window = self->opts.max_in_flight;
-	self->window_bytes = 0;
+	self->window_bytes = GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT;
 	g_clear_handle_id(&self->ok_timer_id, g_source_remove);
 	self->ok_timer_id = g_timeout_add(
 		MAX(self->opts.ok_timeout_ms / 4, 10), gs_home_relay_ok_timer_cb, self);

@@ -610,6 +610,7 @@ gs_home_relay_new(GsStore *store,
 	self->opts.maintenance_ms = MAX(self->opts.maintenance_ms, 1);
 	self->opts.status_interval_ms = MAX(self->opts.status_interval_ms, 1);
 	self->window = self->opts.max_in_flight;
+	self->window_bytes = GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT;
 	if (self->opts.seckey != NULL) {
 		memcpy(self->seckey, self->opts.seckey, sizeof(self->seckey));
 		self->has_seckey = TRUE;

@@ -16,7 +16,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(GsHomeRelay, gs_home_relay, GS, HOME_RELAY, GObject)
 
 /* defaults (docs/configuration.md, [home]) */
-#define GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT 100
+#define GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT 500
+/* bytes of EVENT messages in flight at most, whatever max-in-flight says: a window of large
+ * events must not hold hundreds of MiB of frames in memory */
+#define GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT (4 * 1024 * 1024)
 #define GS_HOME_RELAY_DEFAULT_OK_TIMEOUT_MS 30000
 #define GS_HOME_RELAY_DEFAULT_REFUSED_RETRY_SECS (24 * 3600)
 #define GS_HOME_RELAY_DEFAULT_RECONCILE_SECS (24 * 3600)
@@ -101,8 +104,9 @@ gs_home_refusal_to_string(GsHomeRefusal refusal);
  * @in_flight: events sent and awaiting OK now
  * @window: events that may be in flight at once now: max-in-flight, or less when home
  *   rate-limited a fuller window on this connection
- * @window_bytes: bytes of EVENT messages that may be in flight at once now, when home named
- *   its budget in bytes on this connection; 0 for no such limit
+ * @window_bytes: bytes of EVENT messages that may be in flight at once now:
+ *   %GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT, or less when home named a smaller budget in bytes on
+ *   this connection (one event always goes when none is in flight)
  *
  * Counters since start (`ngit_sync_home_published_total{result}`,
  * `ngit_sync_home_refused_total{reason}`).
