@@ -33,6 +33,8 @@ typedef enum {
 	GS_STORE_STMT_INSERT_DELETED_ID,
 	GS_STORE_STMT_NOTE_DELETED_ID,
 	GS_STORE_STMT_UPSERT_DELETED_ADDRESS,
+	GS_STORE_STMT_KEEP_DELETED_VERSIONS,
+	GS_STORE_STMT_NOTE_DELETED_VERSION,
 	GS_STORE_STMT_GET_BY_ID,
 	GS_STORE_STMT_HAS_TAG,
 	GS_STORE_STMT_HEALTH,
@@ -79,6 +81,6 @@ gs_store_write_event(GsStore *self,
 gboolean
 gs_store_apply_deletion(GsStore *self, const GsEvent *deletion, GError **error);
 gboolean
-gs_store_note_deleted(GsStore *self, const GsEvent *event, GError **error);
+gs_store_note_deleted(GsStore *self, const GsEvent *event, const gchar *d, GError **error);
 
 G_END_DECLS

@@ -298,6 +298,10 @@ gs_store_query_deleted_items(GsStore *self,
 	g_return_val_if_fail(filter != NULL, FALSE);
 	g_return_val_if_fail(items_out != NULL, FALSE);
 	if (!gs_filter_is_empty_match(filter)) {
+		/* deleted by id, then the versions of deleted addresses (UNION drops repeats) */
+		gs_store_sql_deleted_where(filter, sql, params);
+		g_string_append(sql,
+				" UNION SELECT x.created_at, x.id FROM deleted_versions x WHERE 1");
 		gs_store_sql_deleted_where(filter, sql, params);
 		g_string_append(sql, " LIMIT ?");
 		g_array_append_val(params, limit);

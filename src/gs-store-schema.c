@@ -105,6 +105,16 @@ static const GsStoreMigration gs_store_migrations[] = {
 	{4,
 	 "ALTER TABLE deleted_ids ADD COLUMN created_at INTEGER;"
 	 "ALTER TABLE deleted_ids ADD COLUMN kind INTEGER;"},
+	/* NIP-09: the versions of a deleted address the store has seen (stored before the `a`
+	 * deletion and removed by it, or offered and refused after it), for the negentropy local
+	 * set as deleted_ids above; d as in events.d */
+	{5,
+	 "CREATE TABLE deleted_versions ("
+	 "  id BLOB PRIMARY KEY,"
+	 "  pubkey BLOB NOT NULL,"
+	 "  kind INTEGER NOT NULL,"
+	 "  d TEXT NOT NULL,"
+	 "  created_at INTEGER NOT NULL) WITHOUT ROWID;"},
 };
 
 guint

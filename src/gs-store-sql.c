@@ -375,9 +375,10 @@ gs_store_sql_superseded_where(GsFilter *filter, GString *sql, GArray *params)
 /**
  * gs_store_sql_deleted_where:
  * @sql: gets conditions appended (each starting with AND), for a query over `deleted_ids x`
+ *   or `deleted_versions x`
  * @params: (element-type GsStoreSqlParam): gets their parameters appended
  *
- * The conditions of @filter that a deleted id's row can answer: ids, authors, kinds, since
+ * The conditions of @filter that a deleted event's row can answer: ids, authors, kinds, since
  * and until. Tag conditions are left out.
  */
 void

@@ -357,10 +357,11 @@ gs_store_delete_id(GsStore *self, const GsEvent *deletion, const gchar *id_hex, 
 	return gs_store_remove_selected(self, stmt, error);
 }
 
-/* an event refused as deleted: a deletion of its id (not of its address) learns its
- * created_at and kind, for the negentropy local set */
+/* an event refused as deleted, for the negentropy local set: a deletion of its id learns its
+ * created_at and kind; a deletion of its address (@d: its key, or %NULL) that covers it keeps
+ * it in deleted_versions */
 gboolean
-gs_store_note_deleted(GsStore *self, const GsEvent *event, GError **error)
+gs_store_note_deleted(GsStore *self, const GsEvent *event, const gchar *d, GError **error)
 {
 	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_NOTE_DELETED_ID);
 
@@ -368,6 +369,17 @@ gs_store_note_deleted(GsStore *self, const GsEvent *event, GError **error)
 	gs_store_sql_bind_blob32(stmt, 2, gs_event_get_pubkey_raw(event));
 	sqlite3_bind_int64(stmt, 3, gs_event_get_created_at(event));
 	sqlite3_bind_int64(stmt, 4, gs_event_get_kind(event));
+	if (!gs_store_step_done(self, stmt, error))
+		return FALSE;
+	if (d == NULL)
+		return TRUE;
+	stmt = gs_store_stmt_address(self,
+				     GS_STORE_STMT_NOTE_DELETED_VERSION,
+				     gs_event_get_kind(event),
+				     gs_event_get_pubkey_raw(event),
+				     d);
+	gs_store_sql_bind_blob32(stmt, 4, gs_event_get_id_raw(event));
+	sqlite3_bind_int64(stmt, 5, gs_event_get_created_at(event));
 	return gs_store_step_done(self, stmt, error);
 }
 
@@ -394,6 +406,10 @@ gs_store_delete_address(GsStore *self, const GsEvent *deletion, const gchar *coo
 	stmt = gs_store_stmt_address(self, GS_STORE_STMT_UPSERT_DELETED_ADDRESS, kind, pk, d);
 	sqlite3_bind_int64(stmt, 4, until);
 	gs_store_sql_bind_blob32(stmt, 5, gs_event_get_id_raw(deletion));
+	if (!gs_store_step_done(self, stmt, error))
+		return FALSE;
+	stmt = gs_store_stmt_address(self, GS_STORE_STMT_KEEP_DELETED_VERSIONS, kind, pk, d);
+	sqlite3_bind_int64(stmt, 4, until);
 	if (!gs_store_step_done(self, stmt, error))
 		return FALSE;
 	stmt = gs_store_stmt_address(self, GS_STORE_STMT_FIND_ADDRESS_UNTIL, kind, pk, d);

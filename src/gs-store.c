@@ -65,6 +65,16 @@ static const gchar *const gs_store_stmt_sql[GS_STORE_STMT_LAST] = {
 		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind, pubkey, d) DO UPDATE "
 		"SET deleted_until = excluded.deleted_until, deletion = excluded.deletion "
 		"WHERE excluded.deleted_until > deleted_addresses.deleted_until",
+	/* the stored versions an `a` deletion is about to remove */
+	[GS_STORE_STMT_KEEP_DELETED_VERSIONS] =
+		"INSERT OR IGNORE INTO deleted_versions (id, pubkey, kind, d, created_at) "
+		"SELECT id, pubkey, kind, d, created_at FROM events "
+		"WHERE kind = ?1 AND pubkey = ?2 AND d = ?3 AND created_at <= ?4",
+	/* a version refused because a deletion of its address covers it */
+	[GS_STORE_STMT_NOTE_DELETED_VERSION] =
+		"INSERT OR IGNORE INTO deleted_versions (id, pubkey, kind, d, created_at) "
+		"SELECT ?4, ?2, ?1, ?3, ?5 FROM deleted_addresses WHERE kind = ?1 "
+		"AND pubkey = ?2 AND d = ?3 AND deleted_until >= ?5",
 	[GS_STORE_STMT_GET_BY_ID] = "SELECT id, json FROM events WHERE id8 = ?1 AND id = ?2",
 	[GS_STORE_STMT_HAS_TAG] = "SELECT 1 FROM tags WHERE key = ?1 LIMIT 1",
 	[GS_STORE_STMT_HEALTH] = "SELECT max(seq) FROM events",
@@ -176,7 +186,7 @@ gs_store_insert_one(GsStore *self, GsEvent *event, GsStoreResult *result, GError
 	if (!gs_store_classify(self, event, d, result, error))
 		return FALSE;
 	if (*result == GS_STORE_RESULT_REFUSED_DELETED)
-		return gs_store_note_deleted(self, event, error);
+		return gs_store_note_deleted(self, event, d, error);
 	if (*result != GS_STORE_RESULT_STORED && *result != GS_STORE_RESULT_REPLACED)
 		return TRUE;
 	if (!gs_store_write_event(self, event, d, &seq, error))

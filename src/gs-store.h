@@ -254,8 +254,9 @@ gs_store_query_superseded_items(GsStore *self,
  *   gs_store_query_items()
  * @error: a #GError
  *
- * The events their author deleted by id (NIP-09) that the store has seen: stored before the
- * deletion arrived, or refused after it (%GS_STORE_RESULT_REFUSED_DELETED). Relays that keep
+ * The events their author deleted (NIP-09) that the store has seen: by id, or as versions of
+ * an address deleted up to their created_at; stored before the deletion arrived, or refused
+ * after it (%GS_STORE_RESULT_REFUSED_DELETED). Relays that keep
  * them offer them through negentropy for ever, so they belong in the local set beside
  * gs_store_query_items() (specs/sync.md section 14). Their ids, authors, kinds, since and
  * until are checked against @filter; their tags are not known, so tag conditions are not

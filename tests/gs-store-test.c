@@ -271,6 +271,69 @@ store_deleted_items(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(deleted_count(fx->store, by_id), ==, 1);
 }
 
+/* the versions of an address its author deleted (NIP-09 `a`) join the local set too: those
+ * the deletion removed and those offered after it; newer versions and other addresses do not */
+static void
+store_deleted_versions(Fixture *fx, gconstpointer data)
+{
+	const gchar *alpha_tags[] = {"d", "alpha", NULL, NULL};
+	const gchar *beta_tags[] = {"d", "beta", NULL, NULL};
+	g_autoptr(GsEvent) v1 = gs_test_event_new(1, 100, 30617, alpha_tags, "v1");
+	g_autoptr(GsEvent) v2 = gs_test_event_new(1, 200, 30617, alpha_tags, "v2");
+	g_autoptr(GsEvent) v3 = gs_test_event_new(1, 220, 30617, alpha_tags, "v3");
+	g_autoptr(GsEvent) v4 = gs_test_event_new(1, 400, 30617, alpha_tags, "v4");
+	g_autoptr(GsEvent) beta = gs_test_event_new(1, 210, 30617, beta_tags, "beta");
+	g_autoptr(GsEvent) relays = gs_test_event_new(1, 230, 10002, NULL, "relays");
+	g_autoptr(GsEvent) theirs = gs_test_event_new(2, 240, 30617, alpha_tags, "theirs");
+	g_autofree gchar *alpha = g_strdup_printf("30617:%s:alpha", gs_event_get_pubkey(v1));
+	g_autofree gchar *list = g_strdup_printf("10002:%s:", gs_event_get_pubkey(v1));
+	g_autofree gchar *other = g_strdup_printf("30617:%s:alpha", gs_event_get_pubkey(theirs));
+	const gchar *del_tags[] = {"a", alpha, NULL, "a", list, NULL, "a", other, NULL, NULL};
+	g_autoptr(GsEvent) deletion = gs_test_event_new(1, 300, 5, del_tags, "");
+	g_autoptr(GsFilter) all = gs_filter_new_from_json("{}", -1, NULL);
+	g_autoptr(GArray) items = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *by_id = g_strdup_printf("{\"ids\":[\"%s\"]}", gs_event_get_id(v3));
+	g_autofree gchar *by_theirs =
+		g_strdup_printf("{\"authors\":[\"%s\"]}", gs_event_get_pubkey(theirs));
+
+	insert_expect(fx->store, v1, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, v2, GS_STORE_RESULT_REPLACED);
+	insert_expect(fx->store, beta, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, relays, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, theirs, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	/* the deletion removed v2 and the relay list and kept them; v1 is a superseded version */
+	g_assert_false(has(fx->store, v2));
+	g_assert_false(has(fx->store, relays));
+	g_assert_true(has(fx->store, beta));
+	g_assert_true(has(fx->store, theirs)); /* not the deleter's */
+	g_assert_cmpuint(deleted_count(fx->store, "{}"), ==, 2);
+	/* a version never seen is kept once offered, however often; a newer one is stored */
+	insert_expect(fx->store, v3, GS_STORE_RESULT_REFUSED_DELETED);
+	insert_expect(fx->store, v3, GS_STORE_RESULT_REFUSED_DELETED);
+	insert_expect(fx->store, v2, GS_STORE_RESULT_REFUSED_DELETED);
+	insert_expect(fx->store, v4, GS_STORE_RESULT_STORED);
+	g_assert_true(gs_store_query_deleted_items(fx->store, all, 100, &items, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(items->len, ==, 3);
+	g_assert_cmpuint(g_array_index(items, GsStoreItem, 0).created_at, ==, 200);
+	g_assert_cmpmem(g_array_index(items, GsStoreItem, 0).id, 32, gs_event_get_id_raw(v2), 32);
+	g_assert_cmpuint(g_array_index(items, GsStoreItem, 1).created_at, ==, 220);
+	g_assert_cmpmem(g_array_index(items, GsStoreItem, 1).id, 32, gs_event_get_id_raw(v3), 32);
+	g_assert_cmpuint(g_array_index(items, GsStoreItem, 2).created_at, ==, 230);
+	g_assert_cmpmem(
+		g_array_index(items, GsStoreItem, 2).id, 32, gs_event_get_id_raw(relays), 32);
+	g_clear_pointer(&items, g_array_unref);
+	g_assert_false(gs_store_query_deleted_items(fx->store, all, 2, &items, &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_TOO_LARGE);
+	g_assert_cmpuint(deleted_count(fx->store, "{\"kinds\":[30617]}"), ==, 2);
+	g_assert_cmpuint(deleted_count(fx->store, "{\"since\":210,\"until\":225}"), ==, 1);
+	g_assert_cmpuint(deleted_count(fx->store, "{\"#d\":[\"beta\"]}"), ==, 3);
+	g_assert_cmpuint(deleted_count(fx->store, by_id), ==, 1);
+	g_assert_cmpuint(deleted_count(fx->store, by_theirs), ==, 0);
+}
+
 static guint
 superseded_count(GsStore *store, const gchar *filter_json)
 {
@@ -1027,6 +1090,7 @@ store_migrate_from_2(Fixture *fx, gconstpointer data)
 	g_assert_cmpint(
 		sqlite3_exec(gs_store_get_db(fx->store),
 			     "DROP TABLE home_outbox;"
+			     "DROP TABLE deleted_versions;"
 			     "CREATE TABLE old_deleted (id BLOB NOT NULL, pubkey BLOB NOT NULL,"
 			     "  deletion BLOB NOT NULL, PRIMARY KEY (id, pubkey)) WITHOUT ROWID;"
 			     "INSERT INTO old_deleted SELECT id, pubkey, deletion FROM deleted_ids;"
@@ -1057,6 +1121,36 @@ store_migrate_from_2(Fixture *fx, gconstpointer data)
 				     NULL),
 			==,
 			SQLITE_OK);
+}
+
+/* a version 4 file (before the versions of deleted addresses) keeps its address deletions and
+ * learns the versions offered after the migration */
+static void
+store_migrate_from_4(Fixture *fx, gconstpointer data)
+{
+	const gchar *d_tags[] = {"d", "alpha", NULL, NULL};
+	g_autoptr(GsEvent) old = gs_test_event_new(1, 100, 30617, d_tags, "old");
+	g_autofree gchar *alpha = g_strdup_printf("30617:%s:alpha", gs_event_get_pubkey(old));
+	const gchar *del_tags[] = {"a", alpha, NULL, NULL};
+	g_autoptr(GsEvent) deletion = gs_test_event_new(1, 200, 5, del_tags, "");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsStore) store = NULL;
+
+	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	g_assert_cmpint(sqlite3_exec(gs_store_get_db(fx->store),
+				     "DROP TABLE deleted_versions; PRAGMA user_version = 4",
+				     NULL,
+				     NULL,
+				     NULL),
+			==,
+			SQLITE_OK);
+	g_clear_object(&fx->store);
+	store = gs_store_new(fx->path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(gs_store_get_schema_version(store), >=, 5);
+	g_assert_cmpuint(deleted_count(store, "{}"), ==, 0);
+	insert_expect(store, old, GS_STORE_RESULT_REFUSED_DELETED);
+	g_assert_cmpuint(deleted_count(store, "{}"), ==, 1);
 }
 
 static void
@@ -1427,6 +1521,8 @@ main(int argc, char **argv)
 		{"future-schema", store_future_schema},
 		{"migrate-from-2", store_migrate_from_2},
 		{"deleted-items", store_deleted_items},
+		{"deleted-versions", store_deleted_versions},
+		{"migrate-from-4", store_migrate_from_4},
 		{"corrupt-file", store_corrupt_file},
 		{"missing-dir", store_missing_dir},
 		{"damaged-rows", store_damaged_rows},

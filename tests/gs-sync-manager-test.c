@@ -722,6 +722,49 @@ test_memory_trim(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(gs_sync_manager_get_memory_trims(h->manager), ==, trims + 2);
 }
 
+/* versions of an address its author deleted (NIP-09 `a`) that a relay keeps: the first pass
+ * fetches them once and the store refuses them; later negentropy passes find them in the local
+ * set, even once the rejected index has forgotten them */
+static void
+test_deleted_address_offered(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 2, 1);
+	gint64 at = g_get_real_time() / G_USEC_PER_SEC - 3600;
+	g_autoptr(GsEvent) state = gs_harness_state(1, "alpha", at);
+	g_autofree gchar *address = g_strdup_printf("30618:%s:alpha", gs_event_get_pubkey(state));
+	const gchar *del_tags[] = {"a", address, NULL, NULL};
+	g_autoptr(GsEvent) deletion = gs_test_event_new(1, at + 60, 5, del_tags, "");
+	g_autoptr(GError) error = NULL;
+	GPtrArray *log = gs_test_relay_get_log(source);
+	guint start, neg_opens;
+
+	/* the relay keeps a state of the repository newer than the one in @events; we have its
+	 * author's deletion of the address up to after it */
+	gs_test_relay_add_events(source, events);
+	gs_test_relay_add_event(source, state);
+	g_assert_true(gs_store_insert(h->store, deletion, NULL, &error));
+	g_assert_no_error(error);
+	gs_rejected_index_set_clock(h->rejected, harness_clock_us, h);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_cmpuint(fetches_of(log, 0, gs_event_get_id(state)), ==, 1);
+	g_assert_false(gs_harness_has(h, state));
+	g_assert_cmpuint(gs_harness_n_events(h->store), ==, events->len);
+
+	/* the daily pass a week later, the rejected index's memory of the state expired */
+	gs_harness_advance(h, 7 * 24 * 3600 + 60);
+	g_assert_false(gs_rejected_index_contains(h->rejected, gs_event_get_id(state)));
+	start = log->len;
+	neg_opens = gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_SYNCING));
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, neg_opens);
+	g_assert_cmpuint(fetches_of(log, start, gs_event_get_id(state)), ==, 0);
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -739,6 +782,7 @@ static const struct {
 	{"clone-relay", test_clone_relay},
 	{"reconfigure", test_reconfigure},
 	{"deleted-offered", test_deleted_offered},
+	{"deleted-address-offered", test_deleted_address_offered},
 	{"memory-trim", test_memory_trim},
 };
 

@@ -170,11 +170,13 @@ home_has(Fixture *f, GPtrArray *events)
 	return n;
 }
 
-/* runs the main loop (both relays live here) until home holds @n of @events */
+/* runs the main loop (both relays live here) until home holds @n of @events, for at most
+ * @timeout_secs (times GS_TEST_TIME_SCALE) */
 static gboolean
 wait_home(Fixture *f, GPtrArray *events, guint n, guint timeout_secs)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_secs * G_USEC_PER_SEC;
+	gint64 deadline =
+		g_get_monotonic_time() + (gint64)timeout_secs * gs_harness_scale() * G_USEC_PER_SEC;
 
 	while (g_get_monotonic_time() < deadline) {
 		gint64 slice = g_get_monotonic_time() + 50 * 1000;
@@ -232,10 +234,12 @@ home_kill9(Fixture *f, gconstpointer data)
 			       "[http]\n"
 			       "listen=127.0.0.1:0\n"
 			       "[home]\n"
-			       "relay=%s\n",
+			       "relay=%s\n"
+			       "ok-timeout-secs=%u\n",
 			       GS_HARNESS_SERVICE,
 			       gs_test_relay_get_url(f->remote),
-			       gs_test_relay_get_url(f->home));
+			       gs_test_relay_get_url(f->home),
+			       MIN(30 * gs_harness_scale(), 3600));
 	g_assert_true(g_file_set_contents(f->conf, conf, -1, &error));
 	start_daemon(f);
 	if (!wait_home(f, events, events->len / 4, 120)) {
@@ -248,7 +252,10 @@ home_kill9(Fixture *f, gconstpointer data)
 	g_assert_true(g_subprocess_get_if_signaled(f->proc));
 	g_clear_object(&f->proc);
 	find_resent(f);
-	g_assert_cmpuint(g_hash_table_size(f->resent), ==, 0);
+	if (g_hash_table_size(f->resent) != 0) {
+		print_log(f);
+		g_error("%u events were sent again before the kill", g_hash_table_size(f->resent));
+	}
 	at_kill = home_has(f, events);
 	left = read_outbox(f);
 	g_test_message("killed with %u of %u events in home, %u in the outbox",
