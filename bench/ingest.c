@@ -25,7 +25,7 @@
 #include "gs-ingest.h"
 
 #define BENCH_JOB_LINES 256
-#define BENCH_SUBMIT_LIMIT 4096
+#define BENCH_SUBMIT_LIMIT 8192
 
 typedef enum {
 	BENCH_STAGE_PARSE,
