@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench-util.h"
 #include "gs-home-relay.h"
 #include "gs-http-server.h"
 #include "gs-ingest.h"
@@ -37,44 +38,6 @@
 
 #define BENCH_SOURCES 4
 #define BENCH_SUBMIT_LIMIT 4096
-
-static gint64
-bench_cpu_usec(void)
-{
-	struct rusage usage;
-	getrusage(RUSAGE_SELF, &usage);
-	return (gint64)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
-	       usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
-}
-
-/* VmRSS of this process, KiB */
-static guint64
-bench_rss_kib(void)
-{
-	g_autofree gchar *status = NULL;
-	const gchar *at;
-
-	if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
-		return 0;
-	at = strstr(status, "VmRSS:");
-	return at != NULL ? g_ascii_strtoull(at + 6, NULL, 10) : 0;
-}
-
-static gchar *
-bench_read_line(FILE *fp)
-{
-	gchar *line = NULL;
-	gsize cap = 0;
-	gssize len = getline(&line, &cap, fp);
-
-	if (len <= 0) {
-		free(line);
-		return NULL;
-	}
-	if (line[len - 1] == '\n')
-		line[len - 1] = '\0';
-	return line;
-}
 
 static void
 bench_store_remove(const gchar *dir, const gchar *name)

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench-util.h"
 #include "gs-daemon.h"
 #include "gs-filter.h"
 #include "gs-hex.h"
@@ -58,28 +59,6 @@ typedef struct {
 } BenchOptions;
 
 /* helpers ------------------------------------------------------------------------------------- */
-
-static gint64
-bench_cpu_usec(void)
-{
-	struct rusage usage;
-	getrusage(RUSAGE_SELF, &usage);
-	return (gint64)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
-	       usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
-}
-
-/* a field of /proc/<path>/status in KiB (or a plain count) */
-static guint64
-bench_status_field(const gchar *path, const gchar *field)
-{
-	g_autofree gchar *status = NULL;
-	const gchar *at;
-
-	if (!g_file_get_contents(path, &status, NULL, NULL))
-		return 0;
-	at = strstr(status, field);
-	return at != NULL ? g_ascii_strtoull(at + strlen(field), NULL, 10) : 0;
-}
 
 /* context switches of every thread of this process, ended ones included: each is a wakeup
  * from a wait, or a preemption */
@@ -123,23 +102,6 @@ bench_print_policy_metrics(GsDaemon *daemon)
 				g_print("  %s\n", lines[i]);
 		}
 	}
-}
-
-static void
-bench_remove_tree(const gchar *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const gchar *name;
-
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-			bench_remove_tree(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
 }
 
 static GLogWriterOutput

@@ -32,6 +32,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "gs-daemon.h"
 #include "gs-filter.h"
 #include "gs-hex.h"
@@ -44,85 +45,6 @@
 #define BENCH_SUBMIT_LIMIT 4096
 #define BENCH_STORE_FILE "grasp-sync.db" /* the daemon's file inside [store] path */
 #define BENCH_TIMEOUT_S 1800
-
-static gint64
-bench_cpu_usec(void)
-{
-	struct rusage usage;
-	getrusage(RUSAGE_SELF, &usage);
-	return (gint64)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
-	       usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
-}
-
-/* user + system CPU of another process (all its threads), seconds */
-static gdouble
-bench_proc_cpu(const gchar *pid)
-{
-	g_autofree gchar *path = g_strdup_printf("/proc/%s/stat", pid);
-	g_autofree gchar *stat = NULL;
-	g_auto(GStrv) fields = NULL;
-	const gchar *end;
-
-	if (!g_file_get_contents(path, &stat, NULL, NULL))
-		return 0;
-	/* the fields after the command name, which is in brackets and may hold spaces */
-	end = strrchr(stat, ')');
-	if (end == NULL)
-		return 0;
-	fields = g_strsplit(end + 2, " ", 0);
-	if (g_strv_length(fields) < 13)
-		return 0;
-	/* utime and stime are fields 14 and 15 of the whole line, 12 and 13 here */
-	return (gdouble)(g_ascii_strtoull(fields[11], NULL, 10) +
-			 g_ascii_strtoull(fields[12], NULL, 10)) /
-	       (gdouble)sysconf(_SC_CLK_TCK);
-}
-
-static gchar *
-bench_loadavg(void)
-{
-	g_autofree gchar *text = NULL;
-	g_auto(GStrv) parts = NULL;
-
-	if (!g_file_get_contents("/proc/loadavg", &text, NULL, NULL))
-		return g_strdup("?");
-	parts = g_strsplit(text, " ", 4);
-	return g_strdup_printf("%s %s %s", parts[0], parts[1], parts[2]);
-}
-
-static gchar *
-bench_read_line(FILE *fp)
-{
-	gchar *line = NULL;
-	gsize cap = 0;
-	gssize len = getline(&line, &cap, fp);
-
-	if (len <= 0) {
-		free(line);
-		return NULL;
-	}
-	if (line[len - 1] == '\n')
-		line[len - 1] = '\0';
-	return line;
-}
-
-/* removes @dir and everything below it */
-static void
-bench_remove_tree(const gchar *dir)
-{
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	const gchar *name;
-
-	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-		g_autofree gchar *path = g_build_filename(dir, name, NULL);
-		if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-			bench_remove_tree(path);
-		else
-			g_unlink(path);
-	}
-	g_rmdir(dir);
-}
 
 /* a store's event set: how many, and the XOR of their ids */
 typedef struct {
