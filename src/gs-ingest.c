@@ -75,7 +75,8 @@ struct _GsIngest {
 	gsize max_event_bytes;
 	GsClockFunc clock;
 	gpointer clock_data;
-	GPtrArray *staging; /* items not yet pushed to the pool */
+	GsIngestKnown *known; /* ids the workers need not verify, shared with them */
+	GPtrArray *staging;   /* items not yet pushed to the pool */
 	GMutex lock;
 	GPtrArray *finished;	      /* jobs (GPtrArray of items) back from workers, under @lock */
 	gint wake_pending;	      /* atomic */
@@ -125,7 +126,7 @@ gs_ingest_worker(gpointer data, gpointer user_data)
 	GsIngest *self = GS_INGEST(user_data);
 
 	for (guint i = 0; i < job->len; i++)
-		gs_ingest_item_work(g_ptr_array_index(job, i));
+		gs_ingest_item_work(g_ptr_array_index(job, i), self->known);
 	g_mutex_lock(&self->lock);
 	g_ptr_array_add(self->finished, job);
 	g_mutex_unlock(&self->lock);
@@ -288,6 +289,7 @@ gs_ingest_count(GsIngest *self, GsIngestItem *item)
 		if (counters[i] == NULL)
 			continue;
 		counters[i]->outcomes[item->outcome]++;
+		counters[i]->verify_skipped += item->verify_skipped ? 1 : 0;
 		if (item->reason != GS_REJECT_REASON_NONE)
 			counters[i]->reasons[item->reason]++;
 	}
@@ -297,6 +299,9 @@ static void
 gs_ingest_finish(GsIngest *self, GsIngestItem *item)
 {
 	gs_ingest_count(self, item);
+	/* decided, and in the store if it was stored: known from there now */
+	if (item->known_added)
+		gs_ingest_known_remove(self->known, gs_event_get_id_raw(item->event));
 	if (item->callback != NULL) {
 		GsIngestResult result = {
 			.source = item->source != NULL ? item->source->name : NULL,
@@ -732,6 +737,7 @@ gs_ingest_counters_to_variant(const GsIngestCounters *c)
 	g_variant_dict_insert(&dict, "reprocessed", "t", c->reprocessed);
 	g_variant_dict_insert(&dict, "transactions", "t", c->transactions);
 	g_variant_dict_insert(&dict, "inserted", "t", c->inserted);
+	g_variant_dict_insert(&dict, "verify-skipped", "t", c->verify_skipped);
 	g_variant_dict_insert_value(&dict, "outcomes", g_variant_builder_end(&outcomes));
 	g_variant_dict_insert_value(&dict, "reasons", g_variant_builder_end(&reasons));
 	return g_variant_dict_end(&dict);
@@ -740,9 +746,10 @@ gs_ingest_counters_to_variant(const GsIngestCounters *c)
 /**
  * gs_ingest_dup_counters:
  *
- * A snapshot for metrics: an `a{sv}` with "received", "reprocessed", "transactions" and
- * "inserted" (t), "outcomes" (a{st} by outcome nick) and "reasons" (a{st} by reason nick,
- * non-zero only) for the totals, and "sources" (a{sa{sv}}) with the same keys per source.
+ * A snapshot for metrics: an `a{sv}` with "received", "reprocessed", "transactions",
+ * "inserted" and "verify-skipped" (t), "outcomes" (a{st} by outcome nick) and "reasons" (a{st} by
+ * reason nick, non-zero only) for the totals, and "sources" (a{sa{sv}}) with the same keys per
+ * source.
  *
  * Returns: (transfer full): a non-floating GVariant
  */
@@ -849,7 +856,8 @@ gs_ingest_fail_all(GsIngest *self)
 	}
 	while (self->ready.length > 0) {
 		GsIngestItem *item = g_queue_pop_head(&self->ready);
-		if (!item->decided) {
+		/* an unverified copy may be of an event that is failed here too */
+		if (!item->decided || item->verify_skipped) {
 			gs_ingest_item_set(item,
 					   GS_INGEST_OUTCOME_FAILED,
 					   GS_REJECT_REASON_SHUTDOWN,
@@ -898,6 +906,7 @@ gs_ingest_finalize(GObject *object)
 	g_ptr_array_unref(self->finished);
 	g_hash_table_unref(self->sources);
 	g_hash_table_unref(self->deferred_origins);
+	g_clear_pointer(&self->known, gs_ingest_known_free);
 	g_mutex_clear(&self->lock);
 	g_main_context_unref(self->context);
 	G_OBJECT_CLASS(gs_ingest_parent_class)->finalize(object);
@@ -949,6 +958,7 @@ gs_ingest_new(GsStore *store, GsPolicy *policy, GsRejectedIndex *index)
 	self->store = g_object_ref(store);
 	self->policy = g_object_ref(policy);
 	self->index = g_object_ref(index);
+	self->known = gs_ingest_known_new(gs_store_get_path(store));
 	self->context = g_main_context_ref_thread_default();
 	self->max_threads = g_get_num_processors();
 	self->pool =
