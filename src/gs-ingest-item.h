@@ -25,6 +25,7 @@ typedef struct {
 	guint64 order; /* arrival order over all sources */
 	gchar *json;
 	gsize len;
+	gsize size; /* counted in GsIngest's pending bytes */
 	gint64 now_secs;
 	GsEvent *event;
 	gboolean needs_verify;	 /* FALSE for re-processing: verified already */

@@ -88,7 +88,8 @@ struct _GsIngest {
 	guint storing_pos;
 	GsIngestCounters totals;
 	guint64 next_order;
-	guint n_pending; /* submitted or re-queued, callback not yet run */
+	guint n_pending;       /* submitted or re-queued, callback not yet run */
+	guint64 pending_bytes; /* the JSON sizes of the submitted ones among them */
 	gboolean disposing;
 };
 
@@ -246,6 +247,8 @@ gs_ingest_submit(GsIngest *self,
 	g_return_if_fail(json != NULL || len == 0);
 
 	item = gs_ingest_item_new_for(self, source, callback, user_data);
+	item->size = len;
+	self->pending_bytes += len;
 	if (gs_ingest_item_check_size(item, len, self->max_event_bytes)) {
 		item->json = g_strndup(json, len);
 		item->len = len;
@@ -275,7 +278,9 @@ gs_ingest_submit_event(GsIngest *self,
 
 	item = gs_ingest_item_new_for(self, source, callback, user_data);
 	item->event = gs_event_ref(event);
-	gs_ingest_item_check_size(item, gs_event_get_json_size(event), self->max_event_bytes);
+	item->size = gs_event_get_json_size(event);
+	self->pending_bytes += item->size;
+	gs_ingest_item_check_size(item, item->size, self->max_event_bytes);
 	gs_ingest_enqueue(self, item);
 }
 
@@ -317,6 +322,7 @@ gs_ingest_finish(GsIngest *self, GsIngestItem *item)
 	if (item->source != NULL && --item->source->n_items == 0 && item->source->forgotten)
 		g_hash_table_remove(self->sources, item->source->name);
 	self->n_pending--;
+	self->pending_bytes -= item->size;
 	gs_ingest_item_free(item);
 }
 
@@ -688,6 +694,19 @@ gs_ingest_get_pending(GsIngest *self)
 {
 	g_return_val_if_fail(GS_IS_INGEST(self), 0);
 	return self->n_pending;
+}
+
+/**
+ * gs_ingest_get_pending_bytes:
+ *
+ * Returns: the JSON sizes of the submitted events whose callback has not run yet (what a
+ *   backlog holds, roughly: parsed events take a few times their JSON size)
+ */
+guint64
+gs_ingest_get_pending_bytes(GsIngest *self)
+{
+	g_return_val_if_fail(GS_IS_INGEST(self), 0);
+	return self->pending_bytes;
 }
 
 /**

@@ -104,6 +104,8 @@ void
 gs_ingest_flush(GsIngest *self);
 guint
 gs_ingest_get_pending(GsIngest *self);
+guint64
+gs_ingest_get_pending_bytes(GsIngest *self);
 
 gboolean
 gs_ingest_get_counters(GsIngest *self, const gchar *source, GsIngestCounters *counters);

@@ -770,6 +770,9 @@ gs_ingest_dispose_pending(Fixture *fx, gconstpointer data)
 		gs_ingest_submit(fx->ingest, "b", "[", 1, shutdown_cb, &n);
 	}
 	g_assert_cmpuint(gs_ingest_get_pending(fx->ingest), ==, 200);
+	g_assert_cmpuint(gs_ingest_get_pending_bytes(fx->ingest),
+			 ==,
+			 100 * (gs_event_get_json_size(ann) + 1));
 	/* every callback runs, once, before the object goes */
 	g_clear_object(&fx->ingest);
 	g_assert_cmpuint(n, ==, 200);
@@ -785,8 +788,10 @@ gs_ingest_threads(Fixture *fx, gconstpointer data)
 	gs_ingest_set_max_threads(fx->ingest, 1);
 	g_assert_cmpuint(gs_ingest_get_max_threads(fx->ingest), ==, 1);
 	submit(fx, "a", ann);
+	g_assert_cmpuint(gs_ingest_get_pending_bytes(fx->ingest), ==, gs_event_get_json_size(ann));
 	gs_ingest_flush(fx->ingest);
 	g_assert_cmpint(seen_last(fx)->outcome, ==, GS_INGEST_OUTCOME_STORED);
+	g_assert_cmpuint(gs_ingest_get_pending_bytes(fx->ingest), ==, 0);
 }
 
 /* @event's JSON with one hex digit of its signature changed: the id still matches */
