@@ -305,7 +305,7 @@ gs_ingest_finish(GsIngest *self, GsIngestItem *item)
 {
 	gs_ingest_count(self, item);
 	/* decided, and in the store if it was stored: known from there now */
-	if (item->known_added)
+	if (item->known_added && self->known != NULL)
 		gs_ingest_known_remove(self->known, gs_event_get_id_raw(item->event));
 	if (item->callback != NULL) {
 		GsIngestResult result = {
@@ -899,6 +899,8 @@ gs_ingest_dispose(GObject *object)
 		g_thread_pool_free(g_steal_pointer(&self->pool), FALSE, TRUE);
 		gs_ingest_fail_all(self);
 	}
+	/* the readers close before the store can: the last connection to close cleans up */
+	g_clear_pointer(&self->known, gs_ingest_known_free);
 	if (self->source != NULL) {
 		((GsIngestSource *)self->source)->self = NULL;
 		g_source_destroy(self->source);
@@ -925,7 +927,6 @@ gs_ingest_finalize(GObject *object)
 	g_ptr_array_unref(self->finished);
 	g_hash_table_unref(self->sources);
 	g_hash_table_unref(self->deferred_origins);
-	g_clear_pointer(&self->known, gs_ingest_known_free);
 	g_mutex_clear(&self->lock);
 	g_main_context_unref(self->context);
 	G_OBJECT_CLASS(gs_ingest_parent_class)->finalize(object);
