@@ -239,7 +239,7 @@ bench_full_setup(const gchar *dir,
 
 /* the whole pipeline; a negative rate on failure */
 static BenchRate
-bench_full(const gchar *path, const gchar *service, guint sources, BenchTally *tally)
+bench_full(const gchar *path, const gchar *service, guint sources, guint copies, BenchTally *tally)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *dir = g_dir_make_tmp("gs-bench-ingest-XXXXXX", &error);
@@ -270,13 +270,15 @@ bench_full(const gchar *path, const gchar *service, guint sources, BenchTally *t
 	cpu_start = bench_cpu_usec();
 	main_start = bench_thread_cpu_usec();
 	blocks_start = bench_fs_output_blocks();
-	while ((line = bench_read_line(fp)) != NULL) {
-		gs_ingest_submit(ingest,
-				 g_ptr_array_index(names, n++ % sources),
-				 line,
-				 strlen(line),
-				 bench_ingest_cb,
-				 tally);
+	for (guint64 i = 0; (line = bench_read_line(fp)) != NULL; i++) {
+		/* copy k of line i comes from source i + k, as from several relays */
+		for (guint k = 0; k < copies; k++, n++)
+			gs_ingest_submit(ingest,
+					 g_ptr_array_index(names, (i + k) % sources),
+					 line,
+					 strlen(line),
+					 bench_ingest_cb,
+					 tally);
 		free(line);
 		/* a relay connection is not infinitely fast either: bound what is in flight */
 		while (gs_ingest_get_pending(ingest) >= BENCH_SUBMIT_LIMIT)
@@ -292,6 +294,8 @@ bench_full(const gchar *path, const gchar *service, guint sources, BenchTally *t
 		counters.transactions,
 		(gdouble)counters.inserted / (gdouble)MAX(counters.transactions, 1),
 		counters.reprocessed);
+	g_print("  %" G_GUINT64_FORMAT " signature checks skipped (copies of known events)\n",
+		counters.verify_skipped);
 	g_print("  written to the file system: %.1f MiB (%.1f KiB per event)\n",
 		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / (1024.0 * 1024.0),
 		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / 1024.0 /
@@ -332,6 +336,7 @@ main(int argc, char **argv)
 {
 	g_autofree gchar *service = g_strdup("wss://relay.example.com");
 	gint sources = 4;
+	gint copies = 1;
 	gboolean full_only = FALSE;
 	guint cores = g_get_num_processors();
 	g_autoptr(GOptionContext) context = g_option_context_new("FILE.jsonl - ingest benchmark");
@@ -344,11 +349,20 @@ main(int argc, char **argv)
 		{"service", 0, 0, G_OPTION_ARG_STRING, &service, "Our relay URL", "URL"},
 		{"sources", 0, 0, G_OPTION_ARG_INT, &sources, "Relays to spread events over", "N"},
 		{"full-only", 0, 0, G_OPTION_ARG_NONE, &full_only, "Only the full pipeline", NULL},
+		{"copies",
+		 0,
+		 0,
+		 G_OPTION_ARG_INT,
+		 &copies,
+		 "Submit every event N times, from different sources (the full pipeline)",
+		 "N"},
 		{NULL}};
 
 	g_option_context_add_main_entries(context, entries, NULL);
-	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2 || sources < 1) {
-		g_printerr("usage: ingest [--service URL] [--sources N] FILE.jsonl\n");
+	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2 || sources < 1 ||
+	    copies < 1) {
+		g_printerr("usage: ingest [--service URL] [--sources N] [--copies N] [--full-only] "
+			   "FILE.jsonl\n");
 		return 2;
 	}
 	if (!gs_crypto_init(&error)) {
@@ -371,7 +385,7 @@ main(int argc, char **argv)
 				verify_all = rate.rate;
 		}
 	}
-	full = bench_full(argv[1], service, (guint)sources, &tally);
+	full = bench_full(argv[1], service, (guint)MAX(sources, copies), (guint)copies, &tally);
 	if (full.rate < 0)
 		return 1;
 	g_print("%-16s %u threads %8.0f events/s %6.1f us CPU/event\n",

@@ -322,6 +322,7 @@ bench_serve_source(const gchar *path, const gchar *service)
 typedef struct {
 	guint64 stored;
 	gint64 last_stored; /* monotonic, us */
+	guint peak_pending; /* the most events seen pending in the ingest */
 } BenchWatch;
 
 static void
@@ -340,17 +341,27 @@ bench_wake_cb(gpointer user_data)
 
 /* every 5 s to the case's log: what is stored, and what the engine has in flight */
 static void
-bench_progress(GsSyncManager *sync, const gchar *relay, BenchWatch *w, gint64 start)
+bench_progress(GsSyncManager *sync,
+	       GsIngest *ingest,
+	       const gchar *relay,
+	       BenchWatch *w,
+	       gint64 start)
 {
 	GsRelayConnection *conn = gs_sync_manager_get_connection(sync, relay);
 
 	g_printerr("progress %.0f s: %" G_GUINT64_FORMAT
-		   " stored, %u batches pending, %u subscriptions open, %.1f MB received\n",
+		   " stored, %u batches pending, %u subscriptions open, %.1f MB received, %u "
+		   "events (%.1f MB) in the ingest, %u at most, %" G_GUINT64_FORMAT
+		   " backlog pauses\n",
 		   (gdouble)(g_get_monotonic_time() - start) / G_USEC_PER_SEC,
 		   w->stored,
 		   gs_sync_manager_get_relay_pending_batches(sync, relay),
 		   conn != NULL ? gs_relay_connection_get_n_subscriptions(conn) : 0,
-		   conn != NULL ? gs_relay_connection_get_bytes_received(conn) / 1e6 : 0.0);
+		   conn != NULL ? gs_relay_connection_get_bytes_received(conn) / 1e6 : 0.0,
+		   gs_ingest_get_pending(ingest),
+		   gs_ingest_get_pending_bytes(ingest) / 1e6,
+		   w->peak_pending,
+		   gs_sync_manager_get_backlog_pauses(sync));
 }
 
 /* the daemon's configuration: its own command-line options, then the bench's settings */
@@ -447,14 +458,17 @@ bench_run_sync(const gchar *url,
 	       g_get_monotonic_time() - start < BENCH_TIMEOUT_S * G_USEC_PER_SEC) {
 		g_main_context_iteration(NULL, TRUE);
 		status = gs_sync_manager_get_relay_status(sync, relay);
+		w.peak_pending =
+			MAX(w.peak_pending, gs_ingest_get_pending(gs_daemon_get_ingest(daemon)));
 		if (g_get_monotonic_time() >= next_progress) {
-			bench_progress(sync, relay, &w, start);
+			bench_progress(sync, gs_daemon_get_ingest(daemon), relay, &w, start);
 			next_progress += 5 * G_USEC_PER_SEC;
 		}
 	}
 	end = g_get_monotonic_time();
 	cpu = bench_cpu_usec() - cpu_start;
 	g_source_remove(wake);
+	bench_progress(sync, gs_daemon_get_ingest(daemon), relay, &w, start);
 	gs_ingest_flush(gs_daemon_get_ingest(daemon));
 	digest = bench_digest(gs_daemon_get_store(daemon));
 	conn = gs_sync_manager_get_connection(sync, relay);

@@ -102,9 +102,30 @@ gs_ingest_item_check_limits(GsIngestItem *item)
 	return TRUE;
 }
 
-/* on a worker thread: parse, the tag-count and clock limits, id, signature */
+/*
+ * A copy of an event we know is not verified: its id was computed from its content just now,
+ * so the content is that of the stored (or verified, pending) event, and only the signature
+ * may differ. That event's signature verified when it was first seen. The store keeps the
+ * first verified copy and never replaces an event by one with the same id, so whatever this
+ * copy's signature, it could only ever be a duplicate: classifying it so without verifying
+ * stores nothing unverified and refuses nothing the store would have taken. (A copy with a
+ * bad signature is reported duplicate rather than invalid.) Known pending ids are added only
+ * after verifying, so a bad copy never makes a good one a duplicate; a copy of a pending event
+ * is a duplicate whatever that event's outcome (it is stored, deferred or refused once).
+ */
+static gboolean
+gs_ingest_item_skip_known(GsIngestItem *item, GsIngestKnown *known)
+{
+	if (known == NULL || !gs_ingest_known_contains(known, gs_event_get_id_raw(item->event)))
+		return FALSE;
+	item->verify_skipped = TRUE;
+	gs_ingest_item_set(item, GS_INGEST_OUTCOME_DUPLICATE, GS_REJECT_REASON_NONE, NULL);
+	return TRUE;
+}
+
+/* on a worker thread: parse, the tag-count and clock limits, id, known ids, signature */
 void
-gs_ingest_item_work(GsIngestItem *item)
+gs_ingest_item_work(GsIngestItem *item, GsIngestKnown *known)
 {
 	GError *error = NULL;
 
@@ -120,9 +141,16 @@ gs_ingest_item_work(GsIngestItem *item)
 		gs_ingest_item_set(item, GS_INGEST_OUTCOME_INVALID, GS_REJECT_REASON_BAD_ID, error);
 		return;
 	}
+	if (gs_ingest_item_skip_known(item, known))
+		return;
 	if (!gs_event_check_signature(item->event, &error)) {
 		gs_ingest_item_set(
 			item, GS_INGEST_OUTCOME_INVALID, GS_REJECT_REASON_BAD_SIGNATURE, error);
+		return;
+	}
+	if (known != NULL) {
+		gs_ingest_known_add(known, gs_event_get_id_raw(item->event));
+		item->known_added = TRUE;
 	}
 }
 

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "gs-ingest-known.h"
 #include "gs-ingest.h"
 
 G_BEGIN_DECLS
@@ -24,11 +25,14 @@ typedef struct {
 	guint64 order; /* arrival order over all sources */
 	gchar *json;
 	gsize len;
+	gsize size; /* counted in GsIngest's pending bytes */
 	gint64 now_secs;
 	GsEvent *event;
-	gboolean needs_verify; /* FALSE for re-processing: verified already */
-	gboolean done;	       /* the worker part is finished */
-	gboolean decided;      /* the outcome is final before the policy */
+	gboolean needs_verify;	 /* FALSE for re-processing: verified already */
+	gboolean verify_skipped; /* a copy of a known event: a duplicate, not verified */
+	gboolean known_added;	 /* verified here and added to the known ids */
+	gboolean done;		 /* the worker part is finished */
+	gboolean decided;	 /* the outcome is final before the policy */
 	GsIngestOutcome outcome;
 	GsRejectReason reason;
 	gchar *dependency;
@@ -49,6 +53,6 @@ gs_ingest_item_set(GsIngestItem *item,
 gboolean
 gs_ingest_item_check_size(GsIngestItem *item, gsize len, gsize max_event_bytes);
 void
-gs_ingest_item_work(GsIngestItem *item);
+gs_ingest_item_work(GsIngestItem *item, GsIngestKnown *known);
 
 G_END_DECLS

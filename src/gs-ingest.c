@@ -75,7 +75,8 @@ struct _GsIngest {
 	gsize max_event_bytes;
 	GsClockFunc clock;
 	gpointer clock_data;
-	GPtrArray *staging; /* items not yet pushed to the pool */
+	GsIngestKnown *known; /* ids the workers need not verify, shared with them */
+	GPtrArray *staging;   /* items not yet pushed to the pool */
 	GMutex lock;
 	GPtrArray *finished;	      /* jobs (GPtrArray of items) back from workers, under @lock */
 	gint wake_pending;	      /* atomic */
@@ -87,7 +88,8 @@ struct _GsIngest {
 	guint storing_pos;
 	GsIngestCounters totals;
 	guint64 next_order;
-	guint n_pending; /* submitted or re-queued, callback not yet run */
+	guint n_pending;       /* submitted or re-queued, callback not yet run */
+	guint64 pending_bytes; /* the JSON sizes of the submitted ones among them */
 	gboolean disposing;
 };
 
@@ -125,7 +127,7 @@ gs_ingest_worker(gpointer data, gpointer user_data)
 	GsIngest *self = GS_INGEST(user_data);
 
 	for (guint i = 0; i < job->len; i++)
-		gs_ingest_item_work(g_ptr_array_index(job, i));
+		gs_ingest_item_work(g_ptr_array_index(job, i), self->known);
 	g_mutex_lock(&self->lock);
 	g_ptr_array_add(self->finished, job);
 	g_mutex_unlock(&self->lock);
@@ -245,6 +247,8 @@ gs_ingest_submit(GsIngest *self,
 	g_return_if_fail(json != NULL || len == 0);
 
 	item = gs_ingest_item_new_for(self, source, callback, user_data);
+	item->size = len;
+	self->pending_bytes += len;
 	if (gs_ingest_item_check_size(item, len, self->max_event_bytes)) {
 		item->json = g_strndup(json, len);
 		item->len = len;
@@ -274,7 +278,9 @@ gs_ingest_submit_event(GsIngest *self,
 
 	item = gs_ingest_item_new_for(self, source, callback, user_data);
 	item->event = gs_event_ref(event);
-	gs_ingest_item_check_size(item, gs_event_get_json_size(event), self->max_event_bytes);
+	item->size = gs_event_get_json_size(event);
+	self->pending_bytes += item->size;
+	gs_ingest_item_check_size(item, item->size, self->max_event_bytes);
 	gs_ingest_enqueue(self, item);
 }
 
@@ -288,6 +294,7 @@ gs_ingest_count(GsIngest *self, GsIngestItem *item)
 		if (counters[i] == NULL)
 			continue;
 		counters[i]->outcomes[item->outcome]++;
+		counters[i]->verify_skipped += item->verify_skipped ? 1 : 0;
 		if (item->reason != GS_REJECT_REASON_NONE)
 			counters[i]->reasons[item->reason]++;
 	}
@@ -297,6 +304,9 @@ static void
 gs_ingest_finish(GsIngest *self, GsIngestItem *item)
 {
 	gs_ingest_count(self, item);
+	/* decided, and in the store if it was stored: known from there now */
+	if (item->known_added && self->known != NULL)
+		gs_ingest_known_remove(self->known, gs_event_get_id_raw(item->event));
 	if (item->callback != NULL) {
 		GsIngestResult result = {
 			.source = item->source != NULL ? item->source->name : NULL,
@@ -312,6 +322,7 @@ gs_ingest_finish(GsIngest *self, GsIngestItem *item)
 	if (item->source != NULL && --item->source->n_items == 0 && item->source->forgotten)
 		g_hash_table_remove(self->sources, item->source->name);
 	self->n_pending--;
+	self->pending_bytes -= item->size;
 	gs_ingest_item_free(item);
 }
 
@@ -686,6 +697,19 @@ gs_ingest_get_pending(GsIngest *self)
 }
 
 /**
+ * gs_ingest_get_pending_bytes:
+ *
+ * Returns: the JSON sizes of the submitted events whose callback has not run yet (what a
+ *   backlog holds, roughly: parsed events take a few times their JSON size)
+ */
+guint64
+gs_ingest_get_pending_bytes(GsIngest *self)
+{
+	g_return_val_if_fail(GS_IS_INGEST(self), 0);
+	return self->pending_bytes;
+}
+
+/**
  * gs_ingest_get_counters:
  * @source: (nullable): a source, or %NULL for the totals
  * @counters: (out caller-allocates): the values
@@ -732,6 +756,7 @@ gs_ingest_counters_to_variant(const GsIngestCounters *c)
 	g_variant_dict_insert(&dict, "reprocessed", "t", c->reprocessed);
 	g_variant_dict_insert(&dict, "transactions", "t", c->transactions);
 	g_variant_dict_insert(&dict, "inserted", "t", c->inserted);
+	g_variant_dict_insert(&dict, "verify-skipped", "t", c->verify_skipped);
 	g_variant_dict_insert_value(&dict, "outcomes", g_variant_builder_end(&outcomes));
 	g_variant_dict_insert_value(&dict, "reasons", g_variant_builder_end(&reasons));
 	return g_variant_dict_end(&dict);
@@ -740,9 +765,10 @@ gs_ingest_counters_to_variant(const GsIngestCounters *c)
 /**
  * gs_ingest_dup_counters:
  *
- * A snapshot for metrics: an `a{sv}` with "received", "reprocessed", "transactions" and
- * "inserted" (t), "outcomes" (a{st} by outcome nick) and "reasons" (a{st} by reason nick,
- * non-zero only) for the totals, and "sources" (a{sa{sv}}) with the same keys per source.
+ * A snapshot for metrics: an `a{sv}` with "received", "reprocessed", "transactions",
+ * "inserted" and "verify-skipped" (t), "outcomes" (a{st} by outcome nick) and "reasons" (a{st} by
+ * reason nick, non-zero only) for the totals, and "sources" (a{sa{sv}}) with the same keys per
+ * source.
  *
  * Returns: (transfer full): a non-floating GVariant
  */
@@ -849,7 +875,8 @@ gs_ingest_fail_all(GsIngest *self)
 	}
 	while (self->ready.length > 0) {
 		GsIngestItem *item = g_queue_pop_head(&self->ready);
-		if (!item->decided) {
+		/* an unverified copy may be of an event that is failed here too */
+		if (!item->decided || item->verify_skipped) {
 			gs_ingest_item_set(item,
 					   GS_INGEST_OUTCOME_FAILED,
 					   GS_REJECT_REASON_SHUTDOWN,
@@ -872,6 +899,8 @@ gs_ingest_dispose(GObject *object)
 		g_thread_pool_free(g_steal_pointer(&self->pool), FALSE, TRUE);
 		gs_ingest_fail_all(self);
 	}
+	/* the readers close before the store can: the last connection to close cleans up */
+	g_clear_pointer(&self->known, gs_ingest_known_free);
 	if (self->source != NULL) {
 		((GsIngestSource *)self->source)->self = NULL;
 		g_source_destroy(self->source);
@@ -949,6 +978,7 @@ gs_ingest_new(GsStore *store, GsPolicy *policy, GsRejectedIndex *index)
 	self->store = g_object_ref(store);
 	self->policy = g_object_ref(policy);
 	self->index = g_object_ref(index);
+	self->known = gs_ingest_known_new(gs_store_get_path(store));
 	self->context = g_main_context_ref_thread_default();
 	self->max_threads = g_get_num_processors();
 	self->pool =

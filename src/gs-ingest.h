@@ -62,6 +62,8 @@ typedef void (*GsIngestDoneFunc)(GsIngest *self, const GsIngestResult *result, g
  * @reprocessed: deferred events run through the policy again because a dependency arrived
  * @transactions: store transactions (one per slice with accepted events; totals only)
  * @inserted: events sent to the store in them (totals only)
+ * @verify_skipped: copies of an event stored or verified and pending, whose signature was
+ *   not verified again (also counted as duplicate outcomes)
  */
 typedef struct {
 	guint64 received;
@@ -70,6 +72,7 @@ typedef struct {
 	guint64 reprocessed;
 	guint64 transactions;
 	guint64 inserted;
+	guint64 verify_skipped;
 } GsIngestCounters;
 
 GsIngest *
@@ -101,6 +104,8 @@ void
 gs_ingest_flush(GsIngest *self);
 guint
 gs_ingest_get_pending(GsIngest *self);
+guint64
+gs_ingest_get_pending_bytes(GsIngest *self);
 
 gboolean
 gs_ingest_get_counters(GsIngest *self, const gchar *source, GsIngestCounters *counters);

@@ -47,6 +47,8 @@ gs_sync_manager_options_init(GsSyncManagerOptions *options)
 	options->max_subscriptions = 70;
 	options->max_event_bytes = 256 * 1024;
 	options->max_protocol_errors = 1000;
+	options->ingest_backlog_events = 20000;
+	options->ingest_backlog_bytes = 64 * 1024 * 1024;
 }
 
 /* fills @options from the [sync] keys of @config (specs/sync.md 12) */

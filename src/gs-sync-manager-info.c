@@ -396,6 +396,22 @@ gs_sync_manager_get_events_synced(GsSyncManager *self)
 	return self->events_synced;
 }
 
+/* times historic work began to wait for the ingest's backlog (gs_sync_backlog_update()) */
+guint64
+gs_sync_manager_get_backlog_pauses(GsSyncManager *self)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), 0);
+	return self->backlog_pauses;
+}
+
+/* whether historic work waits for the ingest's backlog now */
+gboolean
+gs_sync_manager_get_backlogged(GsSyncManager *self)
+{
+	g_return_val_if_fail(GS_IS_SYNC_MANAGER(self), FALSE);
+	return self->backlogged;
+}
+
 /* times the engine trimmed the heap after the last running historic pass ended */
 guint64
 gs_sync_manager_get_memory_trims(GsSyncManager *self)

@@ -135,6 +135,8 @@ struct _GsSyncManager {
 	guint64 events_by_source[GS_SYNC_EVENT_SOURCE_LAST];
 
 	guint64 memory_trims; /* times the heap was trimmed after the last historic pass */
+	gboolean backlogged;  /* historic work waits for the ingest (gs_sync_runner_backlogged) */
+	guint64 backlog_pauses;
 	GsSyncDurationHistogram durations;
 };
 
@@ -223,6 +225,8 @@ void
 gs_sync_runner_learn_cap(GsSyncRelay *relay, const gchar *message, guint in_use);
 void
 gs_sync_runner_flush_waiters(GsSyncRelay *relay);
+gboolean
+gs_sync_runner_backlogged(GsSyncManager *self);
 void
 gs_sync_runner_clear_waiters(GsSyncRelay *relay);
 void

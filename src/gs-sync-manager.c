@@ -640,6 +640,14 @@ gs_sync_manager_tick_cb(gpointer user_data)
 		else
 			gs_sync_manager_tick_relay(self, relay, now);
 	}
+	/* historic work that waited for the ingest's backlog starts again */
+	if (self->backlogged && !gs_sync_runner_backlogged(self)) {
+		GHashTableIter iter;
+		gpointer relay;
+		g_hash_table_iter_init(&iter, self->relays);
+		while (g_hash_table_iter_next(&iter, NULL, &relay))
+			gs_sync_runner_flush_waiters(relay);
+	}
 	return G_SOURCE_CONTINUE;
 }
 

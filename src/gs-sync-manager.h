@@ -48,6 +48,9 @@ G_DECLARE_FINAL_TYPE(GsSyncManager, gs_sync_manager, GS, SYNC_MANAGER, GObject)
  * @max_event_bytes: events larger than this are not parsed here (the ingest refuses them)
  * @max_protocol_errors: malformed messages a relay may send on one connection before it is
  *   dropped, 1000 (each is counted and ignored; dropping sooner only starts a reconnect loop)
+ * @ingest_backlog_events: historic work (REQ pages, NEG sessions) waits while the ingest has
+ *   this many events pending, until they are fewer than half; 20,000, 0 for no limit
+ * @ingest_backlog_bytes: the same for the pending events' JSON bytes; 64 MiB, 0 for no limit
  * @clock: (nullable): wall clock in microseconds since the epoch; %NULL for the real one.
  *   It times the long schedules (backoff, the 15 minute rule, the daily pass); main-loop
  *   timers use the millisecond options above
@@ -83,6 +86,8 @@ typedef struct {
 	guint max_subscriptions;
 	gsize max_event_bytes;
 	guint max_protocol_errors;
+	guint ingest_backlog_events;
+	guint64 ingest_backlog_bytes;
 	GsClockFunc clock;
 	gpointer clock_data;
 	guint32 seed;
@@ -246,5 +251,16 @@ guint64
 gs_sync_manager_get_events_by_source(GsSyncManager *self, GsSyncEventSource source);
 guint64
 gs_sync_manager_get_memory_trims(GsSyncManager *self);
+guint64
+gs_sync_manager_get_backlog_pauses(GsSyncManager *self);
+gboolean
+gs_sync_manager_get_backlogged(GsSyncManager *self);
+
+gboolean
+gs_sync_backlog_update(gboolean paused,
+		       guint64 events,
+		       guint64 bytes,
+		       guint64 max_events,
+		       guint64 max_bytes);
 
 G_END_DECLS

@@ -33,6 +33,7 @@ typedef struct {
 	gint64 clock;
 	GArray *seen;		  /* Seen */
 	GHashTable *sources_seen; /* id -> source, from the insert hook */
+	gchar *dir;		  /* the store's directory, for a store on disk */
 } Fixture;
 
 static gint64
@@ -58,7 +59,13 @@ fixture_set_up(Fixture *fx, gconstpointer data)
 
 	fx->now = NOW;
 	fx->clock = NOW - 100000;
-	fx->store = gs_store_new(":memory:", &error);
+	if (data != NULL) {
+		g_autofree gchar *path = NULL;
+		fx->dir = gs_test_tmpdir_new();
+		path = g_build_filename(fx->dir, "store.db", NULL);
+		fx->store = gs_store_new(path, &error);
+	} else
+		fx->store = gs_store_new(":memory:", &error);
 	g_assert_no_error(error);
 	fx->policy = gs_policy_new(fx->store);
 	g_assert_true(gs_policy_set_service_urls(fx->policy, urls, &error));
@@ -77,6 +84,9 @@ fixture_tear_down(Fixture *fx, gconstpointer data)
 	g_clear_object(&fx->index);
 	g_clear_object(&fx->policy);
 	g_clear_object(&fx->store);
+	if (fx->dir != NULL)
+		gs_test_tmpdir_remove(fx->dir);
+	g_free(fx->dir);
 	g_array_unref(fx->seen);
 	g_clear_pointer(&fx->sources_seen, g_hash_table_unref);
 }
@@ -760,6 +770,9 @@ gs_ingest_dispose_pending(Fixture *fx, gconstpointer data)
 		gs_ingest_submit(fx->ingest, "b", "[", 1, shutdown_cb, &n);
 	}
 	g_assert_cmpuint(gs_ingest_get_pending(fx->ingest), ==, 200);
+	g_assert_cmpuint(gs_ingest_get_pending_bytes(fx->ingest),
+			 ==,
+			 100 * (gs_event_get_json_size(ann) + 1));
 	/* every callback runs, once, before the object goes */
 	g_clear_object(&fx->ingest);
 	g_assert_cmpuint(n, ==, 200);
@@ -775,8 +788,107 @@ gs_ingest_threads(Fixture *fx, gconstpointer data)
 	gs_ingest_set_max_threads(fx->ingest, 1);
 	g_assert_cmpuint(gs_ingest_get_max_threads(fx->ingest), ==, 1);
 	submit(fx, "a", ann);
+	g_assert_cmpuint(gs_ingest_get_pending_bytes(fx->ingest), ==, gs_event_get_json_size(ann));
 	gs_ingest_flush(fx->ingest);
 	g_assert_cmpint(seen_last(fx)->outcome, ==, GS_INGEST_OUTCOME_STORED);
+	g_assert_cmpuint(gs_ingest_get_pending_bytes(fx->ingest), ==, 0);
+}
+
+/* @event's JSON with one hex digit of its signature changed: the id still matches */
+static gchar *
+json_bad_sig(GsEvent *event)
+{
+	gchar *json = g_strdup(gs_event_get_json(event));
+	gchar *sig = strstr(json, gs_event_get_sig(event));
+
+	g_assert_nonnull(sig);
+	sig[10] = sig[10] == '0' ? '1' : '0';
+	return json;
+}
+
+static void
+submit_json(Fixture *fx, const gchar *source, const gchar *json)
+{
+	gs_ingest_submit(fx->ingest, source, json, strlen(json), record_cb, fx);
+}
+
+/* a copy of a stored event, found in the store file, is a duplicate without verifying,
+ * whatever its signature; new events are still verified */
+static void
+gs_ingest_known_stored(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) ann = announcement_new(fx, 1, "repo");
+	g_autoptr(GsEvent) other = announcement_new(fx, 2, "other");
+	g_autofree gchar *ann_bad = json_bad_sig(ann);
+	g_autofree gchar *other_bad = json_bad_sig(other);
+
+	submit(fx, "a", ann);
+	gs_ingest_flush(fx->ingest);
+	g_assert_cmpint(seen_last(fx)->outcome, ==, GS_INGEST_OUTCOME_STORED);
+	g_assert_cmpuint(counters(fx, NULL).verify_skipped, ==, 0);
+
+	/* its id is computed, not read: this copy never reaches the signature check */
+	submit_json(fx, "b", ann_bad);
+	gs_ingest_flush(fx->ingest);
+	g_assert_cmpint(seen_last(fx)->outcome, ==, GS_INGEST_OUTCOME_DUPLICATE);
+	g_assert_cmpuint(counters(fx, NULL).verify_skipped, ==, 1);
+	g_assert_cmpuint(counters(fx, "b").verify_skipped, ==, 1);
+	g_assert_cmpuint(counters(fx, "a").verify_skipped, ==, 0);
+
+	/* a new event with a bad signature is verified and refused */
+	submit_json(fx, "b", other_bad);
+	gs_ingest_flush(fx->ingest);
+	g_assert_cmpint(seen_last(fx)->outcome, ==, GS_INGEST_OUTCOME_INVALID);
+	g_assert_cmpint(seen_last(fx)->reason, ==, GS_REJECT_REASON_BAD_SIGNATURE);
+	g_assert_cmpuint(counters(fx, NULL).verify_skipped, ==, 1);
+	g_assert_cmpuint(store_count(fx), ==, 1);
+
+	/* a known event under a claimed id that its content does not give is still invalid */
+	{
+		g_autofree gchar *wrong_id = g_strdup(gs_event_get_json(ann));
+		gchar *id = strstr(wrong_id, gs_event_get_id(ann));
+		g_assert_nonnull(id);
+		id[5] = id[5] == '0' ? '1' : '0';
+		submit_json(fx, "b", wrong_id);
+		gs_ingest_flush(fx->ingest);
+		g_assert_cmpint(seen_last(fx)->outcome, ==, GS_INGEST_OUTCOME_INVALID);
+		g_assert_cmpint(seen_last(fx)->reason, ==, GS_REJECT_REASON_BAD_ID);
+	}
+	g_assert_cmpuint(counters(fx, NULL).verify_skipped, ==, 1);
+}
+
+/* copies arriving together are verified once; a bad copy does not make a good one a
+ * duplicate */
+static void
+gs_ingest_known_pending(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) ann = announcement_new(fx, 1, "repo");
+	g_autoptr(GsEvent) other = announcement_new(fx, 2, "other");
+	g_autofree gchar *other_bad = json_bad_sig(other);
+
+	/* one job, so one worker in order */
+	gs_ingest_set_max_threads(fx->ingest, 1);
+	submit(fx, "a", ann);
+	submit(fx, "b", ann);
+	submit_json(fx, "a", other_bad);
+	submit(fx, "b", other);
+	submit(fx, "c", other);
+	gs_ingest_flush(fx->ingest);
+	g_assert_cmpuint(fx->seen->len, ==, 5);
+	g_assert_cmpint(g_array_index(fx->seen, Seen, 0).outcome, ==, GS_INGEST_OUTCOME_STORED);
+	g_assert_cmpint(g_array_index(fx->seen, Seen, 1).outcome, ==, GS_INGEST_OUTCOME_DUPLICATE);
+	g_assert_cmpint(g_array_index(fx->seen, Seen, 2).outcome, ==, GS_INGEST_OUTCOME_INVALID);
+	g_assert_cmpint(g_array_index(fx->seen, Seen, 3).outcome, ==, GS_INGEST_OUTCOME_STORED);
+	g_assert_cmpint(g_array_index(fx->seen, Seen, 4).outcome, ==, GS_INGEST_OUTCOME_DUPLICATE);
+	g_assert_cmpuint(counters(fx, NULL).verify_skipped, ==, 2);
+	g_assert_cmpuint(counters(fx, NULL).outcomes[GS_INGEST_OUTCOME_DUPLICATE], ==, 2);
+	g_assert_cmpuint(store_count(fx), ==, 2);
+
+	/* decided: known from the store now, which ":memory:" does not share, so verified */
+	submit(fx, "d", ann);
+	gs_ingest_flush(fx->ingest);
+	g_assert_cmpint(seen_last(fx)->outcome, ==, GS_INGEST_OUTCOME_DUPLICATE);
+	g_assert_cmpuint(counters(fx, NULL).verify_skipped, ==, 2);
 }
 
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
@@ -797,5 +909,12 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/ingest/counters", gs_ingest_counters_snapshot);
 	ADD("/grasp-sync/ingest/dispose-pending", gs_ingest_dispose_pending);
 	ADD("/grasp-sync/ingest/threads", gs_ingest_threads);
+	ADD("/grasp-sync/ingest/known-pending", gs_ingest_known_pending);
+	g_test_add("/grasp-sync/ingest/known-stored",
+		   Fixture,
+		   "disk",
+		   fixture_set_up,
+		   gs_ingest_known_stored,
+		   fixture_tear_down);
 	return g_test_run();
 }

@@ -765,6 +765,64 @@ test_deleted_address_offered(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(fetches_of(log, start, gs_event_get_id(state)), ==, 0);
 }
 
+/* the hysteresis of the ingest backpressure, over a made-up backlog */
+static void
+test_backlog_hysteresis(void)
+{
+	const guint64 max_events = 20000, max_bytes = 64 << 20;
+	const struct {
+		gboolean paused;
+		guint64 events, bytes;
+		gboolean expected;
+	} steps[] = {
+		{FALSE, 0, 0, FALSE},
+		{FALSE, 19999, (64 << 20) - 1, FALSE},
+		{FALSE, 20000, 0, TRUE},      /* events reach their limit */
+		{FALSE, 10, 64 << 20, TRUE},  /* bytes reach theirs */
+		{TRUE, 19999, 0, TRUE},	      /* under the limit is not enough */
+		{TRUE, 10000, 0, TRUE},	      /* half is not under half */
+		{TRUE, 9999, 32 << 20, TRUE}, /* both must be under half */
+		{TRUE, 9999, (32 << 20) - 1, FALSE},
+		{TRUE, 0, 0, FALSE},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+		g_test_message("step %u", i);
+		g_assert_cmpint(gs_sync_backlog_update(steps[i].paused,
+						       steps[i].events,
+						       steps[i].bytes,
+						       max_events,
+						       max_bytes),
+				==,
+				steps[i].expected);
+	}
+	/* 0: no limit */
+	g_assert_false(gs_sync_backlog_update(FALSE, G_MAXUINT64, G_MAXUINT64, 0, 0));
+	g_assert_false(gs_sync_backlog_update(TRUE, G_MAXUINT64, 0, 0, 2));
+	g_assert_true(gs_sync_backlog_update(FALSE, 5, G_MAXUINT64, 0, 1));
+}
+
+/* historic pages wait while the ingest's backlog is high, and every event still arrives */
+static void
+test_backlog(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NO_NIP77);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 10, 3);
+
+	gs_test_relay_add_events(source, events);
+	h->opts.req_page_limit = 5;
+	h->opts.ingest_backlog_events = 3;
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_stored(h, events));
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_cmpuint(gs_harness_n_events(h->store), ==, events->len);
+	/* pages of 5 events put 3 or more in the ingest at once */
+	g_assert_cmpuint(gs_sync_manager_get_backlog_pauses(h->manager), >, 0);
+	g_assert_false(gs_sync_manager_get_backlogged(h->manager));
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -784,6 +842,7 @@ static const struct {
 	{"deleted-offered", test_deleted_offered},
 	{"deleted-address-offered", test_deleted_address_offered},
 	{"memory-trim", test_memory_trim},
+	{"backlog", test_backlog},
 };
 
 int
@@ -791,6 +850,7 @@ main(int argc, char **argv)
 {
 	gs_test_init(&argc, &argv);
 	g_test_add_func("/grasp-sync/sync-manager/options-from-config", test_options_from_config);
+	g_test_add_func("/grasp-sync/sync-manager/backlog-hysteresis", test_backlog_hysteresis);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree gchar *path =
 			g_strdup_printf("/grasp-sync/sync-manager/%s", cases[i].name);
