@@ -97,6 +97,17 @@ gs_dbus_relay_entry_bind(GsDbusRelayEntry *entry)
 			       "failed-batches",
 			       "supports-negentropy",
 			       "next-retry-at"};
+	/* enum properties go out both as a number and as their name */
+	const struct {
+		const gchar *source;
+		const gchar *target;
+		GBindingTransformFunc transform;
+	} mapped[] = {
+		{"status", "status", gs_dbus_status_to_uint},
+		{"status", "status-name", gs_dbus_status_to_name},
+		{"health", "health", gs_dbus_status_to_uint},
+		{"health", "health-name", gs_dbus_health_to_name},
+	};
 	const GBindingFlags flags = G_BINDING_SYNC_CREATE;
 	GBinding *b;
 
@@ -104,46 +115,18 @@ gs_dbus_relay_entry_bind(GsDbusRelayEntry *entry)
 		b = g_object_bind_property(entry->status, same[i], entry->iface, same[i], flags);
 		g_ptr_array_add(entry->bindings, g_object_ref(b));
 	}
-	b = g_object_bind_property_full(entry->status,
-					"status",
-					entry->iface,
-					"status",
-					flags,
-					gs_dbus_status_to_uint,
-					NULL,
-					NULL,
-					NULL);
-	g_ptr_array_add(entry->bindings, g_object_ref(b));
-	b = g_object_bind_property_full(entry->status,
-					"status",
-					entry->iface,
-					"status-name",
-					flags,
-					gs_dbus_status_to_name,
-					NULL,
-					NULL,
-					NULL);
-	g_ptr_array_add(entry->bindings, g_object_ref(b));
-	b = g_object_bind_property_full(entry->status,
-					"health",
-					entry->iface,
-					"health",
-					flags,
-					gs_dbus_status_to_uint,
-					NULL,
-					NULL,
-					NULL);
-	g_ptr_array_add(entry->bindings, g_object_ref(b));
-	b = g_object_bind_property_full(entry->status,
-					"health",
-					entry->iface,
-					"health-name",
-					flags,
-					gs_dbus_health_to_name,
-					NULL,
-					NULL,
-					NULL);
-	g_ptr_array_add(entry->bindings, g_object_ref(b));
+	for (guint i = 0; i < G_N_ELEMENTS(mapped); i++) {
+		b = g_object_bind_property_full(entry->status,
+						mapped[i].source,
+						entry->iface,
+						mapped[i].target,
+						flags,
+						mapped[i].transform,
+						NULL,
+						NULL,
+						NULL);
+		g_ptr_array_add(entry->bindings, g_object_ref(b));
+	}
 }
 
 typedef gboolean (*GsDbusRelayAction)(GsStatusProvider *provider, const gchar *url, GError **error);
