@@ -37,7 +37,7 @@
 #include "gs-relay-url.h"
 
 #define BENCH_SOURCES 4
-#define BENCH_SUBMIT_LIMIT 4096
+#define BENCH_SUBMIT_LIMIT 8192
 
 static void
 bench_store_remove(const gchar *dir, const gchar *name)
@@ -70,7 +70,7 @@ bench_stdin_closed_cb(GIOChannel *channel, GIOCondition condition, gpointer user
 /* our relay endpoint over a fresh store, accepting every repository; prints its URL, serves
  * until stdin closes, then prints how many events it stored */
 static gint
-bench_serve_home(void)
+bench_serve_home(gint checking_bytes)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *dir = g_dir_make_tmp("gs-bench-home-relay-XXXXXX", &error);
@@ -96,6 +96,8 @@ bench_serve_home(void)
 	ingest = gs_ingest_new(store, policy, index);
 	gs_relay_limits_init(&limits);
 	limits.events_per_minute = 0;
+	if (checking_bytes > 0)
+		limits.max_checking_bytes = (guint)checking_bytes;
 	server = gs_relay_server_new(store, ingest, &limits);
 	http = gs_http_server_new();
 	gs_relay_server_attach(server, http);
@@ -350,14 +352,20 @@ bench_deliver(Bench *b, gint64 queued)
 }
 
 static GSubprocess *
-bench_spawn_home(const gchar *self_path, gboolean sink, gchar **url, GDataInputStream **out)
+bench_spawn_home(const gchar *self_path,
+		 gboolean sink,
+		 gint checking_bytes,
+		 gchar **url,
+		 GDataInputStream **out)
 {
 	g_autoptr(GError) error = NULL;
+	g_autofree gchar *checking = g_strdup_printf("--home-checking-bytes=%d", checking_bytes);
 	GSubprocess *proc =
 		g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
 				 &error,
 				 self_path,
 				 sink ? "--serve-sink" : "--serve-home",
+				 checking,
 				 NULL);
 
 	g_assert_no_error(error);
@@ -413,6 +421,7 @@ main(int argc, char **argv)
 	gboolean serve_sink = FALSE;
 	gboolean sink = FALSE;
 	gint window = GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT;
+	gint checking_bytes = 0;
 	Bench b = {0};
 	BenchDelivery d;
 	GsHomeRelayStats st;
@@ -423,14 +432,22 @@ main(int argc, char **argv)
 		{"service", 0, 0, G_OPTION_ARG_STRING, &service, "Our relay URL", "URL"},
 		{"window", 0, 0, G_OPTION_ARG_INT, &window, "Events in flight at most", "N"},
 		{"sink", 0, 0, G_OPTION_ARG_NONE, &sink, "Deliver into a sink, not a relay", NULL},
+		{"home-checking-bytes",
+		 0,
+		 0,
+		 G_OPTION_ARG_INT,
+		 &checking_bytes,
+		 "Home's [relay] max-checking-bytes (0: its default)",
+		 "N"},
 		{"serve-home", 0, 0, G_OPTION_ARG_NONE, &serve_home, "Be the home relay", NULL},
 		{"serve-sink", 0, 0, G_OPTION_ARG_NONE, &serve_sink, "Be the sink", NULL},
 		{NULL}};
 
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error) ||
-	    (!serve_home && !serve_sink && argc != 2) || window < 1) {
-		g_printerr("usage: home [--service URL] [--window N] [--sink] FILE.jsonl\n");
+	    (!serve_home && !serve_sink && argc != 2) || window < 1 || checking_bytes < 0) {
+		g_printerr("usage: home [--service URL] [--window N] [--home-checking-bytes N] "
+			   "[--sink] FILE.jsonl\n");
 		return 2;
 	}
 	if (!gs_crypto_init(&error)) {
@@ -438,10 +455,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (serve_home)
-		return bench_serve_home();
+		return bench_serve_home(checking_bytes);
 	if (serve_sink)
 		return bench_serve_sink();
-	child = bench_spawn_home(argv[0], sink, &url, &child_out);
+	child = bench_spawn_home(argv[0], sink, checking_bytes, &url, &child_out);
 	if (!bench_setup(&b, service, url, (guint)window, &error)) {
 		g_printerr("%s\n", error->message);
 		return 1;
