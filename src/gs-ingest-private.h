@@ -1,0 +1,60 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "gs-ingest-item.h"
+#include "gs-ingest-known.h"
+#include "gs-ingest.h"
+
+G_BEGIN_DECLS
+
+/* GsIngest's state, shared by gs-ingest.c (the pipeline) and gs-ingest-counters.c */
+
+struct _GsIngestSourceState {
+	gchar *name;
+	guint64 next_seq;
+	GQueue inflight; /* GsIngestItem in arrival order, not yet ready */
+	GsIngestCounters counters;
+	guint n_items; /* items of this source not yet finished */
+	gboolean forgotten;
+};
+
+struct _GsIngest {
+	GObject parent_instance;
+	GsStore *store;
+	GsPolicy *policy;
+	GsRejectedIndex *index;
+	GMainContext *context;
+	GSource *source;
+	GSource *expire_source;
+	GThreadPool *pool;
+	guint max_threads;
+	gsize max_event_bytes;
+	GsClockFunc clock;
+	gpointer clock_data;
+	GsIngestKnown *known; /* ids the workers need not verify, shared with them */
+	GPtrArray *staging;   /* items not yet pushed to the pool */
+	GMutex lock;
+	GPtrArray *finished;	      /* jobs (GPtrArray of items) back from workers, under @lock */
+	gint wake_pending;	      /* atomic */
+	GQueue ready;		      /* items whose turn has come, for the policy */
+	gint64 ready_since;	      /* monotonic time the oldest ready item became ready */
+	GHashTable *sources;	      /* name -> GsIngestSourceState */
+	GHashTable *deferred_origins; /* id -> the source a deferred event came from */
+	GPtrArray *storing;	      /* the items of the insert in progress */
+	guint storing_pos;
+	GsIngestCounters totals;
+	guint64 next_order;
+	guint n_pending;       /* submitted or re-queued, callback not yet run */
+	guint64 pending_bytes; /* the JSON sizes of the submitted ones among them */
+	gboolean disposing;
+};
+
+/* gs-ingest-counters.c */
+void
+gs_ingest_count(GsIngest *self, GsIngestItem *item);
+
+G_END_DECLS
