@@ -563,7 +563,7 @@ static void
 gs_dbus_service_name_lost_cb(GDBusConnection *connection, const gchar *name, gpointer user_data)
 {
 	GsDbusService *self = GS_DBUS_SERVICE(user_data);
-	g_warning("lost or could not own the D-Bus name %s; is another grasp-syncd running?", name);
+	g_message("lost or could not own the D-Bus name %s", name);
 	g_signal_emit(self, signals[SIGNAL_NAME_LOST], 0);
 }
 
@@ -618,6 +618,38 @@ gs_dbus_service_start(GsDbusService *self, GBusType bus_type, GError **error)
 		return FALSE;
 	gs_dbus_service_own_name(self);
 	return TRUE;
+}
+
+/**
+ * gs_dbus_service_name_owned_elsewhere:
+ *
+ * After `name-lost`: whether another connection owns the name (another grasp-syncd), as
+ * opposed to the bus refusing it to us (no bus policy installed) or the bus going away.
+ */
+gboolean
+gs_dbus_service_name_owned_elsewhere(GsDbusService *self)
+{
+	g_autoptr(GVariant) reply = NULL;
+	const gchar *owner = NULL;
+
+	g_return_val_if_fail(GS_IS_DBUS_SERVICE(self), FALSE);
+	if (self->connection == NULL || g_dbus_connection_is_closed(self->connection))
+		return FALSE;
+	reply = g_dbus_connection_call_sync(self->connection,
+					    "org.freedesktop.DBus",
+					    "/org/freedesktop/DBus",
+					    "org.freedesktop.DBus",
+					    "GetNameOwner",
+					    g_variant_new("(s)", GS_DBUS_NAME),
+					    G_VARIANT_TYPE("(s)"),
+					    G_DBUS_CALL_FLAGS_NONE,
+					    5000,
+					    NULL,
+					    NULL);
+	if (reply == NULL)
+		return FALSE;
+	g_variant_get(reply, "(&s)", &owner);
+	return g_strcmp0(owner, g_dbus_connection_get_unique_name(self->connection)) != 0;
 }
 
 /* releases the name and unexports everything; safe to call twice */

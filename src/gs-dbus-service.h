@@ -37,6 +37,8 @@ void
 gs_dbus_service_own_name(GsDbusService *self);
 gboolean
 gs_dbus_service_start(GsDbusService *self, GBusType bus_type, GError **error);
+gboolean
+gs_dbus_service_name_owned_elsewhere(GsDbusService *self);
 void
 gs_dbus_service_stop(GsDbusService *self);
 gchar *
