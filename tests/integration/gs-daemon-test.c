@@ -370,6 +370,22 @@ reload_test(Fixture *f, gconstpointer data)
 	g_assert_cmpint(stop_daemon(f, SIGTERM), ==, 0);
 }
 
+/* no system bus to be had: a warning, and the daemon runs on (sync, relay endpoint, HTTP) */
+static void
+no_bus_test(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *address = g_strdup_printf("unix:path=%s/no-bus", f->tmpdir);
+
+	f->env = g_environ_setenv(f->env, "DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
+	start_daemon(f, "--config", f->conf, "--state-dir", f->state_dir, "--system", NULL);
+	assert_log_contains(f, "running without D-Bus: cannot connect to the system bus");
+	assert_log_contains(f, "listening on http://127.0.0.1:");
+	g_usleep(200 * 1000);
+	g_assert_nonnull(g_subprocess_get_identifier(f->proc));
+	g_assert_cmpint(stop_daemon(f, SIGTERM), ==, 0);
+	assert_log_contains(f, "stopped");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -389,6 +405,7 @@ main(int argc, char **argv)
 		{"start-stop", start_stop_test},
 		{"state-directory-env", state_directory_env_test},
 		{"reload", reload_test},
+		{"no-bus", no_bus_test},
 	};
 
 	gs_test_init(&argc, &argv);
