@@ -249,24 +249,21 @@ gs_store_query_items(GsStore *self,
 	return TRUE;
 }
 
-gboolean
-gs_store_query_superseded_items(GsStore *self,
-				GsFilter *filter,
-				guint max_items,
-				GArray **items_out,
-				GError **error)
+/* runs @sql (a SELECT of created_at, id) with @params under a LIMIT of @max_items + 1 and
+ * returns its items sorted; @sql NULL: no rows can match */
+static gboolean
+gs_store_run_items(GsStore *self,
+		   GString *sql,
+		   GArray *params,
+		   guint max_items,
+		   GArray **items_out,
+		   GError **error)
 {
 	g_autoptr(GArray) items = g_array_new(FALSE, FALSE, sizeof(GsStoreItem));
-	g_autoptr(GString) sql = g_string_new("SELECT s.created_at, s.id FROM superseded s WHERE ");
-	g_autoptr(GArray) params = g_array_new(FALSE, FALSE, sizeof(GsStoreSqlParam));
 	g_autoptr(sqlite3_stmt) stmt = NULL;
 	GsStoreSqlParam limit = {.type = GS_STORE_SQL_INT, .num = (gint64)max_items + 1};
 
-	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
-	g_return_val_if_fail(filter != NULL, FALSE);
-	g_return_val_if_fail(items_out != NULL, FALSE);
-	if (!gs_filter_is_empty_match(filter) &&
-	    gs_store_sql_superseded_where(filter, sql, params)) {
+	if (sql != NULL) {
 		g_string_append(sql, " LIMIT ?");
 		g_array_append_val(params, limit);
 		stmt = gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
@@ -281,39 +278,45 @@ gs_store_query_superseded_items(GsStore *self,
 }
 
 gboolean
+gs_store_query_superseded_items(GsStore *self,
+				GsFilter *filter,
+				guint max_items,
+				GArray **items_out,
+				GError **error)
+{
+	g_autoptr(GString) sql = g_string_new("SELECT s.created_at, s.id FROM superseded s WHERE ");
+	g_autoptr(GArray) params = g_array_new(FALSE, FALSE, sizeof(GsStoreSqlParam));
+	gboolean any;
+
+	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(filter != NULL, FALSE);
+	g_return_val_if_fail(items_out != NULL, FALSE);
+	any = !gs_filter_is_empty_match(filter) &&
+	      gs_store_sql_superseded_where(filter, sql, params);
+	return gs_store_run_items(self, any ? sql : NULL, params, max_items, items_out, error);
+}
+
+gboolean
 gs_store_query_deleted_items(GsStore *self,
 			     GsFilter *filter,
 			     guint max_items,
 			     GArray **items_out,
 			     GError **error)
 {
-	g_autoptr(GArray) items = g_array_new(FALSE, FALSE, sizeof(GsStoreItem));
 	g_autoptr(GString) sql = g_string_new(
 		"SELECT x.created_at, x.id FROM deleted_ids x WHERE x.created_at IS NOT NULL");
 	g_autoptr(GArray) params = g_array_new(FALSE, FALSE, sizeof(GsStoreSqlParam));
-	g_autoptr(sqlite3_stmt) stmt = NULL;
-	GsStoreSqlParam limit = {.type = GS_STORE_SQL_INT, .num = (gint64)max_items + 1};
 
 	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
 	g_return_val_if_fail(filter != NULL, FALSE);
 	g_return_val_if_fail(items_out != NULL, FALSE);
-	if (!gs_filter_is_empty_match(filter)) {
-		/* deleted by id, then the versions of deleted addresses (UNION drops repeats) */
-		gs_store_sql_deleted_where(filter, sql, params);
-		g_string_append(sql,
-				" UNION SELECT x.created_at, x.id FROM deleted_versions x WHERE 1");
-		gs_store_sql_deleted_where(filter, sql, params);
-		g_string_append(sql, " LIMIT ?");
-		g_array_append_val(params, limit);
-		stmt = gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
-		if (stmt == NULL)
-			return FALSE;
-		if (!gs_store_collect_items(self, stmt, max_items, items, error))
-			return FALSE;
-	}
-	g_array_sort(items, gs_store_item_cmp);
-	*items_out = g_steal_pointer(&items);
-	return TRUE;
+	if (gs_filter_is_empty_match(filter))
+		return gs_store_run_items(self, NULL, params, max_items, items_out, error);
+	/* deleted by id, then the versions of deleted addresses (UNION drops repeats) */
+	gs_store_sql_deleted_where(filter, sql, params);
+	g_string_append(sql, " UNION SELECT x.created_at, x.id FROM deleted_versions x WHERE 1");
+	gs_store_sql_deleted_where(filter, sql, params);
+	return gs_store_run_items(self, sql, params, max_items, items_out, error);
 }
 
 /* point lookups ------------------------------------------------------------------------------- */
