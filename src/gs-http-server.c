@@ -90,6 +90,22 @@ gs_http_is_websocket_upgrade(SoupServerMessage *msg)
 	return soup_message_headers_header_contains(hdrs, "Upgrade", "websocket");
 }
 
+/* the peer's address, for logs; libsoup's own getter warns when the peer is already gone
+ * (a client that connected and vanished), which is routine for a server, not a warning */
+static gchar *
+gs_http_dup_peer(SoupServerMessage *msg)
+{
+	GSocket *sock = soup_server_message_get_socket(msg);
+	g_autoptr(GSocketAddress) addr = NULL;
+
+	if (sock != NULL)
+		addr = g_socket_get_remote_address(sock, NULL);
+	if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS(addr))
+		return NULL;
+	return g_inet_address_to_string(
+		g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(addr)));
+}
+
 /* leaves the status unset when libsoup's websocket handler should take the request */
 static void
 gs_http_root_upgrade(GsHttpServer *self, SoupServerMessage *msg)
@@ -102,8 +118,10 @@ gs_http_root_upgrade(GsHttpServer *self, SoupServerMessage *msg)
 		return;
 	}
 	if (self->ws_check != NULL && !self->ws_check(self->ws_data, &status, &reason)) {
+		g_autofree gchar *peer = gs_http_dup_peer(msg);
+
 		g_debug("refusing websocket from %s: %s",
-			soup_server_message_get_remote_host(msg),
+			peer != NULL ? peer : "an unknown peer",
 			reason);
 		gs_http_set_text(msg, status, "text/plain", reason != NULL ? reason : "refused\n");
 	}
@@ -180,8 +198,12 @@ gs_http_websocket_cb(SoupServer *server,
 		     gpointer user_data)
 {
 	GsHttpServer *self = GS_HTTP_SERVER(user_data);
-	if (self->ws_func != NULL)
-		self->ws_func(conn, soup_server_message_get_remote_host(msg), self->ws_data);
+	g_autofree gchar *peer = NULL;
+
+	if (self->ws_func == NULL)
+		return;
+	peer = gs_http_dup_peer(msg);
+	self->ws_func(conn, peer, self->ws_data);
 }
 
 static void

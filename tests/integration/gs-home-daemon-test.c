@@ -51,11 +51,48 @@ home_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
 		f->stored_at, g_strdup(gs_event_get_id(event)), GUINT_TO_POINTER(log->len));
 }
 
+/* the kill-9 case kills the daemon while it connects to the home relay, which runs in this
+ * process: libsoup warns when it caches the address of a peer that is already gone (at the
+ * websocket upgrade). That is the situation under test, not a fault: such a warning is
+ * reported as a test message; every other message of libsoup goes to GLib's default handler
+ * and stays fatal as G_DEBUG says. Both hooks are needed: the domain handler keeps GTest from
+ * printing "Bail out!" for it, the fatal handler (which GTest resets for each test case)
+ * keeps GLib from aborting. */
+static gboolean
+is_peer_gone(const gchar *log_domain, const gchar *message)
+{
+	return g_strcmp0(log_domain, "libsoup") == 0 &&
+	       strstr(message, "Transport endpoint is not connected") != NULL;
+}
+
+static gboolean
+peer_gone_fatal_cb(const gchar *log_domain,
+		   GLogLevelFlags log_level,
+		   const gchar *message,
+		   gpointer user_data)
+{
+	return !is_peer_gone(log_domain, message);
+}
+
+static void
+libsoup_log_cb(const gchar *log_domain,
+	       GLogLevelFlags log_level,
+	       const gchar *message,
+	       gpointer user_data)
+{
+	if (is_peer_gone(log_domain, message)) {
+		g_test_message("libsoup (a killed peer): %s", message);
+		return;
+	}
+	g_log_default_handler(log_domain, log_level, message, user_data);
+}
+
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
 	GsRelayLimits limits;
 
+	g_test_log_set_fatal_handler(peer_gone_fatal_cb, NULL);
 	f->tmpdir = gs_test_tmpdir_new();
 	f->state_dir = g_build_filename(f->tmpdir, "state", NULL);
 	f->conf = g_build_filename(f->tmpdir, "grasp-syncd.conf", NULL);
@@ -404,6 +441,7 @@ int
 main(int argc, char **argv)
 {
 	gs_test_init(&argc, &argv);
+	g_log_set_handler("libsoup", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL, libsoup_log_cb, NULL);
 	g_test_add("/grasp-sync/home-daemon/kill-9",
 		   Fixture,
 		   NULL,
