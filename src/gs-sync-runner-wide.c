@@ -55,7 +55,8 @@ struct _GsSyncWide {
 	guint64 budget;	    /* bytes of the filters it replaces */
 	guint n_local;	    /* our set's size, once known */
 	gboolean reconciled;
-	gboolean success; /* what the release tells the waiters */
+	gboolean success;      /* what the release tells the waiters */
+	gboolean rebuild_live; /* the release changes the live subscriptions */
 	guint idle_id;
 };
 
@@ -115,6 +116,12 @@ gs_sync_wide_release_cb(gpointer user_data)
 		else
 			gs_sync_run_begin_neg_filters(run);
 	}
+	/* the items' live REQs after the sessions, as when a pass starts: a relay that takes 50
+	 * subscriptions would otherwise give them all to live REQs and refuse the fetches */
+	if (wide->rebuild_live) {
+		wide->rebuild_live = FALSE;
+		gs_sync_live_rebuild(relay->manager, relay);
+	}
 	gs_sync_runner_flush_waiters(relay);
 	return G_SOURCE_REMOVE;
 }
@@ -129,8 +136,7 @@ gs_sync_wide_release(GsSyncWide *wide, gboolean success)
 	wide->state = GS_SYNC_WIDE_DONE;
 	wide->success = success;
 	relay->wide_live = success;
-	if (was_live != success)
-		gs_sync_live_rebuild(relay->manager, relay);
+	wide->rebuild_live = was_live != success;
 	g_clear_handle_id(&wide->idle_id, g_source_remove);
 	wide->idle_id = g_idle_add(gs_sync_wide_release_cb, wide);
 }
@@ -187,9 +193,8 @@ gs_sync_wide_gathered_cb(gpointer user_data)
 		GsSyncRelay *relay = wide->relay;
 
 		wide->state = GS_SYNC_WIDE_DONE;
+		wide->rebuild_live = was_live != gs_sync_wide_live(relay);
 		gs_sync_wide_release_cb(wide);
-		if (was_live != gs_sync_wide_live(relay))
-			gs_sync_live_rebuild(relay->manager, relay);
 		return G_SOURCE_REMOVE;
 	}
 	g_debug("%s: one relay-wide negentropy session for %u batches (%" G_GUINT64_FORMAT
