@@ -216,6 +216,10 @@ gs_sync_live_state_cb(GsRelayConnection *conn,
 		gs_sync_manager_enter_rate_limit(relay->manager, relay, FALSE);
 	} else if (gs_sync_live_learn_max_filters(relay, message)) {
 		gs_sync_live_rebuild(relay->manager, relay);
+	} else if (sub->part == 0 && g_ptr_array_find(relay->live[1], sub, NULL)) {
+		/* the relay takes no `{limit:0}`: the items' own REQs, for this connection */
+		relay->wide_live_refused = TRUE;
+		gs_sync_live_rebuild(relay->manager, relay);
 	} else {
 		/* sending it again at every batch window would only be refused again (and re-send
 		 * the whole layer each time); the next connection tries again */
@@ -616,6 +620,7 @@ void
 gs_sync_live_clear(GsSyncRelay *relay)
 {
 	gs_sync_wide_clear(relay);
+	relay->wide_live_refused = FALSE;
 	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
 		g_clear_pointer(&relay->live[l], g_ptr_array_unref);
 		relay->live[l] =

@@ -110,6 +110,7 @@ typedef struct {
 	GsSyncWide *wide;
 	guint wide_declined_local;
 	gboolean wide_live; /* its last relay-wide session succeeded: live L2/L3 is `{limit:0}` */
+	gboolean wide_live_refused; /* it closed that REQ on this connection */
 	/* counters */
 	GsSyncRelayStats stats;
 	GHashTable *failure_reasons;  /* reason -> count */

@@ -75,13 +75,16 @@ gs_sync_wide_free(GsSyncWide *wide)
  * Whether the relay's live L2/L3 subscriptions are the one REQ `{limit:0}`: while a relay-wide
  * session is gathering or running (it covers every event the relay has, so the live REQ that
  * covers every new one opens before it), and after one succeeded: a relay holding little we
- * do not want sends little we do not want.
+ * do not want sends little we do not want. Not on a connection where the relay closed it
+ * (some relays refuse filters that name nothing).
  */
 gboolean
 gs_sync_wide_live(GsSyncRelay *relay)
 {
 	GsSyncWide *wide = relay->wide;
 
+	if (relay->wide_live_refused)
+		return FALSE;
 	if (wide != NULL && wide->state != GS_SYNC_WIDE_DONE &&
 	    wide->budget >= relay->manager->opts.negentropy_wide_min_bytes)
 		return TRUE;

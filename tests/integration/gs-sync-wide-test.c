@@ -215,6 +215,42 @@ test_wide_undelivered(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(n_wide, ==, 1);
 }
 
+/* a relay that refuses `{limit:0}`: live L2/L3 go back to the items' own REQs, which bring a
+ * new reply to a known root */
+static void
+test_wide_live_refused(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_REFUSE_BROAD_REQ);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) missing = setup_resync(h, source, bootstrap, 50);
+	g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	const gchar *root_id = NULL;
+	guint n_wide;
+
+	h->opts.negentropy_wide_min_bytes = 1;
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_true(gs_harness_wait_stored(h, missing));
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
+	g_assert_cmpuint(count_neg_opens(source, 0, &n_wide), ==, 2);
+	g_assert_cmpuint(n_wide, ==, 1);
+	g_assert_cmpuint(count_wide_live(source, 0), ==, 1);
+
+	for (guint i = 0; i < missing->len && root_id == NULL; i++) {
+		GsEvent *reply = g_ptr_array_index(missing, i);
+		root_id = gs_event_get_tag_value(reply, "E");
+		if (root_id == NULL)
+			root_id = gs_event_get_tag_value(reply, "e");
+	}
+	g_assert_nonnull(root_id);
+	g_ptr_array_add(fresh, gs_harness_reply(5, 1111, "E", root_id, now, "late"));
+	gs_test_relay_add_event(source, g_ptr_array_index(fresh, 0));
+	g_assert_true(gs_harness_wait_stored(h, fresh));
+	g_assert_cmpuint(count_wide_live(source, 0), ==, 1);
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -223,6 +259,7 @@ static const struct {
 	{"wide-small", test_wide_small},
 	{"wide-declined", test_wide_declined},
 	{"wide-undelivered", test_wide_undelivered},
+	{"wide-live-refused", test_wide_live_refused},
 };
 
 int
