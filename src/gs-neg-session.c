@@ -20,7 +20,10 @@
  *  - GS_ERROR_PROTOCOL / GS_ERROR_TIMEOUT: a transient failure mid-session (NEG-ERR
  *    "closed:", a bad message, silence after the first reply): fall back for this batch;
  *  - G_IO_ERROR_CONNECTION_CLOSED: the connection dropped (the batch is aborted);
- *  - GS_ERROR_BUSY: not connected or no subscription budget.
+ *  - GS_ERROR_BUSY: not connected or no subscription budget;
+ *  - GS_ERROR_TOO_LARGE: the session would cost more than the caller's budget (its traffic,
+ *    or a weight for every id the relay has and we lack); it is closed before our next
+ *    message goes out.
  */
 
 typedef struct {
@@ -31,6 +34,8 @@ typedef struct {
 	guint timeout_id;
 	gboolean answered;
 	gboolean finished;
+	guint64 max_cost;  /* 0: no budget */
+	guint need_weight; /* what each id we lack adds to the cost */
 	GsNegSessionResult *result;
 	gulong cancel_id;
 } GsNegSession;
@@ -128,6 +133,19 @@ gs_neg_session_classify_error(const GError *error)
 	return g_error_copy(error);
 }
 
+/* with @next (nullable: the session is done) sent, would the session's traffic, or the weight
+ * of the ids we lack, pass the budget? */
+static gboolean
+gs_neg_session_over_budget(GsNegSession *s, GBytes *next)
+{
+	guint64 traffic = s->result->bytes_sent + s->result->bytes_received;
+	guint64 lacking = (guint64)s->need_weight * s->result->need->len;
+
+	if (next != NULL)
+		traffic += 2 * g_bytes_get_size(next);
+	return s->max_cost > 0 && MAX(traffic, lacking) > s->max_cost;
+}
+
 static void
 gs_neg_session_message_cb(GsRelayConnection *conn,
 			  const gchar *sub_id,
@@ -165,8 +183,19 @@ gs_neg_session_message_cb(GsRelayConnection *conn,
 					       error_local->message));
 		return;
 	}
-	if (next == NULL) {
+	if (next == NULL && !gs_neg_session_over_budget(s, NULL)) {
 		gs_neg_session_end(task, NULL);
+		return;
+	}
+	if (gs_neg_session_over_budget(s, next)) {
+		gs_neg_session_end(
+			task,
+			g_error_new(GS_ERROR,
+				    GS_ERROR_TOO_LARGE,
+				    "negentropy session over its budget of %" G_GUINT64_FORMAT
+				    " bytes (%u ids lacking so far)",
+				    s->max_cost,
+				    s->result->need->len));
 		return;
 	}
 	s->result->bytes_sent += 2 * g_bytes_get_size(next); /* as hex */
@@ -211,6 +240,40 @@ gs_neg_session_run_async(GsRelayConnection *conn,
 			 GAsyncReadyCallback callback,
 			 gpointer user_data)
 {
+	gs_neg_session_run_budget_async(conn,
+					filter,
+					local,
+					frame_size_limit,
+					first_reply_timeout_ms,
+					0,
+					0,
+					cancellable,
+					callback,
+					user_data);
+}
+
+/**
+ * gs_neg_session_run_budget_async:
+ * @max_cost: 0 for no budget; else the session ends with %GS_ERROR_TOO_LARGE (NEG-CLOSE sent)
+ *   rather than send a message that takes its traffic (hex characters sent and received)
+ *   past @max_cost, or when @need_weight times the ids the relay has and we lack passes it
+ * @need_weight: what each id the relay has and we lack may cost (to fetch it)
+ *
+ * gs_neg_session_run_async() with a budget: for sessions that are worth it only while the
+ * differences are few (a relay-wide reconciliation).
+ */
+void
+gs_neg_session_run_budget_async(GsRelayConnection *conn,
+				GsFilter *filter,
+				GsNegentropyStorage *local,
+				gsize frame_size_limit,
+				guint first_reply_timeout_ms,
+				guint64 max_cost,
+				guint need_weight,
+				GCancellable *cancellable,
+				GAsyncReadyCallback callback,
+				gpointer user_data)
+{
 	g_autoptr(GTask) task = g_task_new(conn, cancellable, callback, user_data);
 	GsNegSession *s = g_new0(GsNegSession, 1);
 	g_autoptr(GBytes) first = NULL;
@@ -218,6 +281,8 @@ gs_neg_session_run_async(GsRelayConnection *conn,
 
 	s->conn = g_object_ref(conn);
 	s->first_timeout_ms = first_reply_timeout_ms;
+	s->max_cost = max_cost;
+	s->need_weight = need_weight;
 	s->result = g_new0(GsNegSessionResult, 1);
 	s->result->have = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
 	s->result->need = g_array_new(FALSE, FALSE, sizeof(GsNegentropyId));
@@ -229,6 +294,15 @@ gs_neg_session_run_async(GsRelayConnection *conn,
 		first = gs_negentropy_initiate(s->neg, &error);
 	if (first == NULL) {
 		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	if (gs_neg_session_over_budget(s, first)) {
+		g_task_return_new_error(task,
+					GS_ERROR,
+					GS_ERROR_TOO_LARGE,
+					"negentropy session over its budget of %" G_GUINT64_FORMAT
+					" bytes at its first message",
+					max_cost);
 		return;
 	}
 	s->result->bytes_sent += 2 * g_bytes_get_size(first); /* as hex */

@@ -39,6 +39,17 @@ gs_neg_session_run_async(GsRelayConnection *conn,
 			 GCancellable *cancellable,
 			 GAsyncReadyCallback callback,
 			 gpointer user_data);
+void
+gs_neg_session_run_budget_async(GsRelayConnection *conn,
+				GsFilter *filter,
+				GsNegentropyStorage *local,
+				gsize frame_size_limit,
+				guint first_reply_timeout_ms,
+				guint64 max_cost,
+				guint need_weight,
+				GCancellable *cancellable,
+				GAsyncReadyCallback callback,
+				gpointer user_data);
 GsNegSessionResult *
 gs_neg_session_run_finish(GAsyncResult *res, GError **error);
 

@@ -25,7 +25,10 @@
  * their own, and a part is merged with the older ones that are at most twice its size (one REQ
  * set replaces them), so a historic sync that discovers its items a window at a time sends
  * each item's filters O(log n) times, not once per window. An item that leaves, a REQ that
- * the relay closed or that is larger than the relay takes rebuilds the whole layer.
+ * the relay closed or that is larger than the relay takes rebuilds the whole layer. On a relay
+ * followed relay-wide (gs_sync_wide_live(): its relay-wide negentropy session is under way or
+ * showed that it holds little we do not want), L2 and L3 are one REQ `{limit:0}` instead,
+ * which also covers the items discovered later; it stays open until the items' REQs replace it.
  *
  * Also the intake of every event a relay sends, live or historic: it is parsed, checked
  * against the filters of the subscription it came on (relays send events that match nothing
@@ -212,6 +215,10 @@ gs_sync_live_state_cb(GsRelayConnection *conn,
 	if (g_strcmp0(gs_sync_reason_from_closed(message), "rate-limited") == 0) {
 		gs_sync_manager_enter_rate_limit(relay->manager, relay, FALSE);
 	} else if (gs_sync_live_learn_max_filters(relay, message)) {
+		gs_sync_live_rebuild(relay->manager, relay);
+	} else if (sub->part == 0 && g_ptr_array_find(relay->live[1], sub, NULL)) {
+		/* the relay takes no `{limit:0}`: the items' own REQs, for this connection */
+		relay->wide_live_refused = TRUE;
 		gs_sync_live_rebuild(relay->manager, relay);
 	} else {
 		/* sending it again at every batch window would only be refused again (and re-send
@@ -533,6 +540,47 @@ gs_sync_live_l2_items(GsSyncTargets *targets, GPtrArray *repos)
 	return items;
 }
 
+/* L2 and L3 as the one REQ `{limit:0}` (gs_sync_wide_live()): part 0 of layer 1 */
+static gboolean
+gs_sync_live_set_wide(GsSyncRelay *relay)
+{
+	g_autoptr(GPtrArray) filters =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
+	gboolean open = FALSE;
+	gboolean ok = TRUE;
+
+	for (guint i = 0; i < relay->live[1]->len; i++) {
+		GsSyncLiveSub *sub = g_ptr_array_index(relay->live[1], i);
+		open |= sub->part == 0 && (sub->sub_id != NULL || sub->refused);
+	}
+	if (!open) {
+		GsFilter *all = gs_filter_new();
+		gs_filter_set_limit(all, 0);
+		g_ptr_array_add(filters, all);
+		ok = gs_sync_live_open_filters(relay, 1, 0, filters);
+	}
+	/* what the items' REQs asked for comes on it now */
+	gs_sync_live_drop_parts(relay, 1, 0);
+	gs_sync_live_drop_parts(relay, 2, 0);
+	return ok;
+}
+
+/* closes the `{limit:0}` REQ, once the items' REQs are open */
+static void
+gs_sync_live_drop_wide(GsSyncRelay *relay)
+{
+	GPtrArray *subs = relay->live[1];
+
+	for (guint i = subs->len; i-- > 0;) {
+		GsSyncLiveSub *sub = g_ptr_array_index(subs, i);
+		if (sub->part != 0)
+			continue;
+		if (sub->sub_id != NULL)
+			gs_relay_connection_unsubscribe(relay->conn, sub->sub_id);
+		g_ptr_array_remove_index(subs, i);
+	}
+}
+
 /**
  * gs_sync_live_rebuild:
  *
@@ -553,11 +601,17 @@ gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay)
 		relay->live_dirty = TRUE;
 		return;
 	}
+	ok &= gs_sync_live_set_layer(relay, 0, l1);
+	if (gs_sync_wide_live(relay)) {
+		ok &= gs_sync_live_set_wide(relay);
+		relay->live_dirty = !ok;
+		return;
+	}
 	gs_sync_live_collect(self, relay, repos, roots);
 	l2 = gs_sync_live_l2_items(targets, repos);
-	ok &= gs_sync_live_set_layer(relay, 0, l1);
 	ok &= gs_sync_live_set_items(relay, 1, l2);
 	ok &= gs_sync_live_set_items(relay, 2, roots);
+	gs_sync_live_drop_wide(relay);
 	relay->live_dirty = !ok;
 }
 
@@ -565,6 +619,8 @@ gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay)
 void
 gs_sync_live_clear(GsSyncRelay *relay)
 {
+	gs_sync_wide_clear(relay);
+	relay->wide_live_refused = FALSE;
 	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
 		g_clear_pointer(&relay->live[l], g_ptr_array_unref);
 		relay->live[l] =

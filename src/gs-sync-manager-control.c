@@ -43,6 +43,7 @@ gs_sync_manager_options_init(GsSyncManagerOptions *options)
 	options->daily_max_secs = 25 * 3600;
 	options->negentropy_unsupported_secs = 24 * 3600;
 	options->negentropy_frame_limit = 60000;
+	options->negentropy_wide_min_bytes = 64 * 1024;
 	options->req_page_limit = 500;
 	options->max_subscriptions = 70;
 	options->max_event_bytes = 256 * 1024;

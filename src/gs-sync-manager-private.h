@@ -18,6 +18,7 @@ G_BEGIN_DECLS
  */
 
 typedef struct _GsSyncRun GsSyncRun;
+typedef struct _GsSyncWide GsSyncWide;
 
 /* filters in one live REQ at most: strfry's limit; a relay that says less is believed */
 #define GS_SYNC_LIVE_MAX_FILTERS 200
@@ -104,6 +105,12 @@ typedef struct {
 	GQueue waiters;	   /* of GsSyncSlotWaiter */
 	guint completion_id;
 	GPtrArray *redo; /* of GsSyncItems: batches that had failed before a restart */
+	/* the relay-wide reconciliation of the current pass (gs-sync-runner-wide.c), or %NULL;
+	 * the size of our set when the relay last made one too costly, 0 never */
+	GsSyncWide *wide;
+	guint wide_declined_local;
+	gboolean wide_live; /* its last relay-wide session succeeded: live L2/L3 is `{limit:0}` */
+	gboolean wide_live_refused; /* it closed that REQ on this connection */
 	/* counters */
 	GsSyncRelayStats stats;
 	GHashTable *failure_reasons;  /* reason -> count */
@@ -200,6 +207,12 @@ guint
 gs_sync_live_n_open(GsSyncRelay *relay);
 void
 gs_sync_live_resend_unanswered(GsSyncRelay *relay);
+
+/* gs-sync-runner-wide.c */
+void
+gs_sync_wide_clear(GsSyncRelay *relay);
+gboolean
+gs_sync_wide_live(GsSyncRelay *relay);
 void
 gs_sync_intake_event(GsSyncManager *self,
 		     GsSyncRelay *relay,

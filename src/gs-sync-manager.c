@@ -110,6 +110,7 @@ gs_sync_relay_free(GsSyncRelay *relay)
 	g_signal_handlers_disconnect_by_data(relay->conn, relay);
 	g_clear_handle_id(&relay->completion_id, g_source_remove);
 	gs_sync_runner_clear_waiters(relay);
+	gs_sync_wide_clear(relay);
 	relay->closing = TRUE;
 	gs_relay_connection_disconnect(relay->conn, "relay removed");
 	g_object_unref(relay->conn);

@@ -43,6 +43,9 @@ G_DECLARE_FINAL_TYPE(GsSyncManager, gs_sync_manager, GS, SYNC_MANAGER, GObject)
  * @daily_max_secs: longest interval of a relay's daily pass
  * @negentropy_unsupported_secs: how long a "no NIP-77" mark holds, 86400
  * @negentropy_frame_limit: largest NEG-MSG we send, bytes
+ * @negentropy_wide_min_bytes: the NEG-OPEN filters of a relay's new historic batches (with no
+ *   `since`) adding up to at least this many bytes are first replaced by one relay-wide
+ *   reconciliation (docs/sync.md, "Historic batches"); 65536, 0 never
  * @req_page_limit: the limit of each historic REQ page
  * @max_subscriptions: subscription budget per relay (live, historic and NEG together)
  * @max_event_bytes: events larger than this are not parsed here (the ingest refuses them)
@@ -82,6 +85,7 @@ typedef struct {
 	gint64 daily_max_secs;
 	gint64 negentropy_unsupported_secs;
 	guint negentropy_frame_limit;
+	guint64 negentropy_wide_min_bytes;
 	guint req_page_limit;
 	guint max_subscriptions;
 	gsize max_event_bytes;

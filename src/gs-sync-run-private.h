@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "gs-negentropy.h"
 #include "gs-sync-manager-private.h"
 
 G_BEGIN_DECLS
@@ -75,5 +76,17 @@ gboolean
 gs_sync_text_is_sub_limit(const gchar *message);
 void
 gs_sync_run_fallback(GsSyncRun *run, const gchar *reason);
+GsNegentropyStorage *
+gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, guint max_items, GError **error);
+void
+gs_sync_run_begin_neg_filters(GsSyncRun *run);
+
+/* gs-sync-runner-wide.c */
+gboolean
+gs_sync_wide_join(GsSyncRun *run);
+void
+gs_sync_wide_run_ended(GsSyncRun *run, GsSyncOutcome outcome);
+void
+gs_sync_wide_owner_fell_back(GsSyncRun *run);
 
 G_END_DECLS

@@ -60,6 +60,7 @@ gs_sync_run_fallback(GsSyncRun *run, const gchar *reason)
 	       gs_sync_batch_get_id(run->batch),
 	       reason);
 	gs_sync_relay_count_reason(run->relay->fallback_reasons, reason);
+	gs_sync_wide_owner_fell_back(run);
 	run->phase = GS_SYNC_PHASE_REQ;
 	/* sessions still waiting for a slot never start */
 	gs_sync_run_drop_waiters(run);
@@ -197,9 +198,10 @@ gs_sync_run_add_items(GsNegentropyStorage *storage, GArray *items)
 
 /* the local set for @filter (sections 8 and 14): the store's events, the versions it holds
  * newer ones of, the events their authors deleted, and the ids we refused before; whatever
- * we do not want again is in it, so relays holding it do not make us fetch it again */
-static GsNegentropyStorage *
-gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, GError **error)
+ * we do not want again is in it, so relays holding it do not make us fetch it again. More
+ * than @max_items of any kind is an error. */
+GsNegentropyStorage *
+gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, guint max_items, GError **error)
 {
 	GsSyncManager *self = run->manager;
 	g_autoptr(GArray) items = NULL;
@@ -209,11 +211,9 @@ gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, GError **error)
 	g_autoptr(GsNegentropyStorage) storage = NULL;
 	gint64 since = gs_filter_get_since(filter);
 
-	if (!gs_store_query_items(self->store, filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &items, error) ||
-	    !gs_store_query_superseded_items(
-		    self->store, filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &superseded, error) ||
-	    !gs_store_query_deleted_items(
-		    self->store, filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &deleted, error))
+	if (!gs_store_query_items(self->store, filter, max_items, &items, error) ||
+	    !gs_store_query_superseded_items(self->store, filter, max_items, &superseded, error) ||
+	    !gs_store_query_deleted_items(self->store, filter, max_items, &deleted, error))
 		return NULL;
 	if (self->rejected != NULL)
 		refused = gs_rejected_index_dup_items(self->rejected);
@@ -246,7 +246,7 @@ gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
 		gs_sync_runner_release_slot(run->relay);
 		return;
 	}
-	local = gs_sync_run_local_set(run, call->filter, &error);
+	local = gs_sync_run_local_set(run, call->filter, GS_SYNC_RUN_MAX_NEG_ITEMS, &error);
 	if (local == NULL) {
 		run->n_neg--;
 		gs_sync_runner_release_slot(run->relay);
@@ -265,14 +265,23 @@ gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
 				 g_steal_pointer(&call));
 }
 
+/* one session per filter of the batch */
 void
-gs_sync_run_begin_neg(GsSyncRun *run)
+gs_sync_run_begin_neg_filters(GsSyncRun *run)
 {
-	run->phase = GS_SYNC_PHASE_NEG;
 	for (guint i = 0; i < run->base->len; i++) {
 		GsSyncNegCall *call = g_new0(GsSyncNegCall, 1);
 		call->run = gs_sync_run_ref(run);
 		call->filter = gs_filter_ref(g_ptr_array_index(run->base, i));
 		gs_sync_run_neg_queue(run, call);
 	}
+}
+
+void
+gs_sync_run_begin_neg(GsSyncRun *run)
+{
+	run->phase = GS_SYNC_PHASE_NEG;
+	/* a relay-wide reconciliation may do it for the batch (gs-sync-runner-wide.c) */
+	if (!gs_sync_wide_join(run))
+		gs_sync_run_begin_neg_filters(run);
 }

@@ -584,6 +584,7 @@ gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch)
 	g_hash_table_remove(self->runs, &run->id);
 	relay = run->relay;
 	run->ended = TRUE;
+	gs_sync_wide_run_ended(run, outcome);
 	relay->stats.batches[run->method][outcome]++;
 	if (outcome == GS_SYNC_OUTCOME_FAILED)
 		gs_sync_relay_count_reason(relay->failure_reasons,

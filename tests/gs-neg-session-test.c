@@ -177,6 +177,17 @@ fixture_run(Fixture *f, GsNegentropyStorage *local, gsize limit, guint timeout_m
 }
 
 static void
+fixture_run_budget(Fixture *f, GsNegentropyStorage *local, guint64 max_cost, guint need_weight)
+{
+	g_autoptr(GsFilter) filter = gs_filter_new();
+
+	gs_neg_session_run_budget_async(
+		f->conn, filter, local, 4096, 2000, max_cost, need_weight, NULL, run_cb, f);
+	while (!f->done)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+static void
 make_id(guint32 n, guint8 *id)
 {
 	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -242,6 +253,52 @@ neg_reconcile(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(gs_relay_connection_get_n_subscriptions(f->conn), ==, 0);
 }
 
+/* a budget the session stays within changes nothing */
+static void
+neg_budget_within(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GsNegentropyStorage) local = make_storage(0, 3000);
+
+	f->remote = make_storage(1000, 5000);
+	f->remote_limit = 4096;
+	fixture_run_budget(f, local, 10 * 1024 * 1024, 1024);
+	g_assert_no_error(f->error);
+	g_assert_true(ids_equal_range(f->result->have, 0, 1000));
+	g_assert_true(ids_equal_range(f->result->need, 3000, 5000));
+	g_assert_cmpuint(f->result->bytes_sent + f->result->bytes_received, <=, 10 * 1024 * 1024);
+}
+
+/* the ids we lack, weighted, or the traffic pass the budget: the session is closed early */
+static void
+neg_budget_over(Fixture *f, gconstpointer data)
+{
+	gboolean by_traffic = GPOINTER_TO_INT(data);
+	g_autoptr(GsNegentropyStorage) local = make_storage(0, 3000);
+
+	f->remote = make_storage(1000, 5000);
+	f->remote_limit = 4096;
+	/* 2000 ids lacking at 1 KiB weigh 2 MB; the traffic alone is well over 20 kB */
+	fixture_run_budget(f, local, by_traffic ? 20000 : 500000, by_traffic ? 0 : 1024);
+	g_assert_null(f->result);
+	g_assert_error(f->error, GS_ERROR, GS_ERROR_TOO_LARGE);
+	while (f->n_closes == 0)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_cmpuint(gs_relay_connection_get_n_subscriptions(f->conn), ==, 0);
+}
+
+/* a first message over the budget is never sent */
+static void
+neg_budget_first(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GsNegentropyStorage) local = make_storage(0, 3000);
+
+	f->remote = make_storage(1000, 5000);
+	fixture_run_budget(f, local, 100, 1024);
+	g_assert_error(f->error, GS_ERROR, GS_ERROR_TOO_LARGE);
+	g_assert_cmpuint(gs_relay_connection_get_n_subscriptions(f->conn), ==, 0);
+	g_assert_null(f->responder);
+}
+
 static void
 neg_error_case(Fixture *f, gconstpointer data)
 {
@@ -295,6 +352,30 @@ main(int argc, char **argv)
 		   GSIZE_TO_POINTER(4096),
 		   fixture_setup,
 		   neg_reconcile,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/neg-session/budget/within",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   neg_budget_within,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/neg-session/budget/over-lacking",
+		   Fixture,
+		   GINT_TO_POINTER(FALSE),
+		   fixture_setup,
+		   neg_budget_over,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/neg-session/budget/over-traffic",
+		   Fixture,
+		   GINT_TO_POINTER(TRUE),
+		   fixture_setup,
+		   neg_budget_over,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/neg-session/budget/first-message",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   neg_budget_first,
 		   fixture_teardown);
 	return g_test_run();
 }

@@ -93,6 +93,25 @@ gs_test_relay_has_ids_filter(GsMessage *msg)
 	return FALSE;
 }
 
+/* a filter of only since, until and limit */
+static gboolean
+gs_test_relay_has_broad_filter(GsMessage *msg)
+{
+	for (guint i = 0; i < msg->filters->len; i++) {
+		JsonObject *obj = json_node_get_object(g_ptr_array_index(msg->filters, i));
+		g_autoptr(GList) members = json_object_get_members(obj);
+		gboolean narrow = FALSE;
+
+		for (GList *l = members; l != NULL; l = l->next)
+			narrow |= g_strcmp0(l->data, "since") != 0 &&
+				  g_strcmp0(l->data, "until") != 0 &&
+				  g_strcmp0(l->data, "limit") != 0;
+		if (!narrow)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* returns FALSE when the test relay answered (or ignored) the REQ itself */
 static gboolean
 gs_test_relay_tap_req(GsTestRelay *self, GsRelayClient *client, GsMessage *msg)
@@ -106,6 +125,8 @@ gs_test_relay_tap_req(GsTestRelay *self, GsRelayClient *client, GsMessage *msg)
 		answer = gs_message_build_notice("rate-limited: slow down");
 	else if ((flags & GS_TEST_RELAY_IDS_NOT_SERVED) && gs_test_relay_has_ids_filter(msg))
 		answer = gs_message_build_eose(msg->sub_id);
+	else if ((flags & GS_TEST_RELAY_REFUSE_BROAD_REQ) && gs_test_relay_has_broad_filter(msg))
+		answer = gs_message_build_closed(msg->sub_id, "blocked: filter too broad");
 	if (answer != NULL) {
 		gs_relay_client_send_text(client, answer);
 		return FALSE;

@@ -27,6 +27,8 @@ G_BEGIN_DECLS
  * @GS_TEST_RELAY_SEND_GARBAGE: before answering a REQ or NEG-OPEN the relay sends garbage:
  *   text that is not JSON, wrong array shapes, unknown verbs, and an EVENT for the
  *   subscription whose id and signature are wrong
+ * @GS_TEST_RELAY_REFUSE_BROAD_REQ: a REQ with a filter that names no ids, authors, kinds or
+ *   tags is answered `CLOSED "blocked: filter too broad"`, as some relays do
  *
  * Ways to make the test relay misbehave; combine freely.
  */
@@ -39,6 +41,7 @@ typedef enum {
 	GS_TEST_RELAY_REFUSE_REQ = 1 << 4,
 	GS_TEST_RELAY_NOTICE_RATE_LIMITED = 1 << 5,
 	GS_TEST_RELAY_SEND_GARBAGE = 1 << 6,
+	GS_TEST_RELAY_REFUSE_BROAD_REQ = 1 << 7,
 } GsTestRelayFlags;
 
 /**
