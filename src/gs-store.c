@@ -334,12 +334,14 @@ gs_store_errcode_is_fatal(gint errcode)
 gsize
 gs_store_release_memory(GsStore *self)
 {
-	sqlite3_int64 before = sqlite3_memory_used();
-	sqlite3_int64 after;
+	gint before = 0, after = 0, unused = 0;
 
 	g_return_val_if_fail(GS_IS_STORE(self), 0);
+	/* the page cache's own count: sqlite3_memory_used() needs the statistics turned off in
+	 * gs_store_sqlite_init() */
+	sqlite3_db_status(self->db, SQLITE_DBSTATUS_CACHE_USED, &before, &unused, FALSE);
 	sqlite3_db_release_memory(self->db);
-	after = sqlite3_memory_used();
+	sqlite3_db_status(self->db, SQLITE_DBSTATUS_CACHE_USED, &after, &unused, FALSE);
 	return before > after ? (gsize)(before - after) : 0;
 }
 
@@ -409,6 +411,11 @@ gs_store_configure(GsStore *self, GError **error)
 	const gchar *mode;
 
 	sqlite3_busy_timeout(self->db, GS_STORE_BUSY_TIMEOUT_MS);
+	/* 8 KiB pages for a new database (an existing one keeps its size): half the page splits
+	 * and log frames of 4 KiB pages for the same rows, and 15 % fewer bytes written per
+	 * stored event (bench/ingest) */
+	if (!gs_store_sql_exec(self->db, "PRAGMA page_size = 8192", error))
+		return FALSE;
 	stmt = gs_store_sql_prepare(self->db, "PRAGMA journal_mode = WAL", FALSE, error);
 	if (stmt == NULL)
 		return FALSE;
@@ -434,6 +441,31 @@ gs_store_configure(GsStore *self, GError **error)
 				 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
 				 "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000",
 				 error);
+}
+
+/* once per process, before SQLite is first used: no global memory statistics (a mutex taken
+ * by every allocation SQLite makes: 2 % of the instructions of an insert). Too late when
+ * something else in the process used SQLite first; that only costs the mutex. */
+static void
+gs_store_sqlite_init(void)
+{
+	static gsize done = 0;
+
+	if (g_once_init_enter(&done)) {
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		g_once_init_leave(&done, 1);
+	}
+}
+
+/* lookaside slots large enough for an event row's record, so that building a row or an
+ * index key does not go to malloc (6 % of the instructions of an insert, with the above):
+ * 200 slots of 2 KiB a connection */
+static gboolean
+gs_store_set_lookaside(GsStore *self, GError **error)
+{
+	if (sqlite3_db_config(self->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 2048, 200) != SQLITE_OK)
+		return gs_store_sql_error(self->db, "failed to configure memory", error);
+	return TRUE;
 }
 
 /* the key of the tags index hash (gs_store_sql_tag_key()), made once per database; a second
@@ -518,8 +550,9 @@ gs_store_open(GsStore *self, GError **error)
 	gint flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
 		     SQLITE_OPEN_EXRESCODE;
 
+	gs_store_sqlite_init();
 	if (sqlite3_open_v2(self->path, &self->db, flags, NULL) != SQLITE_OK ||
-	    !gs_store_configure(self, error) ||
+	    !gs_store_set_lookaside(self, error) || !gs_store_configure(self, error) ||
 	    !gs_store_schema_migrate(self->db, self->path, &self->schema_version, error) ||
 	    !gs_store_load_tag_secret(self, error) || !gs_store_prepare_all(self, error)) {
 		if (error != NULL && *error == NULL)
