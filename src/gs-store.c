@@ -411,11 +411,6 @@ gs_store_configure(GsStore *self, GError **error)
 	const gchar *mode;
 
 	sqlite3_busy_timeout(self->db, GS_STORE_BUSY_TIMEOUT_MS);
-	/* 8 KiB pages for a new database (an existing one keeps its size): half the page splits
-	 * and log frames of 4 KiB pages for the same rows, and 15 % fewer bytes written per
-	 * stored event (bench/ingest) */
-	if (!gs_store_sql_exec(self->db, "PRAGMA page_size = 8192", error))
-		return FALSE;
 	stmt = gs_store_sql_prepare(self->db, "PRAGMA journal_mode = WAL", FALSE, error);
 	if (stmt == NULL)
 		return FALSE;
