@@ -101,6 +101,7 @@ struct _GsStore {
 	GDestroyNotify hook_destroy;
 	gint write_errcode; /* extended code of the last failed write, 0 after a commit */
 	guint8 tag_secret[GS_STORE_TAG_SECRET_SIZE];
+	GsStoreIds *ids; /* the ids in events and deleted_ids */
 };
 
 enum { PROP_0, PROP_PATH, PROP_LAST };
@@ -236,8 +237,13 @@ gs_store_insert_transaction(GsStore *self,
 			    GPtrArray *stored,
 			    GError **error)
 {
+	g_autoptr(GError) ids_error = NULL;
+
 	if (!gs_store_step_done(self, gs_store_stmt(self, GS_STORE_STMT_BEGIN), error))
 		return FALSE;
+	/* without the filter every id is looked up */
+	if (!gs_store_ids_begin(self->ids, self->db, &ids_error))
+		g_debug("%s", ids_error->message);
 	for (guint i = 0; i < events->len; i++) {
 		GsEvent *event = g_ptr_array_index(events, i);
 		GsStoreResult result = GS_STORE_RESULT_STORED;
@@ -386,6 +392,12 @@ const guint8 *
 gs_store_get_tag_secret(GsStore *self)
 {
 	return self->tag_secret;
+}
+
+GsStoreIds *
+gs_store_get_ids(GsStore *self)
+{
+	return self->ids;
 }
 
 sqlite3 *
@@ -600,6 +612,7 @@ gs_store_finalize(GObject *object)
 		self->hook_destroy(self->hook_data);
 	/* before the writer closes: its close checkpoints the rest and removes the log */
 	gs_store_checkpointer_free(g_steal_pointer(&self->checkpointer), self->db);
+	gs_store_ids_free(self->ids);
 	for (guint i = 0; i < GS_STORE_STMT_LAST; i++)
 		sqlite3_finalize(self->stmts[i]);
 	for (guint i = 0; i <= GS_STORE_TAGS_PER_STMT; i++)
@@ -649,6 +662,7 @@ gs_store_class_init(GsStoreClass *klass)
 static void
 gs_store_init(GsStore *self)
 {
+	self->ids = gs_store_ids_new();
 }
 
 GsStore *
