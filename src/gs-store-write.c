@@ -266,7 +266,7 @@ gs_store_classify(GsStore *self,
 static GByteArray *
 gs_store_event_tag_keys(GsStore *self, const GsEvent *event)
 {
-	GByteArray *keys = g_byte_array_new();
+	GByteArray *keys = g_byte_array_sized_new(8 * gs_event_get_n_tags(event));
 
 	for (guint i = 0; i < gs_event_get_n_tags(event); i++) {
 		const gchar *const *tag = gs_event_get_tag(event, i);
