@@ -11,8 +11,8 @@ G_BEGIN_DECLS
 
 /*
  * GsIngestKnown: the ids GsIngest's workers need not verify again (gs-ingest-known.c): the
- * events stored (looked up on read-only connections of the store file, one per worker at a
- * time) and those verified and still in the pipeline. Thread-safe.
+ * events stored (a Bloom filter of them, then a lookup on read-only connections of the store
+ * file, one per worker at a time) and those verified and still in the pipeline. Thread-safe.
  */
 typedef struct _GsIngestKnown GsIngestKnown;
 
@@ -22,6 +22,8 @@ void
 gs_ingest_known_free(GsIngestKnown *self);
 gboolean
 gs_ingest_known_contains(GsIngestKnown *self, const guint8 *id);
+void
+gs_ingest_known_add_stored(GsIngestKnown *self, const guint8 *id);
 void
 gs_ingest_known_add(GsIngestKnown *self, const guint8 *id);
 void

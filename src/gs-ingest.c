@@ -454,7 +454,11 @@ static void
 gs_ingest_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
 {
 	GsIngest *self = GS_INGEST(user_data);
-	g_auto(GStrv) keys = gs_policy_dup_arrival_keys(self->policy, event);
+	g_auto(GStrv) keys = NULL;
+
+	if (self->known != NULL)
+		gs_ingest_known_add_stored(self->known, gs_event_get_id_raw(event));
+	keys = gs_policy_dup_arrival_keys(self->policy, event);
 
 	for (guint i = 0; keys[i] != NULL; i++) {
 		g_autoptr(GPtrArray) events = NULL;

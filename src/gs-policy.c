@@ -116,10 +116,32 @@ gs_policy_reject(GsPolicyResult *result, GsRejectReason reason)
 
 /* ---- configuration ---- */
 
+/* a string hash that reads 8 bytes a step: the keys here are ids, pubkeys and coordinates of
+ * 64 to 100 characters, which g_str_hash() reads one at a time (2 % of the main context's
+ * instructions during an ingest) */
+static guint
+gs_policy_str_hash(gconstpointer key)
+{
+	const gchar *s = key;
+	gsize len = strlen(s);
+	guint64 h = 0x9e3779b97f4a7c15ULL ^ len;
+	guint64 word = 0;
+
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&word, s, 8);
+		h = (h ^ word) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	word = 0;
+	memcpy(&word, s, len);
+	h = (h ^ word) * 0xc4ceb9fe1a85ec53ULL;
+	return (guint)(h ^ (h >> 29));
+}
+
 static GHashTable *
 gs_policy_string_set_new(void)
 {
-	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return g_hash_table_new_full(gs_policy_str_hash, g_str_equal, g_free, NULL);
 }
 
 static gboolean
@@ -904,9 +926,9 @@ gs_policy_init(GsPolicy *self)
 	self->blacklist_coordinates = gs_policy_string_set_new();
 	self->blacklist_identifiers = gs_policy_string_set_new();
 	self->pending_events = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
-	self->pending_ids = g_hash_table_new(g_str_hash, g_str_equal);
+	self->pending_ids = g_hash_table_new(gs_policy_str_hash, g_str_equal);
 	self->pending_coords = gs_policy_string_set_new();
-	self->pending_refs = g_hash_table_new(g_str_hash, g_str_equal);
+	self->pending_refs = g_hash_table_new(gs_policy_str_hash, g_str_equal);
 }
 
 /**

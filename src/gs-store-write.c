@@ -208,9 +208,14 @@ gs_store_check_new(GsStore *self,
 		   gboolean *deleted,
 		   GError **error)
 {
-	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_CHECK_NEW);
+	sqlite3_stmt *stmt;
 	gboolean found = FALSE;
 
+	if (!gs_store_ids_may_contain(gs_store_get_ids(self), gs_event_get_id_raw(event))) {
+		*stored = *deleted = FALSE;
+		return TRUE;
+	}
+	stmt = gs_store_stmt(self, GS_STORE_STMT_CHECK_NEW);
 	gs_store_sql_bind_key32(stmt, 1, 2, gs_event_get_id_raw(event));
 	gs_store_sql_bind_blob32(stmt, 3, gs_event_get_pubkey_raw(event));
 	if (!gs_store_step_row(self, stmt, &found, error))
@@ -261,7 +266,7 @@ gs_store_classify(GsStore *self,
 static GByteArray *
 gs_store_event_tag_keys(GsStore *self, const GsEvent *event)
 {
-	GByteArray *keys = g_byte_array_new();
+	GByteArray *keys = g_byte_array_sized_new(8 * gs_event_get_n_tags(event));
 
 	for (guint i = 0; i < gs_event_get_n_tags(event); i++) {
 		const gchar *const *tag = gs_event_get_tag(event, i);
@@ -325,6 +330,7 @@ gs_store_write_event(GsStore *self,
 	if (!gs_store_step_done(self, stmt, error))
 		return FALSE;
 	*seq = sqlite3_last_insert_rowid(gs_store_get_db(self));
+	gs_store_ids_add(gs_store_get_ids(self), gs_event_get_id_raw(event));
 	if (!gs_store_write_tags(self, *seq, keys, error))
 		return FALSE;
 	if (d == NULL)
@@ -351,6 +357,7 @@ gs_store_delete_id(GsStore *self, const GsEvent *deletion, const gchar *id_hex, 
 	gs_store_sql_bind_blob32(stmt, 4, gs_event_get_id_raw(deletion));
 	if (!gs_store_step_done(self, stmt, error))
 		return FALSE;
+	gs_store_ids_add(gs_store_get_ids(self), id);
 	stmt = gs_store_stmt(self, GS_STORE_STMT_FIND_BY_ID_AUTHOR);
 	gs_store_sql_bind_key32(stmt, 1, 2, id);
 	gs_store_sql_bind_blob32(stmt, 3, gs_event_get_pubkey_raw(deletion));

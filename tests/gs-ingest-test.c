@@ -9,6 +9,7 @@
 
 #include "gs-error.h"
 #include "gs-hex.h"
+#include "gs-ingest-known.h"
 #include "gs-ingest.h"
 #include "gs-test-utils.h"
 
@@ -891,6 +892,41 @@ gs_ingest_known_pending(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(counters(fx, NULL).verify_skipped, ==, 2);
 }
 
+/* the stored ids' filter: filled from the store on first use, told of ids stored later,
+ * filled again (larger) once full; "not stored" answers never need the store */
+static void
+gs_ingest_known_filter(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) before = gs_test_event_new(1, NOW - 10, 1, NULL, "before");
+	g_autoptr(GsEvent) after = gs_test_event_new(1, NOW - 9, 1, NULL, "after");
+	g_autoptr(GError) error = NULL;
+	GsIngestKnown *known = gs_ingest_known_new(gs_store_get_path(fx->store));
+	guint8 other[32] = {0};
+
+	g_assert_true(gs_store_insert(fx->store, before, NULL, &error));
+	g_assert_no_error(error);
+	/* the first lookup fills the filter, which then has @before */
+	g_assert_true(gs_ingest_known_contains(known, gs_event_get_id_raw(before)));
+	g_assert_false(gs_ingest_known_contains(known, gs_event_get_id_raw(after)));
+	g_assert_false(gs_ingest_known_contains(known, other));
+	/* stored after the filter was filled: known once added */
+	g_assert_true(gs_store_insert(fx->store, after, NULL, &error));
+	g_assert_no_error(error);
+	gs_ingest_known_add_stored(known, gs_event_get_id_raw(after));
+	g_assert_true(gs_ingest_known_contains(known, gs_event_get_id_raw(after)));
+	/* more ids than it was sized for (none of them stored): it is dropped, filled again
+	 * from the store, and still finds both and not the others */
+	for (guint32 i = 0; i < 300000; i++) {
+		memcpy(other, &i, sizeof(i));
+		other[31] = 0xa5;
+		gs_ingest_known_add_stored(known, other);
+	}
+	g_assert_true(gs_ingest_known_contains(known, gs_event_get_id_raw(before)));
+	g_assert_true(gs_ingest_known_contains(known, gs_event_get_id_raw(after)));
+	g_assert_false(gs_ingest_known_contains(known, other));
+	gs_ingest_known_free(known);
+}
+
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -915,6 +951,12 @@ main(int argc, char **argv)
 		   "disk",
 		   fixture_set_up,
 		   gs_ingest_known_stored,
+		   fixture_tear_down);
+	g_test_add("/grasp-sync/ingest/known-filter",
+		   Fixture,
+		   "disk",
+		   fixture_set_up,
+		   gs_ingest_known_filter,
 		   fixture_tear_down);
 	return g_test_run();
 }

@@ -1,0 +1,176 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* GsStore's filter of the ids it holds (src/gs-store-ids.c): it must never call an id new
+ * that is stored or deleted, whoever wrote it */
+
+#include "config.h"
+
+#include "gs-store-private.h"
+#include "gs-test-utils.h"
+
+typedef struct {
+	gchar *dir;
+	gchar *path;
+	GsStore *store;
+	GsStore *other; /* a second connection to the same file, as a second process */
+} Fixture;
+
+static void
+fixture_setup(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	fx->dir = gs_test_tmpdir_new();
+	fx->path = g_build_filename(fx->dir, "events.db", NULL);
+	fx->store = gs_store_new(fx->path, &error);
+	g_assert_no_error(error);
+	fx->other = gs_store_new(fx->path, &error);
+	g_assert_no_error(error);
+}
+
+static void
+fixture_teardown(Fixture *fx, gconstpointer data)
+{
+	g_clear_object(&fx->other);
+	g_clear_object(&fx->store);
+	gs_test_tmpdir_remove(fx->dir);
+	g_free(fx->path);
+	g_free(fx->dir);
+}
+
+static void
+insert_expect(GsStore *store, GsEvent *event, GsStoreResult expected)
+{
+	g_autoptr(GError) error = NULL;
+	GsStoreResult result = 99;
+
+	g_assert_true(gs_store_insert(store, event, &result, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(result, ==, expected);
+}
+
+static guint64
+count(GsStore *store)
+{
+	g_autoptr(GsFilter) all = gs_filter_new();
+	g_autoptr(GError) error = NULL;
+	guint64 n = 0;
+
+	g_assert_true(gs_store_count(store, all, &n, &error));
+	g_assert_no_error(error);
+	return n;
+}
+
+/* ids stored or deleted by this store, before and after the filter was filled */
+static void
+store_ids_own_writes(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) first = gs_test_event_new(1, 100, 1, NULL, "first");
+	g_autoptr(GsEvent) second = gs_test_event_new(1, 101, 1, NULL, "second");
+	g_autoptr(GsEvent) gone = gs_test_event_new(2, 102, 1, NULL, "gone");
+	const gchar *del_tags[] = {"e", gs_event_get_id(gone), NULL, NULL};
+	g_autoptr(GsEvent) deletion = gs_test_event_new(2, 103, 5, del_tags, "");
+	g_autoptr(GPtrArray) batch = g_ptr_array_new();
+	g_autoptr(GArray) results = g_array_new(FALSE, FALSE, sizeof(GsStoreResult));
+	g_autoptr(GError) error = NULL;
+
+	insert_expect(fx->store, first, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, first, GS_STORE_RESULT_DUPLICATE);
+	/* a deletion of an event never stored, then the event */
+	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, gone, GS_STORE_RESULT_REFUSED_DELETED);
+	/* twice in one batch */
+	g_ptr_array_add(batch, second);
+	g_ptr_array_add(batch, second);
+	g_assert_true(gs_store_insert_batch(fx->store, batch, results, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(g_array_index(results, GsStoreResult, 0), ==, GS_STORE_RESULT_STORED);
+	g_assert_cmpint(g_array_index(results, GsStoreResult, 1), ==, GS_STORE_RESULT_DUPLICATE);
+	g_assert_cmpuint(count(fx->store), ==, 3);
+}
+
+/* what another connection stores or deletes is seen (PRAGMA data_version), and a store
+ * opened on existing data knows its ids */
+static void
+store_ids_other_writer(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) mine = gs_test_event_new(1, 100, 1, NULL, "mine");
+	g_autoptr(GsEvent) theirs = gs_test_event_new(1, 101, 1, NULL, "theirs");
+	g_autoptr(GsEvent) gone = gs_test_event_new(2, 102, 1, NULL, "gone");
+	const gchar *del_tags[] = {"e", gs_event_get_id(gone), NULL, NULL};
+	g_autoptr(GsEvent) deletion = gs_test_event_new(2, 103, 5, del_tags, "");
+	g_autoptr(GError) error = NULL;
+
+	/* the first write fills the filter */
+	insert_expect(fx->store, mine, GS_STORE_RESULT_STORED);
+	insert_expect(fx->other, theirs, GS_STORE_RESULT_STORED);
+	insert_expect(fx->other, deletion, GS_STORE_RESULT_STORED);
+	insert_expect(fx->store, theirs, GS_STORE_RESULT_DUPLICATE);
+	insert_expect(fx->store, gone, GS_STORE_RESULT_REFUSED_DELETED);
+	insert_expect(fx->other, mine, GS_STORE_RESULT_DUPLICATE);
+	g_assert_cmpuint(count(fx->store), ==, 3);
+
+	g_clear_object(&fx->store);
+	fx->store = gs_store_new(fx->path, &error);
+	g_assert_no_error(error);
+	insert_expect(fx->store, mine, GS_STORE_RESULT_DUPLICATE);
+	insert_expect(fx->store, theirs, GS_STORE_RESULT_DUPLICATE);
+	insert_expect(fx->store, gone, GS_STORE_RESULT_REFUSED_DELETED);
+	g_assert_cmpuint(count(fx->store), ==, 3);
+}
+
+/* many more ids than the filter was sized for: saturated, then filled again, larger; the
+ * answers stay exact */
+static void
+store_ids_growth(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GPtrArray) events =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GArray) results = g_array_new(FALSE, FALSE, sizeof(GsStoreResult));
+	g_autoptr(GError) error = NULL;
+	const guint n = 1500;
+
+	/* room for 16 ids: full after about 50 */
+	gs_store_ids_set_headroom(gs_store_get_ids(fx->store), 16);
+	for (guint i = 0; i < n; i++)
+		g_ptr_array_add(events, gs_test_event_new(i % 7 + 1, 1000 + i, 1, NULL, "x"));
+	for (guint pass = 0; pass < 2; pass++) {
+		g_assert_true(gs_store_insert_batch(fx->store, events, results, &error));
+		g_assert_no_error(error);
+		for (guint i = 0; i < n; i++) {
+			g_assert_cmpint(g_array_index(results, GsStoreResult, i),
+					==,
+					pass == 0 ? GS_STORE_RESULT_STORED
+						  : GS_STORE_RESULT_DUPLICATE);
+		}
+	}
+	g_assert_cmpuint(count(fx->store), ==, n);
+}
+
+int
+main(int argc, char **argv)
+{
+	gs_test_init(&argc, &argv);
+	g_test_add("/grasp-sync/store-ids/own-writes",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   store_ids_own_writes,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/store-ids/other-writer",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   store_ids_other_writer,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/store-ids/growth",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   store_ids_growth,
+		   fixture_teardown);
+	return g_test_run();
+}
