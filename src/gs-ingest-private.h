@@ -53,6 +53,18 @@ struct _GsIngest {
 	gboolean disposing;
 };
 
+#define GS_INGEST_SLICE_EVENTS 4000
+#define GS_INGEST_SLICE_USEC 50000
+/* sources of deferred events remembered at most (for the home relay: see
+ * gs_ingest_get_storing_source()) */
+#define GS_INGEST_MAX_DEFERRED_ORIGINS 100000
+
+/* gs-ingest-decide.c */
+void
+gs_ingest_finish(GsIngest *self, GsIngestItem *item);
+void
+gs_ingest_drain_slice(GsIngest *self);
+
 /* gs-ingest-counters.c */
 void
 gs_ingest_count(GsIngest *self, GsIngestItem *item);
