@@ -27,7 +27,7 @@ struct _GsRelayOutq {
 	gint64 progress_at; /* when acked last moved, or data was queued after a drain */
 	guint64 polled_acked;
 	guint poll_ms;
-	guint uncork_id; /* the idle that ends the current burst; 0 when not corked */
+	GSource *uncork; /* the idle that ends the current burst; NULL when not corked */
 };
 
 /* a server frame is unmasked: 2, 4 or 10 bytes of header */
@@ -99,7 +99,7 @@ gs_relay_outq_uncork_cb(gpointer user_data)
 {
 	GsRelayOutq *self = user_data;
 
-	self->uncork_id = 0;
+	g_clear_pointer(&self->uncork, g_source_unref);
 	gs_relay_outq_set_cork(self, FALSE);
 	return G_SOURCE_REMOVE;
 }
@@ -115,10 +115,14 @@ gs_relay_outq_uncork_cb(gpointer user_data)
 static void
 gs_relay_outq_start_burst(GsRelayOutq *self)
 {
-	if (self->socket == NULL || self->uncork_id != 0)
+	if (self->socket == NULL || self->uncork != NULL)
 		return;
 	gs_relay_outq_set_cork(self, TRUE);
-	self->uncork_id = g_idle_add_full(G_PRIORITY_DEFAULT, gs_relay_outq_uncork_cb, self, NULL);
+	/* the context the connection's libsoup sources run in */
+	self->uncork = g_idle_source_new();
+	g_source_set_priority(self->uncork, G_PRIORITY_DEFAULT);
+	g_source_set_callback(self->uncork, gs_relay_outq_uncork_cb, self, NULL);
+	g_source_attach(self->uncork, g_main_context_get_thread_default());
 }
 
 /* counts a text frame of @payload_len bytes given to libsoup */
@@ -205,8 +209,9 @@ gs_relay_outq_free(GsRelayOutq *self)
 {
 	if (self == NULL)
 		return;
-	if (self->uncork_id != 0) {
-		g_clear_handle_id(&self->uncork_id, g_source_remove);
+	if (self->uncork != NULL) {
+		g_source_destroy(self->uncork);
+		g_clear_pointer(&self->uncork, g_source_unref);
 		gs_relay_outq_set_cork(self, FALSE);
 	}
 	g_clear_object(&self->socket);
