@@ -109,7 +109,7 @@ gs_relay_outq_uncork_cb(gpointer user_data)
  * events) would each leave as a TCP segment of their own, and on loopback each segment also
  * runs the peer's receive path and wakes it. The first frame of a round goes out at once;
  * then the socket is corked (TCP_CORK), so the rest gather into full segments, and an idle
- * of the default priority uncorks it in the next round, which sends what is left: one
+ * of high priority uncorks it first thing in the next round, which sends what is left: one
  * transmission a burst, and nothing waits for longer than the round.
  */
 static void
@@ -120,7 +120,7 @@ gs_relay_outq_start_burst(GsRelayOutq *self)
 	gs_relay_outq_set_cork(self, TRUE);
 	/* the context the connection's libsoup sources run in */
 	self->uncork = g_idle_source_new();
-	g_source_set_priority(self->uncork, G_PRIORITY_DEFAULT);
+	g_source_set_priority(self->uncork, G_PRIORITY_HIGH);
 	g_source_set_callback(self->uncork, gs_relay_outq_uncork_cb, self, NULL);
 	g_source_attach(self->uncork, g_main_context_get_thread_default());
 }
