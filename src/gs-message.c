@@ -607,7 +607,10 @@ gs_message_build_eose(const gchar *sub_id)
 gchar *
 gs_message_build_ok(const gchar *event_id, gboolean accepted, const gchar *message)
 {
-	GString *out = g_string_new("[\"OK\",");
+	/* sized for the usual case (a hex id, a short text, nothing to escape): one allocation */
+	GString *out = g_string_sized_new(96 + (message != NULL ? strlen(message) : 0));
+
+	g_string_append(out, "[\"OK\",");
 	gs_json_append_string(out, event_id);
 	g_string_append(out, accepted ? ",true," : ",false,");
 	gs_json_append_string(out, message != NULL ? message : "");

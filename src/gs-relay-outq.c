@@ -27,6 +27,7 @@ struct _GsRelayOutq {
 	gint64 progress_at; /* when acked last moved, or data was queued after a drain */
 	guint64 polled_acked;
 	guint poll_ms;
+	GSource *uncork; /* the idle that ends the current burst; NULL when not corked */
 };
 
 /* a server frame is unmasked: 2, 4 or 10 bytes of header */
@@ -79,6 +80,51 @@ gs_relay_outq_can_measure(GsRelayOutq *self)
 	return self->socket != NULL;
 }
 
+static void
+gs_relay_outq_set_cork(GsRelayOutq *self, gboolean cork)
+{
+	gint value = cork ? 1 : 0;
+	gint fd;
+
+	/* a closed GSocket's descriptor number may already belong to something else */
+	if (g_socket_is_closed(self->socket))
+		return;
+	fd = g_socket_get_fd(self->socket);
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &value, sizeof(value));
+}
+
+static gboolean
+gs_relay_outq_uncork_cb(gpointer user_data)
+{
+	GsRelayOutq *self = user_data;
+
+	g_clear_pointer(&self->uncork, g_source_unref);
+	gs_relay_outq_set_cork(self, FALSE);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Bursts: the frames a main-loop round queues (the OKs of an ingest slice, a page of a REQ's
+ * events) would each leave as a TCP segment of their own, and on loopback each segment also
+ * runs the peer's receive path and wakes it. The first frame of a round goes out at once;
+ * then the socket is corked (TCP_CORK), so the rest gather into full segments, and an idle
+ * of high priority uncorks it first thing in the next round, which sends what is left: one
+ * transmission a burst, and nothing waits for longer than the round.
+ */
+static void
+gs_relay_outq_start_burst(GsRelayOutq *self)
+{
+	if (self->socket == NULL || self->uncork != NULL)
+		return;
+	gs_relay_outq_set_cork(self, TRUE);
+	/* the context the connection's libsoup sources run in */
+	self->uncork = g_idle_source_new();
+	g_source_set_priority(self->uncork, G_PRIORITY_HIGH);
+	g_source_set_callback(self->uncork, gs_relay_outq_uncork_cb, self, NULL);
+	g_source_attach(self->uncork, g_main_context_get_thread_default());
+}
+
 /* counts a text frame of @payload_len bytes given to libsoup */
 void
 gs_relay_outq_add_frame(GsRelayOutq *self, gsize payload_len)
@@ -86,6 +132,7 @@ gs_relay_outq_add_frame(GsRelayOutq *self, gsize payload_len)
 	if (self->queued <= self->acked)
 		self->progress_at = g_get_monotonic_time();
 	self->queued += gs_relay_outq_frame_size(payload_len);
+	gs_relay_outq_start_burst(self);
 }
 
 /* returns: the bytes queued that the peer has not acknowledged (one system call) */
@@ -162,6 +209,11 @@ gs_relay_outq_free(GsRelayOutq *self)
 {
 	if (self == NULL)
 		return;
+	if (self->uncork != NULL) {
+		g_source_destroy(self->uncork);
+		g_clear_pointer(&self->uncork, g_source_unref);
+		gs_relay_outq_set_cork(self, FALSE);
+	}
 	g_clear_object(&self->socket);
 	g_free(self);
 }
