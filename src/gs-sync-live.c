@@ -440,9 +440,11 @@ gs_sync_live_parts_intact(GsSyncRelay *relay, guint layer, GHashTable *want)
 }
 
 /* L2 or L3: sends the items of @want not yet live as a new part, merged with the newest parts
- * that are at most twice its size; returns: %FALSE when a REQ could not be opened */
+ * that are at most twice its size; with @added, @want holds only items to add, else every item
+ * the layer must serve (the layer is sent again when some must leave); returns: %FALSE when a
+ * REQ could not be opened */
 static gboolean
-gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want)
+gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want, gboolean added)
 {
 	GPtrArray *parts = relay->live_parts[layer];
 	g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
@@ -451,9 +453,9 @@ gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want)
 	guint from;
 	gboolean ok;
 
-	for (guint i = 0; i < want->len; i++)
+	for (guint i = 0; !added && i < want->len; i++)
 		g_hash_table_add(wanted, want->pdata[i]);
-	if (!gs_sync_live_parts_intact(relay, layer, wanted))
+	if (!added && !gs_sync_live_parts_intact(relay, layer, wanted))
 		gs_sync_live_drop_parts(relay, layer, 0);
 	part = g_new0(GsSyncLivePart, 1);
 	part->id = ++relay->live_next_part;
@@ -556,8 +558,77 @@ gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay)
 	gs_sync_live_collect(self, relay, repos, roots);
 	l2 = gs_sync_live_l2_items(targets, repos);
 	ok &= gs_sync_live_set_layer(relay, 0, l1);
-	ok &= gs_sync_live_set_items(relay, 1, l2);
-	ok &= gs_sync_live_set_items(relay, 2, roots);
+	ok &= gs_sync_live_set_items(relay, 1, l2, FALSE);
+	ok &= gs_sync_live_set_items(relay, 2, roots, FALSE);
+	relay->live_dirty = !ok;
+}
+
+/* whether an item whose targets changed must leave the live filters of @relay: it is live
+ * there but no longer a target of this relay (or no longer a full one) */
+static gboolean
+gs_sync_live_touched_leave(GsSyncManager *self, GsSyncRelay *relay)
+{
+	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
+	GHashTable *repos, *roots;
+	GHashTableIter iter;
+	gpointer key;
+
+	gs_sync_index_peek_touched(self->index, &repos, &roots);
+	g_hash_table_iter_init(&iter, repos);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		g_autofree gchar *state = g_strconcat("s:", key, NULL);
+		g_autofree gchar *full = g_strconcat("f:", key, NULL);
+		GsSyncLevel level = GS_SYNC_LEVEL_FULL;
+		gboolean named = gs_sync_targets_repo_names_relay(targets, key, relay->url) &&
+				 gs_sync_targets_get_repo_level(targets, key, &level);
+		if ((!named && g_hash_table_contains(relay->live_items[1], state)) ||
+		    ((!named || level != GS_SYNC_LEVEL_FULL) &&
+		     g_hash_table_contains(relay->live_items[1], full)))
+			return TRUE;
+	}
+	g_hash_table_iter_init(&iter, roots);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (g_hash_table_contains(relay->live_items[2], key) &&
+		    !gs_sync_targets_root_wanted_from(targets, key, relay->url))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/**
+ * gs_sync_live_add:
+ * @repos: (nullable): repositories that just became pending on @relay
+ * @roots: (nullable): root events that just became pending on @relay
+ *
+ * After a discovery drain: adds the live filters of the new items as a part of their own
+ * (gs_sync_live_set_items()) without going through every item of the relay. When a changed
+ * item must leave the live filters, a layer is not fully open, or an earlier change could not
+ * be sent, the relay's live subscriptions are rebuilt instead (gs_sync_live_rebuild()).
+ */
+void
+gs_sync_live_add(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, GPtrArray *roots)
+{
+	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
+	g_autoptr(GPtrArray) l2 = NULL;
+	gboolean ok = TRUE;
+
+	if (!gs_sync_relay_can_subscribe(relay)) {
+		relay->live_dirty = TRUE;
+		return;
+	}
+	if (relay->live_dirty || !gs_sync_live_layer_is_open(relay, 0) ||
+	    (relay->live[1]->len > 0 && !gs_sync_live_layer_is_open(relay, 1)) ||
+	    (relay->live[2]->len > 0 && !gs_sync_live_layer_is_open(relay, 2)) ||
+	    gs_sync_live_touched_leave(self, relay)) {
+		gs_sync_live_rebuild(self, relay);
+		return;
+	}
+	if (repos != NULL && repos->len > 0) {
+		l2 = gs_sync_live_l2_items(targets, repos);
+		ok &= gs_sync_live_set_items(relay, 1, l2, TRUE);
+	}
+	if (roots != NULL && roots->len > 0)
+		ok &= gs_sync_live_set_items(relay, 2, roots, TRUE);
 	relay->live_dirty = !ok;
 }
 

@@ -193,6 +193,8 @@ gs_sync_discovery_sync_relays(GsSyncManager *self);
 void
 gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay);
 void
+gs_sync_live_add(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, GPtrArray *roots);
+void
 gs_sync_live_clear(GsSyncRelay *relay);
 gboolean
 gs_sync_live_is_sub(GsSyncRelay *relay, const gchar *sub_id);
