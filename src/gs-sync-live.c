@@ -136,6 +136,44 @@ gs_sync_intake_event(GsSyncManager *self,
 		*event_out = g_steal_pointer(&event);
 }
 
+/**
+ * gs_sync_intake_raw:
+ * @ids: the set of ids the historic subscription asked for
+ * @id: the event's id, as its JSON says (gs_message_peek_event_id())
+ *
+ * gs_sync_intake_event() for a fetch by ids, without parsing the event on the main thread:
+ * the id alone says whether it matches the subscription's filter, and the ingest's workers
+ * parse it (reporting malformed JSON with its reason), check its id against its content and
+ * its signature.
+ *
+ * Returns: %TRUE when it was one of @ids and went to the ingest
+ */
+gboolean
+gs_sync_intake_raw(GsSyncManager *self,
+		   GsSyncRelay *relay,
+		   const gchar *json,
+		   gsize len,
+		   GHashTable *ids,
+		   const gchar *id)
+{
+	relay->stats.events_received++;
+	relay->stats.last_event_at = gs_sync_manager_now(self);
+	if (!g_hash_table_contains(ids, id)) {
+		relay->stats.events_dropped++;
+		g_debug("%s: dropped event %s: it matches no filter of its subscription",
+			relay->url,
+			id);
+		return FALSE;
+	}
+	gs_ingest_submit(self->ingest,
+			 relay->url,
+			 json,
+			 len,
+			 gs_sync_intake_done_cb,
+			 gs_sync_intake_new(self, relay, FALSE));
+	return TRUE;
+}
+
 static GsSyncLiveSub *
 gs_sync_live_find(GsSyncRelay *relay, const gchar *sub_id)
 {

@@ -211,6 +211,14 @@ gs_sync_intake_event(GsSyncManager *self,
 		     gboolean live,
 		     GsEvent **event_out);
 
+gboolean
+gs_sync_intake_raw(GsSyncManager *self,
+		   GsSyncRelay *relay,
+		   const gchar *json,
+		   gsize len,
+		   GHashTable *ids,
+		   const gchar *id);
+
 /* gs-sync-runner.c */
 gboolean
 gs_sync_runner_start_batch(GsSyncManager *self,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gs-error.h"
+#include "gs-message.h"
 #include "gs-sync-filters.h"
 #include "gs-sync-run-private.h"
 
@@ -36,6 +37,7 @@ gs_sync_stream_free(GsSyncStream *stream)
 	g_clear_pointer(&stream->base, gs_filter_unref);
 	g_clear_pointer(&stream->current, gs_filter_unref);
 	g_clear_pointer(&stream->pager, gs_sync_pager_free);
+	g_clear_pointer(&stream->ids, g_hash_table_unref);
 	g_free(stream->sub_id);
 	g_free(stream);
 }
@@ -300,12 +302,23 @@ gs_sync_run_event_cb(GsRelayConnection *conn,
 {
 	GsSyncRelay *relay = user_data;
 	GsSyncRun *run = g_hash_table_lookup(relay->hist_subs, sub_id);
-	g_autoptr(GPtrArray) filters = g_ptr_array_new();
+	g_autoptr(GPtrArray) filters = NULL;
 	g_autoptr(GsEvent) event = NULL;
 	GsSyncStream *stream;
+	gchar id[65];
 
 	if (run == NULL || (stream = gs_sync_run_find_stream(run, sub_id)) == NULL)
 		return;
+	if (stream->ids != NULL && gs_message_peek_event_id(json, len, id)) {
+		/* a fetch by ids: the id says whether it is one we asked for; the ingest's
+		 * workers parse and check it */
+		if (gs_sync_intake_raw(run->manager, relay, json, len, stream->ids, id)) {
+			gs_sync_batch_record_event(run->batch, sub_id, id, 0);
+			gs_sync_run_arm_timeout(run);
+		}
+		return;
+	}
+	filters = g_ptr_array_new();
 	g_ptr_array_add(filters, stream->current);
 	gs_sync_intake_event(run->manager, relay, json, len, filters, FALSE, &event);
 	if (event == NULL)
@@ -473,6 +486,17 @@ gs_sync_run_request(GsSyncRun *run, GsSyncStream *stream)
 	gs_sync_run_with_slot(run, gs_sync_run_send, stream, NULL);
 }
 
+/* a filter that names ids and nothing else (a negentropy fetch) */
+static gboolean
+gs_sync_filter_is_ids_only(const GsFilter *filter)
+{
+	g_autofree gchar *letters = gs_filter_get_tag_letters(filter);
+
+	return gs_filter_get_ids(filter) != NULL && gs_filter_get_authors(filter) == NULL &&
+	       gs_filter_get_kinds(filter) == NULL && (letters == NULL || letters[0] == '\0') &&
+	       gs_filter_get_since(filter) < 0 && gs_filter_get_until(filter) < 0;
+}
+
 static GsSyncStream *
 gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 {
@@ -484,6 +508,12 @@ gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 		stream->current = gs_sync_filters_page(base, stream->pager);
 	} else {
 		stream->current = gs_filter_ref(base);
+	}
+	if (gs_sync_filter_is_ids_only(base)) {
+		GPtrArray *ids = gs_filter_get_ids(base);
+		stream->ids = g_hash_table_new(g_str_hash, g_str_equal);
+		for (guint i = 0; i < ids->len; i++)
+			g_hash_table_add(stream->ids, g_ptr_array_index(ids, i));
 	}
 	return stream;
 }
