@@ -273,12 +273,33 @@ gs_sync_live_n_open(GsSyncRelay *relay)
 	return n;
 }
 
+/*
+ * While a historic pass runs, live L2/L3 REQs get at most half of the relay's subscription
+ * budget: the rest is for the pass's REQs and NEG sessions. Without this share, the live REQs
+ * of a large history (one per 10 filters on a relay taking 10 filters a REQ: 120 for 8,000
+ * repositories and 29,000 roots) took nearly every subscription the relay allows, and the
+ * historic work went on a few at a time. The REQs over the share are held and sent when the
+ * pass ends; the relay would have refused them anyway when they do not fit.
+ */
+static gboolean
+gs_sync_live_over_share(GsSyncRelay *relay, GsSyncLiveSub *sub)
+{
+	return sub->part != 0 && relay->pass_started > 0 &&
+	       gs_sync_live_n_open(relay) >= MAX(gs_sync_relay_budget(relay) / 2, 2);
+}
+
 static gboolean
 gs_sync_live_open(GsSyncRelay *relay, GsSyncLiveSub *sub)
 {
 	g_autoptr(GError) error = NULL;
 
 	sub->eose_seen = FALSE;
+	sub->held = gs_sync_live_over_share(relay, sub);
+	if (sub->held) {
+		g_debug("%s: live subscription held until the historic pass ends", relay->url);
+		sub->refused = TRUE;
+		return TRUE;
+	}
 	sub->sub_id = gs_relay_connection_subscribe(relay->conn,
 						    sub->filters,
 						    gs_sync_live_event_cb,
@@ -683,6 +704,19 @@ gs_sync_live_clear(GsSyncRelay *relay)
 		g_clear_pointer(&relay->live_parts[l], g_ptr_array_unref);
 		relay->live_parts[l] =
 			g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_part_free);
+	}
+}
+
+/* the historic pass ended: the live REQs held back for it are sent, within the budget */
+void
+gs_sync_live_release_held(GsSyncRelay *relay)
+{
+	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
+		for (guint i = 0; i < relay->live[l]->len; i++) {
+			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
+			if (sub->held && sub->sub_id == NULL)
+				gs_sync_live_open(relay, sub);
+		}
 	}
 }
 

@@ -57,6 +57,8 @@ typedef struct {
 	gboolean eose_seen;
 	gboolean refused; /* closed by the relay, or over the connection's budget: not sent again
 			     until the layer is rebuilt or the relay reconnects */
+	gboolean held;	  /* not sent: over the live share of the budget during a historic pass
+			     (gs_sync_live_release_held() sends it when the pass ends) */
 	guint part;	  /* the GsSyncLivePart it belongs to (L2, L3), 0 for L1 */
 } GsSyncLiveSub;
 
@@ -97,6 +99,7 @@ typedef struct {
 	guint live_next_part;
 	gboolean live_dirty;
 	guint max_filters; /* filters per REQ the relay takes: 200, or what it said */
+	guint max_subs;	   /* subscriptions the relay takes (its NIP-11 document), 0 unknown */
 	/* historic subscriptions: sub id -> GsSyncRun (not a reference) */
 	GHashTable *hist_subs;
 	guint n_slots;	   /* historic subscriptions and NEG sessions in use */
@@ -202,6 +205,10 @@ guint
 gs_sync_live_n_open(GsSyncRelay *relay);
 void
 gs_sync_live_resend_unanswered(GsSyncRelay *relay);
+void
+gs_sync_live_release_held(GsSyncRelay *relay);
+guint
+gs_sync_relay_budget(GsSyncRelay *relay);
 void
 gs_sync_intake_event(GsSyncManager *self,
 		     GsSyncRelay *relay,

@@ -518,6 +518,7 @@ gs_sync_manager_completion_cb(gpointer user_data)
 		       ? (gdouble)(g_get_monotonic_time() - relay->pass_started) / G_USEC_PER_SEC
 		       : 0;
 	relay->pass_started = 0;
+	gs_sync_live_release_held(relay);
 	/* batches from now on fetch the history of items discovered while live */
 	relay->hist_source = GS_SYNC_EVENT_SOURCE_CATCHUP;
 	relay->hist_gap = FALSE;

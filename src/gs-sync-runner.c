@@ -73,10 +73,22 @@ gs_sync_run_request(GsSyncRun *run, GsSyncStream *stream);
 
 /* slots: the relay's subscription budget, shared by its batches ------------------------------- */
 
+/* the subscriptions (REQs and NEG sessions) we keep open on @relay at most: ours
+ * (`max-subscriptions-per-relay`), or fewer when the relay says it takes fewer (NIP-11) */
+guint
+gs_sync_relay_budget(GsSyncRelay *relay)
+{
+	guint budget = relay->manager->opts.max_subscriptions;
+
+	if (relay->max_subs > 0)
+		budget = MIN(budget, relay->max_subs);
+	return MAX(budget, 1);
+}
+
 static guint
 gs_sync_runner_cap(GsSyncRelay *relay)
 {
-	guint budget = relay->manager->opts.max_subscriptions;
+	guint budget = gs_sync_relay_budget(relay);
 	/* the live REQs open now (more than one per layer when a layer is large), one spare */
 	guint live = MAX(gs_sync_live_n_open(relay) + 1, GS_SYNC_RUN_LIVE_RESERVE);
 	guint cap = budget > live + 1 ? budget - live : 1;
