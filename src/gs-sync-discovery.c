@@ -178,11 +178,40 @@ gs_sync_discovery_wants(guint kind)
 	return kind == GS_SYNC_KIND_REPO_ANNOUNCEMENT || gs_sync_kind_is_root(kind) || kind == 5;
 }
 
+static gboolean
+gs_sync_discovery_kick_cb(gpointer user_data)
+{
+	GsSyncManager *self = GS_SYNC_MANAGER(user_data);
+
+	self->kick_id = 0;
+	gs_sync_discovery_drain_cb(self);
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * gs_sync_discovery_kick:
+ *
+ * Drains the queue as soon as the main loop is free instead of at the next batch-window tick
+ * (which keeps its own pace): called when a batch's worth of items is queued, and when the
+ * ingest has decided every event it held, so that the work of the next layer starts as soon
+ * as its inputs are stored rather than up to a window later.
+ */
+void
+gs_sync_discovery_kick(GsSyncManager *self)
+{
+	if (self->kick_id == 0 && self->running && self->queue->len > 0)
+		self->kick_id = g_idle_add_full(
+			G_PRIORITY_DEFAULT, gs_sync_discovery_kick_cb, g_object_ref(self), g_object_unref);
+}
+
 void
 gs_sync_discovery_event_stored_cb(GsStore *store, GsEvent *event, GsSyncManager *self)
 {
-	if (gs_sync_discovery_wants(gs_event_get_kind(event)))
-		g_ptr_array_add(self->queue, gs_event_ref(event));
+	if (!gs_sync_discovery_wants(gs_event_get_kind(event)))
+		return;
+	g_ptr_array_add(self->queue, gs_event_ref(event));
+	if (self->queue->len % GS_SYNC_FILTERS_CHUNK == 0)
+		gs_sync_discovery_kick(self);
 }
 
 /* an announcement as the store holds it now: replaced, deleted, or still this one */

@@ -68,6 +68,9 @@ gs_sync_intake_done_cb(GsIngest *ingest, const GsIngestResult *result, gpointer 
 		if (relay != NULL)
 			relay->stats.gap_events++;
 	}
+	/* this was the last event the ingest held */
+	if (gs_ingest_get_pending(ingest) <= 1)
+		gs_sync_manager_ingest_idle(self);
 	g_object_unref(self);
 	g_free(intake);
 }

@@ -130,6 +130,8 @@ struct _GsSyncManager {
 	GPtrArray *queue; /* of GsEvent, stored since the last drain */
 	gboolean reload_targets;
 	guint drain_id;
+	guint kick_id;	 /* an early drain (gs_sync_discovery_kick()) */
+	guint settle_id; /* the ingest went idle (gs_sync_manager_ingest_idle()) */
 	guint tick_id;
 	gint64 rejected_saved_at; /* unix s of the last save of the rejected index */
 	gulong stored_id;
@@ -187,6 +189,12 @@ void
 gs_sync_discovery_event_stored_cb(GsStore *store, GsEvent *event, GsSyncManager *self);
 gboolean
 gs_sync_discovery_drain_cb(gpointer user_data);
+void
+gs_sync_discovery_kick(GsSyncManager *self);
+gboolean
+gs_sync_manager_settled(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_ingest_idle(GsSyncManager *self);
 void
 gs_sync_discovery_diff_relay(GsSyncManager *self, GsSyncRelay *relay);
 void

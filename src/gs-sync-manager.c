@@ -497,6 +497,15 @@ gs_sync_manager_trim_if_idle(GsSyncManager *self)
 #endif
 }
 
+/* nothing fetched can still become work for @relay: the ingest decided every event it held,
+ * discovery drained what was stored, and L1 and rate limits are not in the way */
+gboolean
+gs_sync_manager_settled(GsSyncManager *self, GsSyncRelay *relay)
+{
+	return gs_ingest_get_pending(self->ingest) == 0 && self->queue->len == 0 &&
+	       !relay->l1_wanted && !gs_health_tracker_is_rate_limited(self->health, relay->url);
+}
+
 static gboolean
 gs_sync_manager_completion_cb(gpointer user_data)
 {
@@ -505,10 +514,13 @@ gs_sync_manager_completion_cb(gpointer user_data)
 	gdouble secs;
 
 	relay->completion_id = 0;
+	/* stored events not yet turned into work: turn them now */
+	if (self->queue->len > 0 && gs_ingest_get_pending(self->ingest) == 0)
+		gs_sync_discovery_drain_cb(self);
 	/* fetched events still on their way to the store, or stored ones not yet turned into
 	 * work, may bring new batches: wait for them */
-	if (gs_ingest_get_pending(self->ingest) > 0 || self->queue->len > 0 || relay->l1_wanted ||
-	    gs_health_tracker_is_rate_limited(self->health, relay->url)) {
+	if (!gs_sync_manager_settled(self, relay) ||
+	    !gs_sync_index_completion_should_wait(self->index, relay->url)) {
 		gs_sync_manager_completion_check(self, relay);
 		return G_SOURCE_REMOVE;
 	}
@@ -542,17 +554,58 @@ gs_sync_manager_completion_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* the completion check of section 4.4, (re)started after each batch end and after connect */
+/* the completion check of section 4.4, (re)started after each batch end, after connect and
+ * when the ingest has decided every event it held: once nothing fetched can become new work
+ * any more (gs_sync_manager_settled()) it runs at once, else it waits batch-window + 1 s */
 void
 gs_sync_manager_completion_check(GsSyncManager *self, GsSyncRelay *relay)
 {
 	g_clear_handle_id(&relay->completion_id, g_source_remove);
 	if (!gs_sync_index_completion_should_wait(self->index, relay->url))
 		return;
-	relay->completion_id =
-		g_timeout_add(self->opts.batch_window_ms + self->opts.completion_extra_ms,
-			      gs_sync_manager_completion_cb,
-			      relay);
+	if (gs_sync_manager_settled(self, relay))
+		relay->completion_id = g_idle_add(gs_sync_manager_completion_cb, relay);
+	else
+		relay->completion_id = g_timeout_add(self->opts.batch_window_ms +
+							     self->opts.completion_extra_ms,
+						     gs_sync_manager_completion_cb,
+						     relay);
+}
+
+static gboolean
+gs_sync_manager_settle_cb(gpointer user_data)
+{
+	GsSyncManager *self = GS_SYNC_MANAGER(user_data);
+	GHashTableIter iter;
+	gpointer value;
+
+	self->settle_id = 0;
+	if (!self->running || gs_ingest_get_pending(self->ingest) > 0)
+		return G_SOURCE_REMOVE;
+	if (self->queue->len > 0)
+		gs_sync_discovery_drain_cb(self);
+	g_hash_table_iter_init(&iter, self->relays);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		GsSyncRelay *relay = value;
+		if (relay->completion_id != 0)
+			gs_sync_manager_completion_check(self, relay);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * gs_sync_manager_ingest_idle:
+ *
+ * The ingest is deciding the last event it held: once it is done, what was stored becomes
+ * work at once (discovery drains), and relays waiting for their completion check run it at
+ * once when nothing else can come (gs_sync_manager_settled()).
+ */
+void
+gs_sync_manager_ingest_idle(GsSyncManager *self)
+{
+	if (self->settle_id == 0 && self->running)
+		self->settle_id = g_idle_add_full(
+			G_PRIORITY_DEFAULT, gs_sync_manager_settle_cb, g_object_ref(self), g_object_unref);
 }
 
 static void
@@ -738,6 +791,8 @@ gs_sync_manager_stop(GsSyncManager *self)
 	self->running = FALSE;
 	g_clear_signal_handler(&self->stored_id, self->store);
 	g_clear_handle_id(&self->drain_id, g_source_remove);
+	g_clear_handle_id(&self->kick_id, g_source_remove);
+	g_clear_handle_id(&self->settle_id, g_source_remove);
 	g_clear_handle_id(&self->tick_id, g_source_remove);
 	g_hash_table_iter_init(&iter, self->relays);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
