@@ -200,8 +200,10 @@ void
 gs_sync_discovery_kick(GsSyncManager *self)
 {
 	if (self->kick_id == 0 && self->running && self->queue->len > 0)
-		self->kick_id = g_idle_add_full(
-			G_PRIORITY_DEFAULT, gs_sync_discovery_kick_cb, g_object_ref(self), g_object_unref);
+		self->kick_id = g_idle_add_full(G_PRIORITY_DEFAULT,
+						gs_sync_discovery_kick_cb,
+						g_object_ref(self),
+						g_object_unref);
 }
 
 void

@@ -24,7 +24,6 @@
  * connections and the timers, and asks this object what to do.
  */
 
-
 enum { PROP_0, PROP_PENDING_BATCHES, PROP_FAILED_BATCHES, PROP_REPOS, PROP_ROOT_EVENTS, N_PROPS };
 static GParamSpec *props[N_PROPS] = {NULL};
 

@@ -285,10 +285,16 @@ gs_sync_live_n_open(GsSyncRelay *relay)
  * pass ends; the relay would have refused them anyway when they do not fit.
  */
 static gboolean
+gs_sync_live_share_full(GsSyncRelay *relay)
+{
+	return relay->pass_started > 0 &&
+	       gs_sync_live_n_open(relay) >= MAX(gs_sync_relay_budget(relay) / 2, 2);
+}
+
+static gboolean
 gs_sync_live_over_share(GsSyncRelay *relay, GsSyncLiveSub *sub)
 {
-	return sub->part != 0 && relay->pass_started > 0 &&
-	       gs_sync_live_n_open(relay) >= MAX(gs_sync_relay_budget(relay) / 2, 2);
+	return sub->part != 0 && gs_sync_live_share_full(relay);
 }
 
 static gboolean
@@ -501,6 +507,47 @@ gs_sync_live_parts_intact(GsSyncRelay *relay, guint layer, GHashTable *want)
 	return TRUE;
 }
 
+/* opens the REQs of @part's items; returns: %FALSE when one could not be sent */
+static gboolean
+gs_sync_live_open_part(GsSyncRelay *relay, guint layer, GsSyncLivePart *part)
+{
+	g_autoptr(GPtrArray) filters = gs_sync_live_part_filters(layer, part->items);
+
+	if (filters == NULL) {
+		g_warning("%s: bad items in the index", relay->url);
+		return TRUE;
+	}
+	return gs_sync_live_open_filters(relay, layer, part->id, filters);
+}
+
+/* every REQ of part @id is open on the relay */
+static gboolean
+gs_sync_live_part_is_open(GsSyncRelay *relay, guint layer, guint id)
+{
+	for (guint i = 0; i < relay->live[layer]->len; i++) {
+		GsSyncLiveSub *sub = g_ptr_array_index(relay->live[layer], i);
+		if (sub->part == id && sub->sub_id == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* closes and forgets the REQs of part @id */
+static void
+gs_sync_live_close_part(GsSyncRelay *relay, guint layer, guint id)
+{
+	GPtrArray *subs = relay->live[layer];
+
+	for (guint i = subs->len; i-- > 0;) {
+		GsSyncLiveSub *sub = g_ptr_array_index(subs, i);
+		if (sub->part != id)
+			continue;
+		if (sub->sub_id != NULL)
+			gs_relay_connection_unsubscribe(relay->conn, sub->sub_id);
+		g_ptr_array_remove_index(subs, i);
+	}
+}
+
 /* L2 or L3: sends the items of @want not yet live as a new part, merged with the newest parts
  * that are at most twice its size; with @added, @want holds only items to add, else every item
  * the layer must serve (the layer is sent again when some must leave); returns: %FALSE when a
@@ -510,9 +557,8 @@ gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want, gboolea
 {
 	GPtrArray *parts = relay->live_parts[layer];
 	g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GPtrArray) filters = NULL;
 	GsSyncLivePart *part;
-	guint from;
+	guint from, n_new;
 	gboolean ok;
 
 	for (guint i = 0; !added && i < want->len; i++)
@@ -530,6 +576,7 @@ gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want, gboolea
 		gs_sync_live_part_free(part);
 		return TRUE;
 	}
+	n_new = part->items->len;
 	for (from = parts->len;
 	     from > 0 &&
 	     ((GsSyncLivePart *)parts->pdata[from - 1])->items->len <= 2 * part->items->len;
@@ -538,14 +585,16 @@ gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want, gboolea
 		for (guint i = 0; i < older->items->len; i++)
 			g_ptr_array_add(part->items, g_strdup(older->items->pdata[i]));
 	}
-	filters = gs_sync_live_part_filters(layer, part->items);
-	if (filters == NULL) {
-		g_warning("%s: bad items in the index", relay->url);
-		gs_sync_live_part_free(part);
-		return TRUE;
+	/* the new REQs first, then the ones they replace; when the merged REQs do not all open
+	 * (the budget, or the live share during a pass), the older parts stay as they are and
+	 * the new items get a part of their own */
+	ok = gs_sync_live_open_part(relay, layer, part);
+	if (from < parts->len && !gs_sync_live_part_is_open(relay, layer, part->id)) {
+		gs_sync_live_close_part(relay, layer, part->id);
+		g_ptr_array_set_size(part->items, n_new);
+		from = parts->len;
+		ok = gs_sync_live_open_part(relay, layer, part);
 	}
-	/* the new REQs first, then the ones they replace */
-	ok = gs_sync_live_open_filters(relay, layer, part->id, filters);
 	gs_sync_live_drop_parts(relay, layer, from);
 	g_ptr_array_add(parts, part);
 	for (guint i = 0; i < part->items->len; i++)

@@ -288,7 +288,12 @@ gs_sync_manager_opened_cb(GsRelayConnection *conn, GsSyncRelay *relay)
 	gint64 since = -1;
 	gboolean first = !relay->ever_connected;
 	GsSyncEntry entry;
+	guint info_filters = 0;
 
+	/* the limits the relay states (NIP-11) hold from the first REQ on */
+	gs_relay_connection_get_relay_limits(conn, &relay->max_subs, &info_filters);
+	if (info_filters > 0 && info_filters < relay->max_filters)
+		relay->max_filters = info_filters;
 	relay->stats.attempts_success++;
 	gs_health_tracker_record_success(self->health, relay->url);
 	gs_health_tracker_record_connected(self->health, relay->url);
@@ -407,6 +412,7 @@ gs_sync_manager_ensure_relay(GsSyncManager *self, const gchar *url, gboolean boo
 	copts.neg_timeout_ms = self->opts.neg_timeout_ms;
 	copts.max_protocol_errors = self->opts.max_protocol_errors;
 	copts.seckey = self->opts.seckey;
+	copts.fetch_info = self->opts.fetch_relay_info;
 	relay = g_new0(GsSyncRelay, 1);
 	relay->manager = self;
 	relay->url = g_strdup(url);
@@ -566,10 +572,10 @@ gs_sync_manager_completion_check(GsSyncManager *self, GsSyncRelay *relay)
 	if (gs_sync_manager_settled(self, relay))
 		relay->completion_id = g_idle_add(gs_sync_manager_completion_cb, relay);
 	else
-		relay->completion_id = g_timeout_add(self->opts.batch_window_ms +
-							     self->opts.completion_extra_ms,
-						     gs_sync_manager_completion_cb,
-						     relay);
+		relay->completion_id =
+			g_timeout_add(self->opts.batch_window_ms + self->opts.completion_extra_ms,
+				      gs_sync_manager_completion_cb,
+				      relay);
 }
 
 static gboolean
@@ -604,8 +610,10 @@ void
 gs_sync_manager_ingest_idle(GsSyncManager *self)
 {
 	if (self->settle_id == 0 && self->running)
-		self->settle_id = g_idle_add_full(
-			G_PRIORITY_DEFAULT, gs_sync_manager_settle_cb, g_object_ref(self), g_object_unref);
+		self->settle_id = g_idle_add_full(G_PRIORITY_DEFAULT,
+						  gs_sync_manager_settle_cb,
+						  g_object_ref(self),
+						  g_object_unref);
 }
 
 static void

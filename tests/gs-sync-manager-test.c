@@ -567,10 +567,12 @@ test_reconfigure(GsHarness *h, gconstpointer data)
 }
 
 /* a relay that takes fewer subscriptions and NEG sessions than our budget says so; we keep
- * under what it allowed, and it is still synced with negentropy, nothing failed */
+ * under what it allowed, and it is still synced with negentropy, nothing failed; with
+ * @data, its NIP-11 document is read first and nothing is refused at all */
 static void
 test_learned_budget(GsHarness *h, gconstpointer data)
 {
+	gboolean stated = data != NULL;
 	GsRelayLimits limits;
 	GsTestRelay *source;
 	g_autofree gchar *url = NULL;
@@ -586,6 +588,7 @@ test_learned_budget(GsHarness *h, gconstpointer data)
 	g_ptr_array_add(h->relays, source);
 	url = gs_relay_url_normalise(gs_test_relay_get_url(source), FALSE, NULL);
 	bootstrap[0] = url;
+	h->opts.fetch_relay_info = stated;
 	/* 400 roots: four L3 batches of three filters, twelve NEG sessions at once */
 	for (guint r = 0; r < 10; r++) {
 		g_autofree gchar *d = g_strdup_printf("repo%u", r);
@@ -603,8 +606,13 @@ test_learned_budget(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_REQ_EOSE][GS_SYNC_OUTCOME_COMPLETE], ==, 0);
 	g_assert_false(gs_sync_manager_get_relay_historic_sync_had_failures(h->manager, url));
 	/* L1, one L2 batch of 4 filters, four L3 batches of 3: more NEG-OPENs mean refused and
-	 * opened again once there was room */
-	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, 1 + 4 + 12);
+	 * opened again once there was room; none when the relay stated its limit up front */
+	if (stated)
+		g_assert_cmpuint(
+			gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), ==, 1 + 4 + 12);
+	else
+		g_assert_cmpuint(
+			gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, 1 + 4 + 12);
 }
 
 static gint64
@@ -826,6 +834,7 @@ test_backlog(GsHarness *h, gconstpointer data)
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
+	gconstpointer data;
 } cases[] = {
 	{"control", test_control},
 	{"daily-pass", test_daily_pass},
@@ -833,6 +842,7 @@ static const struct {
 	{"relay-removed", test_relay_removed},
 	{"budget", test_budget},
 	{"learned-budget", test_learned_budget},
+	{"stated-budget", test_learned_budget, GINT_TO_POINTER(1)},
 	{"live-parts", test_live_parts},
 	{"live-refused", test_live_refused},
 	{"nip77-expiry", test_nip77_expiry},
@@ -856,7 +866,7 @@ main(int argc, char **argv)
 			g_strdup_printf("/grasp-sync/sync-manager/%s", cases[i].name);
 		g_test_add(path,
 			   GsHarness,
-			   NULL,
+			   cases[i].data,
 			   gs_harness_setup,
 			   cases[i].func,
 			   gs_harness_teardown);
