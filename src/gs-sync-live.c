@@ -291,6 +291,15 @@ gs_sync_live_share_full(GsSyncRelay *relay)
 	       gs_sync_live_n_open(relay) >= MAX(gs_sync_relay_budget(relay) / 2, 2);
 }
 
+/* a merged part may be tried: the budget and the live share have room for new REQs */
+static gboolean
+gs_sync_live_has_room(GsSyncRelay *relay)
+{
+	return gs_relay_connection_get_n_subscriptions(relay->conn) + 1 <
+		       gs_sync_relay_budget(relay) &&
+	       !gs_sync_live_share_full(relay);
+}
+
 static gboolean
 gs_sync_live_over_share(GsSyncRelay *relay, GsSyncLiveSub *sub)
 {
@@ -578,7 +587,7 @@ gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want, gboolea
 	}
 	n_new = part->items->len;
 	for (from = parts->len;
-	     from > 0 &&
+	     from > 0 && gs_sync_live_has_room(relay) &&
 	     ((GsSyncLivePart *)parts->pdata[from - 1])->items->len <= 2 * part->items->len;
 	     from--) {
 		GsSyncLivePart *older = g_ptr_array_index(parts, from - 1);
