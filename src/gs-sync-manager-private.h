@@ -130,8 +130,9 @@ struct _GsSyncManager {
 	GPtrArray *queue; /* of GsEvent, stored since the last drain */
 	gboolean reload_targets;
 	guint drain_id;
-	guint kick_id;	 /* an early drain (gs_sync_discovery_kick()) */
-	guint settle_id; /* the ingest went idle (gs_sync_manager_ingest_idle()) */
+	GPtrArray *confirm_queue; /* of GsSyncBatch: confirmed items not yet saved */
+	guint kick_id;		  /* an early drain (gs_sync_discovery_kick()) */
+	guint settle_id;	  /* the ingest went idle (gs_sync_manager_ingest_idle()) */
 	guint tick_id;
 	gint64 rejected_saved_at; /* unix s of the last save of the rejected index */
 	gulong stored_id;
@@ -270,6 +271,8 @@ void
 gs_sync_state_clear_confirmed(GsSyncManager *self, GsSyncRelay *relay);
 void
 gs_sync_state_save_failed(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_state_flush_confirmed(GsSyncManager *self);
 void
 gs_sync_state_delete_relay(GsSyncManager *self, const gchar *url);
 gboolean

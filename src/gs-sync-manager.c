@@ -688,6 +688,7 @@ gs_sync_manager_tick_cb(gpointer user_data)
 	guint n = 0;
 
 	gs_health_tracker_tick(self->health);
+	gs_sync_state_flush_confirmed(self);
 	if (now - self->rejected_saved_at >= GS_SYNC_REJECTED_SAVE_SECS) {
 		self->rejected_saved_at = now;
 		gs_sync_state_save_rejected(self);
@@ -802,6 +803,7 @@ gs_sync_manager_stop(GsSyncManager *self)
 	g_clear_handle_id(&self->kick_id, g_source_remove);
 	g_clear_handle_id(&self->settle_id, g_source_remove);
 	g_clear_handle_id(&self->tick_id, g_source_remove);
+	gs_sync_state_flush_confirmed(self);
 	g_hash_table_iter_init(&iter, self->relays);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		GsSyncRelay *relay = value;
@@ -848,6 +850,7 @@ gs_sync_manager_finalize(GObject *object)
 	g_hash_table_unref(self->relays);
 	g_hash_table_unref(self->runs);
 	g_ptr_array_unref(self->queue);
+	g_ptr_array_unref(self->confirm_queue);
 	g_rand_free(self->rand);
 	gs_sync_manager_options_clear(&self->opts);
 	G_OBJECT_CLASS(gs_sync_manager_parent_class)->finalize(object);
@@ -915,6 +918,7 @@ gs_sync_manager_init(GsSyncManager *self)
 		g_str_hash, g_str_equal, NULL, (GDestroyNotify)gs_sync_relay_free);
 	self->runs = g_hash_table_new(g_int64_hash, g_int64_equal);
 	self->queue = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	self->confirm_queue = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
 	memcpy(self->durations.bounds, gs_sync_duration_bounds, sizeof(gs_sync_duration_bounds));
 }
 
