@@ -102,9 +102,10 @@ typedef struct {
 	guint max_subs;	   /* subscriptions the relay takes (its NIP-11 document), 0 unknown */
 	/* historic subscriptions: sub id -> GsSyncRun (not a reference) */
 	GHashTable *hist_subs;
-	guint n_slots;	   /* historic subscriptions and NEG sessions in use */
-	guint learned_cap; /* what the relay said it takes, 0 unknown */
-	GQueue waiters;	   /* of GsSyncSlotWaiter */
+	GHashTable *fetching; /* id -> the GsSyncRun fetching it by id (not a reference) */
+	guint n_slots;	      /* historic subscriptions and NEG sessions in use */
+	guint learned_cap;    /* what the relay said it takes, 0 unknown */
+	GQueue waiters;	      /* of GsSyncSlotWaiter */
 	guint completion_id;
 	GPtrArray *redo; /* of GsSyncItems: batches that had failed before a restart */
 	/* counters */

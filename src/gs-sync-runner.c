@@ -550,6 +550,10 @@ gs_sync_run_begin_fetch(GsSyncRun *run, GPtrArray *ids)
 {
 	g_autoptr(GPtrArray) filters = gs_sync_filters_ids(ids, NULL);
 
+	for (guint i = 0; i < ids->len; i++) {
+		if (!g_hash_table_contains(run->relay->fetching, ids->pdata[i]))
+			g_hash_table_insert(run->relay->fetching, g_strdup(ids->pdata[i]), run);
+	}
 	run->phase = GS_SYNC_PHASE_FETCH;
 	for (guint i = 0; filters != NULL && i < filters->len; i++)
 		gs_sync_run_request(run,
@@ -558,6 +562,20 @@ gs_sync_run_begin_fetch(GsSyncRun *run, GPtrArray *ids)
 }
 
 /* ending ------------------------------------------------------------------------------------- */
+
+/* the ids @run was fetching are no longer fetched by it */
+static void
+gs_sync_run_forget_fetching(GsSyncRun *run)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, run->need);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (g_hash_table_lookup(run->relay->fetching, key) == run)
+			g_hash_table_remove(run->relay->fetching, key);
+	}
+}
 
 void
 gs_sync_run_finish(GsSyncRun *run, GsSyncOutcome outcome, const gchar *reason)
@@ -626,6 +644,7 @@ gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch)
 	g_hash_table_remove(self->runs, &run->id);
 	relay = run->relay;
 	run->ended = TRUE;
+	gs_sync_run_forget_fetching(run);
 	relay->stats.batches[run->method][outcome]++;
 	if (outcome == GS_SYNC_OUTCOME_FAILED)
 		gs_sync_relay_count_reason(relay->failure_reasons,
