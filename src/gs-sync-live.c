@@ -768,15 +768,39 @@ gs_sync_live_clear(GsSyncRelay *relay)
 	}
 }
 
-/* the historic pass ended: the live REQs held back for it are sent, within the budget */
+/* @filters as a REQ catching up from @since: no limit:0, so that the relay also sends what
+ * it stored since then */
+static void
+gs_sync_live_catch_up_filters(GPtrArray *filters, gint64 since)
+{
+	for (guint i = 0; i < filters->len; i++) {
+		GsFilter *copy = gs_filter_copy(g_ptr_array_index(filters, i));
+		gs_filter_set_limit(copy, -1);
+		gs_filter_set_since(copy, since);
+		gs_filter_unref(g_ptr_array_index(filters, i));
+		filters->pdata[i] = copy;
+	}
+}
+
+/**
+ * gs_sync_live_release_held:
+ * @since: unix seconds a little before the historic pass began
+ *
+ * The historic pass ended: the live REQs held back for it are sent, within the budget. Their
+ * items' history was fetched during the pass, perhaps before events that came later: each
+ * asks for what the relay stored since @since as well, so that nothing published between
+ * an item's batch and now is missed.
+ */
 void
-gs_sync_live_release_held(GsSyncRelay *relay)
+gs_sync_live_release_held(GsSyncRelay *relay, gint64 since)
 {
 	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
 		for (guint i = 0; i < relay->live[l]->len; i++) {
 			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
-			if (sub->held && sub->sub_id == NULL)
-				gs_sync_live_open(relay, sub);
+			if (!sub->held || sub->sub_id != NULL)
+				continue;
+			gs_sync_live_catch_up_filters(sub->filters, since);
+			gs_sync_live_open(relay, sub);
 		}
 	}
 }

@@ -216,7 +216,7 @@ gs_sync_live_n_open(GsSyncRelay *relay);
 void
 gs_sync_live_resend_unanswered(GsSyncRelay *relay);
 void
-gs_sync_live_release_held(GsSyncRelay *relay);
+gs_sync_live_release_held(GsSyncRelay *relay, gint64 since);
 guint
 gs_sync_relay_budget(GsSyncRelay *relay);
 void

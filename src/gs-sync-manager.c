@@ -514,6 +514,9 @@ gs_sync_manager_settled(GsSyncManager *self, GsSyncRelay *relay)
 	       !relay->l1_wanted && !gs_health_tracker_is_rate_limited(self->health, relay->url);
 }
 
+/* live REQs held during a pass catch up from this long before it began (clock skew) */
+#define GS_SYNC_HELD_MARGIN_SECS 60
+
 static gboolean
 gs_sync_manager_completion_cb(gpointer user_data)
 {
@@ -538,7 +541,8 @@ gs_sync_manager_completion_cb(gpointer user_data)
 		       ? (gdouble)(g_get_monotonic_time() - relay->pass_started) / G_USEC_PER_SEC
 		       : 0;
 	relay->pass_started = 0;
-	gs_sync_live_release_held(relay);
+	gs_sync_live_release_held(
+		relay, gs_sync_manager_now(self) - (gint64)secs - GS_SYNC_HELD_MARGIN_SECS);
 	/* batches from now on fetch the history of items discovered while live */
 	relay->hist_source = GS_SYNC_EVENT_SOURCE_CATCHUP;
 	relay->hist_gap = FALSE;

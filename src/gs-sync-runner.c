@@ -377,6 +377,9 @@ gs_sync_runner_learn_cap(GsSyncRelay *relay, const gchar *message, guint in_use)
 	guint cap = said > 0 ? (said > live + 1 ? (guint)MIN(said - live, G_MAXUINT) : 1)
 			     : MAX(in_use, 1);
 
+	/* the relay's whole budget, for the live share too (as if its NIP-11 document said so) */
+	if (said > 0 && said <= G_MAXUINT && (relay->max_subs == 0 || said < relay->max_subs))
+		relay->max_subs = (guint)said;
 	if (relay->learned_cap != 0 && relay->learned_cap <= cap)
 		return;
 	relay->learned_cap = cap;

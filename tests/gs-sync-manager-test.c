@@ -573,6 +573,8 @@ static void
 test_learned_budget(GsHarness *h, gconstpointer data)
 {
 	gboolean stated = data != NULL;
+	g_autoptr(GPtrArray) replies =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
 	GsRelayLimits limits;
 	GsTestRelay *source;
 	g_autofree gchar *url = NULL;
@@ -584,6 +586,9 @@ test_learned_budget(GsHarness *h, gconstpointer data)
 	gs_relay_limits_init(&limits);
 	limits.events_per_minute = 0;
 	limits.max_subscriptions = 8;
+	/* stated: live needs L1, 2 REQs for L2 and 4 for L3, over half of the 8 during the pass */
+	if (stated)
+		limits.max_filters = 3;
 	source = gs_test_relay_new_full(NULL, &limits);
 	g_ptr_array_add(h->relays, source);
 	url = gs_relay_url_normalise(gs_test_relay_get_url(source), FALSE, NULL);
@@ -613,6 +618,23 @@ test_learned_budget(GsHarness *h, gconstpointer data)
 	else
 		g_assert_cmpuint(
 			gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, 1 + 4 + 12);
+	/* the live REQs held back during the pass (half of 8 subscriptions) are open now: new
+	 * replies to roots of every repository arrive */
+	for (guint i = 0; i < events->len; i += 20) {
+		GsEvent *root = g_ptr_array_index(events, i);
+		if (gs_event_get_kind(root) != 1617 && gs_event_get_kind(root) != 1621)
+			continue;
+		g_ptr_array_add(replies,
+				gs_harness_reply(50,
+						 1111,
+						 "E",
+						 gs_event_get_id(root),
+						 g_get_real_time() / G_USEC_PER_SEC,
+						 "live"));
+		gs_test_relay_add_event(source, g_ptr_array_index(replies, replies->len - 1));
+	}
+	g_assert_cmpuint(replies->len, >, 10);
+	g_assert_true(gs_harness_wait_stored(h, replies));
 }
 
 static gint64
