@@ -134,6 +134,7 @@ struct _GsSyncManager {
 	GPtrArray *confirm_queue; /* of GsSyncBatch: confirmed items not yet saved */
 	guint kick_id;		  /* an early drain (gs_sync_discovery_kick()) */
 	guint settle_id;	  /* the ingest went idle (gs_sync_manager_ingest_idle()) */
+	guint resume_id;	  /* historic work resumes after the ingest backlog */
 	guint tick_id;
 	gint64 rejected_saved_at; /* unix s of the last save of the rejected index */
 	gulong stored_id;

@@ -146,6 +146,20 @@ gs_sync_backlog_update(gboolean paused,
  * is dropped, and live subscriptions are not historic work. Checked whenever a slot is asked
  * for or freed, and on the health tick, which starts the waiting work again.
  */
+static gboolean
+gs_sync_runner_resume_cb(gpointer user_data)
+{
+	GsSyncManager *self = GS_SYNC_MANAGER(user_data);
+	GHashTableIter iter;
+	gpointer relay;
+
+	self->resume_id = 0;
+	g_hash_table_iter_init(&iter, self->relays);
+	while (g_hash_table_iter_next(&iter, NULL, &relay))
+		gs_sync_runner_flush_waiters(relay);
+	return G_SOURCE_REMOVE;
+}
+
 gboolean
 gs_sync_runner_backlogged(GsSyncManager *self)
 {
@@ -162,6 +176,13 @@ gs_sync_runner_backlogged(GsSyncManager *self)
 	} else if (!paused && self->backlogged) {
 		g_debug("historic sync resumes (%u events pending in the ingest)",
 			gs_ingest_get_pending(self->ingest));
+		/* whoever noticed first (one relay's flush, the tick), every relay's waiting
+		 * work starts again */
+		if (self->resume_id == 0)
+			self->resume_id = g_idle_add_full(G_PRIORITY_DEFAULT,
+							  gs_sync_runner_resume_cb,
+							  g_object_ref(self),
+							  g_object_unref);
 	}
 	self->backlogged = paused;
 	return paused;
