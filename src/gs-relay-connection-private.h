@@ -47,6 +47,12 @@ struct _GsRelayConnection {
 	gint64 last_notice_log; /* monotonic, us */
 	guint64 bytes_sent;	/* websocket payload bytes, over the object's life */
 	guint64 bytes_received;
+	/* NIP-11 (gs-relay-connection-info.c) */
+	SoupMessage *info_msg;
+	GCancellable *info_cancellable;
+	guint info_timeout_id;
+	guint info_max_subscriptions; /* 0 unknown */
+	guint info_max_filters;	      /* 0 unknown */
 };
 
 void
@@ -55,6 +61,22 @@ void
 gs_relay_connection_send_text(GsRelayConnection *self, const gchar *text);
 
 /* gs-relay-connection-requests.c */
+void
+gs_relay_connection_start_websocket(GsRelayConnection *self);
+void
+gs_relay_connection_connect_failed(GsRelayConnection *self, GError *error);
+void
+gs_relay_connection_fetch_info(GsRelayConnection *self);
+void
+gs_relay_connection_cancel_info(GsRelayConnection *self);
+void
+gs_relay_connection_parse_info(const gchar *data,
+			       gsize len,
+			       guint *max_subscriptions,
+			       guint *max_filters);
+guint
+gs_relay_connection_get_budget(GsRelayConnection *self);
+
 void
 gs_relay_connection_requests_init(GsRelayConnection *self);
 void

@@ -314,14 +314,14 @@ gs_relay_connection_check_budget(GsRelayConnection *self, GError **error)
 		g_set_error(error, GS_ERROR, GS_ERROR_BUSY, "%s: not connected", self->url);
 		return FALSE;
 	}
-	if (self->opts.max_subscriptions > 0 &&
-	    gs_relay_connection_get_n_subscriptions(self) >= self->opts.max_subscriptions) {
+	if (gs_relay_connection_get_budget(self) > 0 &&
+	    gs_relay_connection_get_n_subscriptions(self) >= gs_relay_connection_get_budget(self)) {
 		g_set_error(error,
 			    GS_ERROR,
 			    GS_ERROR_BUSY,
 			    "%s: subscription budget of %u reached",
 			    self->url,
-			    self->opts.max_subscriptions);
+			    gs_relay_connection_get_budget(self));
 		return FALSE;
 	}
 	return TRUE;

@@ -181,6 +181,7 @@ gs_relay_connection_teardown(GsRelayConnection *self, const gchar *reason)
 	g_object_ref(self);
 	g_clear_handle_id(&self->watchdog_id, g_source_remove);
 	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
+	gs_relay_connection_cancel_info(self);
 	if (self->connect_cancellable != NULL) {
 		g_cancellable_cancel(self->connect_cancellable);
 		g_clear_object(&self->connect_cancellable);
@@ -381,6 +382,24 @@ gs_relay_connection_opened(GsRelayConnection *self, SoupWebsocketConnection *ws)
 	g_signal_emit(self, signals[SIGNAL_OPENED], 0);
 }
 
+/* the attempt failed (@error, or a timeout when %NULL or when the timer fired) */
+void
+gs_relay_connection_connect_failed(GsRelayConnection *self, GError *error)
+{
+	g_autoptr(GError) reported = NULL;
+
+	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
+	g_clear_object(&self->connect_cancellable);
+	g_clear_object(&self->socket);
+	if (self->connect_timed_out || error == NULL)
+		reported = g_error_new(GS_ERROR, GS_ERROR_TIMEOUT, "connection attempt timed out");
+	else
+		reported = g_error_copy(error);
+	gs_relay_connection_log(self, G_LOG_LEVEL_INFO, reported->message);
+	gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_DISCONNECTED);
+	g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, reported);
+}
+
 static void
 gs_relay_connection_connect_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -394,20 +413,12 @@ gs_relay_connection_connect_cb(GObject *source, GAsyncResult *res, gpointer user
 		g_clear_object(&ws);
 		return;
 	}
-	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
-	g_clear_object(&self->connect_cancellable);
 	if (ws == NULL) {
-		g_clear_object(&self->socket);
-		if (self->connect_timed_out) {
-			g_clear_error(&error);
-			g_set_error(
-				&error, GS_ERROR, GS_ERROR_TIMEOUT, "connection attempt timed out");
-		}
-		gs_relay_connection_log(self, G_LOG_LEVEL_INFO, error->message);
-		gs_relay_connection_set_status(self, GS_CONNECTION_STATUS_DISCONNECTED);
-		g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, error);
+		gs_relay_connection_connect_failed(self, error);
 		return;
 	}
+	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
+	g_clear_object(&self->connect_cancellable);
 	gs_relay_connection_opened(self, ws);
 }
 
@@ -418,6 +429,7 @@ gs_relay_connection_connect_timeout_cb(gpointer user_data)
 	self->connect_timeout_id = 0;
 	self->connect_timed_out = TRUE;
 	g_cancellable_cancel(self->connect_cancellable);
+	gs_relay_connection_cancel_info(self);
 	return G_SOURCE_REMOVE;
 }
 
@@ -486,11 +498,23 @@ gs_relay_connection_connect(GsRelayConnection *self)
 		g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, error);
 		return;
 	}
-	g_signal_connect_object(
-		msg, "network-event", G_CALLBACK(gs_relay_connection_network_event_cb), self, 0);
 	self->connect_cancellable = g_cancellable_new();
 	self->connect_timeout_id = g_timeout_add(
 		self->opts.connect_timeout_ms, gs_relay_connection_connect_timeout_cb, self);
+	if (self->opts.fetch_info)
+		gs_relay_connection_fetch_info(self);
+	else
+		gs_relay_connection_start_websocket(self);
+}
+
+/* the websocket part of a connection attempt (after the NIP-11 document, when asked for) */
+void
+gs_relay_connection_start_websocket(GsRelayConnection *self)
+{
+	g_autoptr(SoupMessage) msg = soup_message_new(SOUP_METHOD_GET, self->url);
+
+	g_signal_connect_object(
+		msg, "network-event", G_CALLBACK(gs_relay_connection_network_event_cb), self, 0);
 	soup_session_websocket_connect_async(self->session,
 					     msg,
 					     NULL,
@@ -499,6 +523,17 @@ gs_relay_connection_connect(GsRelayConnection *self)
 					     self->connect_cancellable,
 					     gs_relay_connection_connect_cb,
 					     g_object_ref(self));
+}
+
+/* subscriptions (REQs and NEG sessions) kept open at most: ours, or the relay's when lower */
+guint
+gs_relay_connection_get_budget(GsRelayConnection *self)
+{
+	if (self->info_max_subscriptions > 0 &&
+	    (self->opts.max_subscriptions == 0 ||
+	     self->info_max_subscriptions < self->opts.max_subscriptions))
+		return self->info_max_subscriptions;
+	return self->opts.max_subscriptions;
 }
 
 static void
@@ -542,12 +577,14 @@ gs_relay_connection_dispose(GObject *object)
 
 	g_clear_handle_id(&self->watchdog_id, g_source_remove);
 	g_clear_handle_id(&self->connect_timeout_id, g_source_remove);
+	gs_relay_connection_cancel_info(self);
 	if (self->connect_cancellable != NULL) {
 		g_cancellable_cancel(self->connect_cancellable);
 		g_clear_object(&self->connect_cancellable);
 	}
 	gs_relay_connection_clear_ws(self);
 	g_clear_object(&self->socket);
+	g_clear_object(&self->info_msg);
 	if (self->session != NULL)
 		soup_session_abort(self->session);
 	g_clear_object(&self->session);

@@ -27,6 +27,8 @@ G_DECLARE_FINAL_TYPE(GsRelayConnection, gs_relay_connection, GS, RELAY_CONNECTIO
  * @neg_timeout_ms: a NEG-OPEN or NEG-MSG unanswered this long means "no NIP-77"
  * @user_agent: the User-Agent of the upgrade request
  * @seckey: (nullable): 32-byte key that signs NIP-42 AUTH events; %NULL disables AUTH
+ * @fetch_info: read the relay's NIP-11 document before each connection and keep within the
+ *   limits it states (gs_relay_connection_get_relay_limits())
  */
 typedef struct {
 	guint connect_timeout_ms;
@@ -38,6 +40,7 @@ typedef struct {
 	guint neg_timeout_ms;
 	const gchar *user_agent;
 	const guint8 *seckey;
+	gboolean fetch_info;
 } GsRelayConnectionOptions;
 
 void
@@ -189,5 +192,10 @@ gint64
 gs_relay_connection_get_last_connected(GsRelayConnection *self);
 gint64
 gs_relay_connection_get_disconnected_at(GsRelayConnection *self);
+
+void
+gs_relay_connection_get_relay_limits(GsRelayConnection *self,
+				     guint *max_subscriptions,
+				     guint *max_filters);
 
 G_END_DECLS

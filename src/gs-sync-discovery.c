@@ -178,11 +178,42 @@ gs_sync_discovery_wants(guint kind)
 	return kind == GS_SYNC_KIND_REPO_ANNOUNCEMENT || gs_sync_kind_is_root(kind) || kind == 5;
 }
 
+static gboolean
+gs_sync_discovery_kick_cb(gpointer user_data)
+{
+	GsSyncManager *self = GS_SYNC_MANAGER(user_data);
+
+	self->kick_id = 0;
+	gs_sync_discovery_drain_cb(self);
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * gs_sync_discovery_kick:
+ *
+ * Drains the queue as soon as the main loop is free instead of at the next batch-window tick
+ * (which keeps its own pace): called when a batch's worth of items is queued, and when the
+ * ingest has decided every event it held, so that the work of the next layer starts as soon
+ * as its inputs are stored rather than up to a window later.
+ */
+void
+gs_sync_discovery_kick(GsSyncManager *self)
+{
+	if (self->kick_id == 0 && self->running && self->queue->len > 0)
+		self->kick_id = g_idle_add_full(G_PRIORITY_DEFAULT,
+						gs_sync_discovery_kick_cb,
+						g_object_ref(self),
+						g_object_unref);
+}
+
 void
 gs_sync_discovery_event_stored_cb(GsStore *store, GsEvent *event, GsSyncManager *self)
 {
-	if (gs_sync_discovery_wants(gs_event_get_kind(event)))
-		g_ptr_array_add(self->queue, gs_event_ref(event));
+	if (!gs_sync_discovery_wants(gs_event_get_kind(event)))
+		return;
+	g_ptr_array_add(self->queue, gs_event_ref(event));
+	if (self->queue->len % GS_SYNC_FILTERS_CHUNK == 0)
+		gs_sync_discovery_kick(self);
 }
 
 /* an announcement as the store holds it now: replaced, deleted, or still this one */
@@ -235,6 +266,22 @@ gs_sync_discovery_deletion(GsSyncManager *self, GsEvent *event, GPtrArray *added
 	}
 }
 
+/* follows the relays the targets name that are not followed yet */
+static void
+gs_sync_discovery_follow_relays(GsSyncManager *self)
+{
+	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
+	g_auto(GStrv) urls = gs_sync_targets_dup_relays(targets);
+
+	for (guint i = 0; urls[i] != NULL; i++) {
+		if (gs_sync_manager_lookup(self, urls[i]) == NULL) {
+			GsSyncRelay *relay = gs_sync_manager_ensure_relay(
+				self, urls[i], gs_sync_targets_is_bootstrap(targets, urls[i]));
+			gs_sync_manager_maybe_connect(self, relay);
+		}
+	}
+}
+
 /**
  * gs_sync_discovery_sync_relays:
  *
@@ -244,18 +291,10 @@ gs_sync_discovery_deletion(GsSyncManager *self, GsEvent *event, GPtrArray *added
 void
 gs_sync_discovery_sync_relays(GsSyncManager *self)
 {
-	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
-	g_auto(GStrv) urls = gs_sync_targets_dup_relays(targets);
 	GHashTableIter iter;
 	gpointer value;
 
-	for (guint i = 0; urls[i] != NULL; i++) {
-		if (gs_sync_manager_lookup(self, urls[i]) == NULL) {
-			GsSyncRelay *relay = gs_sync_manager_ensure_relay(
-				self, urls[i], gs_sync_targets_is_bootstrap(targets, urls[i]));
-			gs_sync_manager_maybe_connect(self, relay);
-		}
-	}
+	gs_sync_discovery_follow_relays(self);
 	g_hash_table_iter_init(&iter, self->relays);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		GsSyncRelay *relay = value;
@@ -265,6 +304,37 @@ gs_sync_discovery_sync_relays(GsSyncManager *self)
 		if (relay->live_dirty)
 			gs_sync_live_rebuild(self, relay);
 	}
+	gs_sync_index_clear_touched(self->index);
+}
+
+/* after a drain: the three-way diff of the items whose targets changed, on every relay that
+ * takes work (the others get the full diff when they can take it again: connect, end of a rate
+ * limit), and their live filters */
+static void
+gs_sync_discovery_sync_touched(GsSyncManager *self)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	gs_sync_discovery_follow_relays(self);
+	g_hash_table_iter_init(&iter, self->relays);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		GsSyncRelay *relay = value;
+		g_autoptr(GPtrArray) repos = NULL;
+		g_autoptr(GPtrArray) roots = NULL;
+
+		if (!gs_sync_relay_can_subscribe(relay))
+			continue;
+		if (gs_sync_index_diff_touched(self->index, relay->url, &repos, &roots)) {
+			g_debug("%s: new work: %u repositories, %u root events",
+				relay->url,
+				repos->len,
+				roots->len);
+			gs_sync_runner_start_batch(self, relay, repos, roots, -1, NULL);
+		}
+		gs_sync_live_add(self, relay, repos, roots);
+	}
+	gs_sync_index_clear_touched(self->index);
 }
 
 /* the three-way diff of one live relay, turned into historic batches and live filters */
@@ -310,6 +380,6 @@ gs_sync_discovery_drain_cb(gpointer user_data)
 	gs_sync_discovery_load_roots(self, added);
 	for (guint i = 0; i < events->len; i++)
 		gs_sync_targets_add_root_event(targets, g_ptr_array_index(events, i));
-	gs_sync_discovery_sync_relays(self);
+	gs_sync_discovery_sync_touched(self);
 	return G_SOURCE_CONTINUE;
 }

@@ -10,7 +10,7 @@
 #include "gs-enums-types.h"
 #include "gs-error.h"
 #include "gs-sync-batch-private.h"
-#include "gs-sync-index.h"
+#include "gs-sync-index-private.h"
 #include "gs-sync-relay-state.h"
 #include "gs-sync-rules.h"
 
@@ -24,17 +24,6 @@
  * connections and the timers, and asks this object what to do.
  */
 
-struct _GsSyncIndex {
-	GObject parent_instance;
-	GsSyncTargets *targets;
-	GsSyncClockFunc clock;
-	gpointer clock_data;
-	GHashTable *relays; /* relay -> GsSyncRelayState */
-	guint64 last_batch_id;
-	guint n_pending; /* the values last notified */
-	guint n_failed;
-};
-
 enum { PROP_0, PROP_PENDING_BATCHES, PROP_FAILED_BATCHES, PROP_REPOS, PROP_ROOT_EVENTS, N_PROPS };
 static GParamSpec *props[N_PROPS] = {NULL};
 
@@ -43,7 +32,7 @@ static guint signals[N_SIGNALS] = {0};
 
 G_DEFINE_FINAL_TYPE(GsSyncIndex, gs_sync_index, G_TYPE_OBJECT)
 
-static GHashTable *
+GHashTable *
 gs_sync_set_new(void)
 {
 	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -59,7 +48,7 @@ gs_sync_index_nick(GType type, gint value)
 }
 
 /* returns: (nullable): the state of @relay (nullable), created when @create */
-static GsSyncRelayState *
+GsSyncRelayState *
 gs_sync_index_relay(GsSyncIndex *self, const gchar *relay, gboolean create)
 {
 	GsSyncRelayState *state;
@@ -125,6 +114,7 @@ gs_sync_index_repo_changed_cb(GsSyncTargets *targets, const gchar *coordinate, G
 	GsSyncLevel level = GS_SYNC_LEVEL_FULL;
 	gboolean known = gs_sync_targets_get_repo_level(targets, coordinate, &level);
 
+	g_hash_table_add(self->touched_repos, g_strdup(coordinate));
 	g_hash_table_iter_init(&iter, self->relays);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		GsSyncRelayState *state = value;
@@ -143,6 +133,7 @@ gs_sync_index_root_changed_cb(GsSyncTargets *targets, const gchar *id, GsSyncInd
 	GHashTableIter iter;
 	gpointer value;
 
+	g_hash_table_add(self->touched_roots, g_strdup(id));
 	if (gs_sync_targets_has_root(targets, id))
 		return;
 	g_hash_table_iter_init(&iter, self->relays);
@@ -181,88 +172,6 @@ gs_sync_index_set_clock(GsSyncIndex *self, GsSyncClockFunc func, gpointer user_d
 	g_return_if_fail(GS_IS_SYNC_INDEX(self));
 	self->clock = func;
 	self->clock_data = user_data;
-}
-
-/* public API: the diff ------------------------------------------------------------------------- */
-
-/* the roots of the full target @coordinate that are neither pending nor confirmed */
-static void
-gs_sync_index_diff_roots(GsSyncIndex *self,
-			 GsSyncRelayState *state,
-			 const gchar *coordinate,
-			 GHashTable *pending,
-			 GHashTable *out)
-{
-	g_autoptr(GPtrArray) ids = gs_sync_targets_dup_repo_roots(self->targets, coordinate);
-
-	for (guint i = 0; i < ids->len; i++) {
-		const gchar *id = g_ptr_array_index(ids, i);
-		if (!g_hash_table_contains(pending, id) &&
-		    !g_hash_table_contains(state->confirmed_roots, id))
-			g_hash_table_add(out, g_strdup(id));
-	}
-}
-
-static void
-gs_sync_index_diff_relay(GsSyncIndex *self,
-			 const gchar *relay,
-			 GsSyncRelayState *state,
-			 GHashTable *repos,
-			 GHashTable *roots)
-{
-	g_autoptr(GHashTable) pending_repos = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GHashTable) pending_roots = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GPtrArray) targets = gs_sync_targets_dup_relay_repos(self->targets, relay);
-
-	gs_sync_relay_state_collect_pending(state, pending_repos, pending_roots);
-	for (guint i = 0; i < targets->len; i++) {
-		const gchar *coordinate = g_ptr_array_index(targets, i);
-		GsSyncLevel level = GS_SYNC_LEVEL_FULL;
-
-		gs_sync_targets_get_repo_level(self->targets, coordinate, &level);
-		if (!g_hash_table_contains(pending_repos, coordinate) &&
-		    gs_sync_relay_state_get_confirmed_level(state, coordinate) != (gint)level)
-			g_hash_table_add(repos, g_strdup(coordinate));
-		if (level == GS_SYNC_LEVEL_FULL)
-			gs_sync_index_diff_roots(self, state, coordinate, pending_roots, roots);
-	}
-}
-
-/**
- * gs_sync_index_diff:
- * @relay: a relay URL
- * @new_repos: (out) (optional) (transfer full) (element-type utf8): target repositories naming
- *   @relay that are neither pending nor confirmed (at their current level) there, sorted
- * @new_roots: (out) (optional) (transfer full) (element-type utf8): root events of the full
- *   targets naming @relay that are neither pending nor confirmed there, sorted
- *
- * The three-way diff `new = targets - pending - confirmed` for one relay (specs/sync.md 5).
- * A disconnected relay gets nothing (it catches up when it connects); a connecting one does.
- * Our own service URLs get nothing.
- *
- * Returns: %TRUE when there is new work
- */
-gboolean
-gs_sync_index_diff(GsSyncIndex *self,
-		   const gchar *relay,
-		   GPtrArray **new_repos,
-		   GPtrArray **new_roots)
-{
-	g_autoptr(GHashTable) repos = gs_sync_set_new();
-	g_autoptr(GHashTable) roots = gs_sync_set_new();
-	GsSyncRelayState *state;
-	gboolean found;
-
-	g_return_val_if_fail(GS_IS_SYNC_INDEX(self), FALSE);
-	state = gs_sync_index_relay(self, relay, FALSE);
-	if (state != NULL && state->status != GS_CONNECTION_STATUS_DISCONNECTED)
-		gs_sync_index_diff_relay(self, relay, state, repos, roots);
-	found = g_hash_table_size(repos) > 0 || g_hash_table_size(roots) > 0;
-	if (new_repos != NULL)
-		*new_repos = gs_sync_set_dup_sorted(repos);
-	if (new_roots != NULL)
-		*new_roots = gs_sync_set_dup_sorted(roots);
-	return found;
 }
 
 /* public API: per-relay state ------------------------------------------------------------------ */
@@ -455,7 +364,7 @@ gs_sync_index_register_batch(GsSyncIndex *self,
 		return NULL;
 	batch = gs_sync_batch_new(
 		++self->last_batch_id, relay, method, repos, roots, gs_sync_index_now(self));
-	g_ptr_array_add(state->pending, gs_sync_batch_ref(batch));
+	gs_sync_relay_state_add_pending(state, batch);
 	g_debug("%s: batch %" G_GUINT64_FORMAT " started (%u repos, %u roots)",
 		relay,
 		gs_sync_batch_get_id(batch),
@@ -631,7 +540,7 @@ gs_sync_index_end_batch(GsSyncIndex *self,
 	hold = gs_sync_batch_ref(batch);
 	relay = g_strdup(gs_sync_batch_get_relay(batch));
 	state = gs_sync_index_relay(self, relay, FALSE);
-	g_ptr_array_remove_index(state->pending, idx);
+	gs_sync_relay_state_remove_pending(state, idx);
 	gs_sync_batch_finish(batch, outcome, reason, gs_sync_index_now(self));
 	gs_sync_index_apply_outcome(self, state, batch);
 	g_debug("%s: batch %" G_GUINT64_FORMAT " ended %s%s%s",
@@ -913,6 +822,8 @@ gs_sync_index_finalize(GObject *object)
 	GsSyncIndex *self = GS_SYNC_INDEX(object);
 
 	g_hash_table_unref(self->relays);
+	g_hash_table_unref(self->touched_repos);
+	g_hash_table_unref(self->touched_roots);
 	G_OBJECT_CLASS(gs_sync_index_parent_class)->finalize(object);
 }
 
@@ -996,6 +907,8 @@ static void
 gs_sync_index_init(GsSyncIndex *self)
 {
 	self->targets = gs_sync_targets_new();
+	self->touched_repos = gs_sync_set_new();
+	self->touched_roots = gs_sync_set_new();
 	self->relays = g_hash_table_new_full(
 		g_str_hash, g_str_equal, g_free, (GDestroyNotify)gs_sync_relay_state_free);
 	g_signal_connect(

@@ -34,6 +34,15 @@ gs_sync_index_diff(GsSyncIndex *self,
 		   const gchar *relay,
 		   GPtrArray **new_repos,
 		   GPtrArray **new_roots);
+gboolean
+gs_sync_index_diff_touched(GsSyncIndex *self,
+			   const gchar *relay,
+			   GPtrArray **new_repos,
+			   GPtrArray **new_roots);
+void
+gs_sync_index_peek_touched(GsSyncIndex *self, GHashTable **repos, GHashTable **roots);
+void
+gs_sync_index_clear_touched(GsSyncIndex *self);
 
 /* per-relay state */
 GsConnectionStatus

@@ -29,10 +29,6 @@
  * followed relay-wide (gs_sync_wide_live(): its relay-wide negentropy session is under way or
  * showed that it holds little we do not want), L2 and L3 are one REQ `{limit:0}` instead,
  * which also covers the items discovered later; it stays open until the items' REQs replace it.
- *
- * Also the intake of every event a relay sends, live or historic: it is parsed, checked
- * against the filters of the subscription it came on (relays send events that match nothing
- * we asked, section 14), and handed to the ingest with the relay URL as its source.
  */
 
 static void
@@ -43,100 +39,11 @@ gs_sync_live_sub_free(GsSyncLiveSub *sub)
 	g_free(sub);
 }
 
-/* how an event handed to the ingest came, decided when it arrived */
-typedef struct {
-	GsSyncManager *manager; /* a reference */
-	GsSyncEventSource source;
-	gboolean gap;
-} GsSyncIntake;
-
 static void
 gs_sync_live_part_free(GsSyncLivePart *part)
 {
 	g_ptr_array_unref(part->items);
 	g_free(part);
-}
-
-static void
-gs_sync_intake_done_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
-{
-	GsSyncIntake *intake = user_data;
-	GsSyncManager *self = intake->manager;
-	GsSyncRelay *relay;
-
-	if (result->outcome == GS_INGEST_OUTCOME_STORED) {
-		self->events_synced++;
-		self->events_by_source[intake->source]++;
-		relay = intake->gap ? gs_sync_manager_lookup(self, result->source) : NULL;
-		if (relay != NULL)
-			relay->stats.gap_events++;
-	}
-	g_object_unref(self);
-	g_free(intake);
-}
-
-static GsSyncIntake *
-gs_sync_intake_new(GsSyncManager *self, GsSyncRelay *relay, gboolean live)
-{
-	GsSyncIntake *intake = g_new0(GsSyncIntake, 1);
-
-	intake->manager = g_object_ref(self);
-	intake->source = live ? GS_SYNC_EVENT_SOURCE_LIVE : relay->hist_source;
-	intake->gap = !live && relay->hist_gap;
-	return intake;
-}
-
-/**
- * gs_sync_intake_event:
- * @filters: (element-type GsFilter) (nullable): the subscription's filters
- * @live: whether it came on a live subscription, else on a historic batch
- * @event_out: (out) (optional) (transfer full): the parsed event when it matched and went to
- *   the ingest, else %NULL
- *
- * Counts the event as received from @relay, parses it, drops it when it matches none of
- * @filters, and submits it to the ingest, which verifies, decides and stores. Events that
- * cannot be parsed, or are too large to parse, go to the ingest raw so that they are counted
- * with their reason.
- */
-void
-gs_sync_intake_event(GsSyncManager *self,
-		     GsSyncRelay *relay,
-		     const gchar *json,
-		     gsize len,
-		     GPtrArray *filters,
-		     gboolean live,
-		     GsEvent **event_out)
-{
-	g_autoptr(GsEvent) event = NULL;
-
-	if (event_out != NULL)
-		*event_out = NULL;
-	relay->stats.events_received++;
-	relay->stats.last_event_at = gs_sync_manager_now(self);
-	if (len > self->opts.max_event_bytes ||
-	    (event = gs_event_new_from_json(json, len, NULL)) == NULL) {
-		gs_ingest_submit(self->ingest,
-				 relay->url,
-				 json,
-				 len,
-				 gs_sync_intake_done_cb,
-				 gs_sync_intake_new(self, relay, live));
-		return;
-	}
-	if (filters != NULL && !gs_filters_match(filters, event)) {
-		relay->stats.events_dropped++;
-		g_debug("%s: dropped event %s: it matches no filter of its subscription",
-			relay->url,
-			gs_event_get_id(event));
-		return;
-	}
-	gs_ingest_submit_event(self->ingest,
-			       relay->url,
-			       event,
-			       gs_sync_intake_done_cb,
-			       gs_sync_intake_new(self, relay, live));
-	if (event_out != NULL)
-		*event_out = g_steal_pointer(&event);
 }
 
 static GsSyncLiveSub *
@@ -242,12 +149,55 @@ gs_sync_live_n_open(GsSyncRelay *relay)
 	return n;
 }
 
+/*
+ * While a historic pass runs, live L2/L3 REQs get at most half of the relay's subscription
+ * budget: the rest is for the pass's REQs and NEG sessions. Without this share, the live REQs
+ * of a large history (one per 10 filters on a relay taking 10 filters a REQ: 120 for 8,000
+ * repositories and 29,000 roots) took nearly every subscription the relay allows, and the
+ * historic work went on a few at a time. The REQs over the share are held and sent when the
+ * pass ends; the relay would have refused them anyway when they do not fit.
+ */
+static gboolean
+gs_sync_live_share_full(GsSyncRelay *relay)
+{
+	return relay->pass_started > 0 &&
+	       gs_sync_live_n_open(relay) >= MAX(gs_sync_relay_budget(relay) / 2, 2);
+}
+
+/* a merged part may be tried: the budget and the live share have room for new REQs */
+static gboolean
+gs_sync_live_has_room(GsSyncRelay *relay)
+{
+	return gs_relay_connection_get_n_subscriptions(relay->conn) + 1 <
+		       gs_sync_relay_budget(relay) &&
+	       !gs_sync_live_share_full(relay);
+}
+
+/* also outside a pass, the items' live REQs leave the last subscription of the budget to
+ * historic work: a batch found between passes (a new repository) must be able to fetch, or it
+ * would wait for a slot the live REQs never give back */
+static gboolean
+gs_sync_live_over_share(GsSyncRelay *relay, GsSyncLiveSub *sub)
+{
+	guint budget = gs_sync_relay_budget(relay);
+
+	return sub->part != 0 &&
+	       (gs_sync_live_share_full(relay) ||
+		(budget > 1 && gs_relay_connection_get_n_subscriptions(relay->conn) + 1 >= budget));
+}
+
 static gboolean
 gs_sync_live_open(GsSyncRelay *relay, GsSyncLiveSub *sub)
 {
 	g_autoptr(GError) error = NULL;
 
 	sub->eose_seen = FALSE;
+	sub->held = gs_sync_live_over_share(relay, sub);
+	if (sub->held) {
+		g_debug("%s: live subscription held until the historic pass ends", relay->url);
+		sub->refused = TRUE;
+		return TRUE;
+	}
 	sub->sub_id = gs_relay_connection_subscribe(relay->conn,
 						    sub->filters,
 						    gs_sync_live_event_cb,
@@ -446,21 +396,63 @@ gs_sync_live_parts_intact(GsSyncRelay *relay, guint layer, GHashTable *want)
 	return TRUE;
 }
 
-/* L2 or L3: sends the items of @want not yet live as a new part, merged with the newest parts
- * that are at most twice its size; returns: %FALSE when a REQ could not be opened */
+/* opens the REQs of @part's items; returns: %FALSE when one could not be sent */
 static gboolean
-gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want)
+gs_sync_live_open_part(GsSyncRelay *relay, guint layer, GsSyncLivePart *part)
+{
+	g_autoptr(GPtrArray) filters = gs_sync_live_part_filters(layer, part->items);
+
+	if (filters == NULL) {
+		g_warning("%s: bad items in the index", relay->url);
+		return TRUE;
+	}
+	return gs_sync_live_open_filters(relay, layer, part->id, filters);
+}
+
+/* every REQ of part @id is open on the relay */
+static gboolean
+gs_sync_live_part_is_open(GsSyncRelay *relay, guint layer, guint id)
+{
+	for (guint i = 0; i < relay->live[layer]->len; i++) {
+		GsSyncLiveSub *sub = g_ptr_array_index(relay->live[layer], i);
+		if (sub->part == id && sub->sub_id == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* closes and forgets the REQs of part @id */
+static void
+gs_sync_live_close_part(GsSyncRelay *relay, guint layer, guint id)
+{
+	GPtrArray *subs = relay->live[layer];
+
+	for (guint i = subs->len; i-- > 0;) {
+		GsSyncLiveSub *sub = g_ptr_array_index(subs, i);
+		if (sub->part != id)
+			continue;
+		if (sub->sub_id != NULL)
+			gs_relay_connection_unsubscribe(relay->conn, sub->sub_id);
+		g_ptr_array_remove_index(subs, i);
+	}
+}
+
+/* L2 or L3: sends the items of @want not yet live as a new part, merged with the newest parts
+ * that are at most twice its size; with @added, @want holds only items to add, else every item
+ * the layer must serve (the layer is sent again when some must leave); returns: %FALSE when a
+ * REQ could not be opened */
+static gboolean
+gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want, gboolean added)
 {
 	GPtrArray *parts = relay->live_parts[layer];
 	g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GPtrArray) filters = NULL;
 	GsSyncLivePart *part;
-	guint from;
+	guint from, n_new;
 	gboolean ok;
 
-	for (guint i = 0; i < want->len; i++)
+	for (guint i = 0; !added && i < want->len; i++)
 		g_hash_table_add(wanted, want->pdata[i]);
-	if (!gs_sync_live_parts_intact(relay, layer, wanted))
+	if (!added && !gs_sync_live_parts_intact(relay, layer, wanted))
 		gs_sync_live_drop_parts(relay, layer, 0);
 	part = g_new0(GsSyncLivePart, 1);
 	part->id = ++relay->live_next_part;
@@ -473,22 +465,25 @@ gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want)
 		gs_sync_live_part_free(part);
 		return TRUE;
 	}
+	n_new = part->items->len;
 	for (from = parts->len;
-	     from > 0 &&
+	     from > 0 && gs_sync_live_has_room(relay) &&
 	     ((GsSyncLivePart *)parts->pdata[from - 1])->items->len <= 2 * part->items->len;
 	     from--) {
 		GsSyncLivePart *older = g_ptr_array_index(parts, from - 1);
 		for (guint i = 0; i < older->items->len; i++)
 			g_ptr_array_add(part->items, g_strdup(older->items->pdata[i]));
 	}
-	filters = gs_sync_live_part_filters(layer, part->items);
-	if (filters == NULL) {
-		g_warning("%s: bad items in the index", relay->url);
-		gs_sync_live_part_free(part);
-		return TRUE;
+	/* the new REQs first, then the ones they replace; when the merged REQs do not all open
+	 * (the budget, or the live share during a pass), the older parts stay as they are and
+	 * the new items get a part of their own */
+	ok = gs_sync_live_open_part(relay, layer, part);
+	if (from < parts->len && !gs_sync_live_part_is_open(relay, layer, part->id)) {
+		gs_sync_live_close_part(relay, layer, part->id);
+		g_ptr_array_set_size(part->items, n_new);
+		from = parts->len;
+		ok = gs_sync_live_open_part(relay, layer, part);
 	}
-	/* the new REQs first, then the ones they replace */
-	ok = gs_sync_live_open_filters(relay, layer, part->id, filters);
 	gs_sync_live_drop_parts(relay, layer, from);
 	g_ptr_array_add(parts, part);
 	for (guint i = 0; i < part->items->len; i++)
@@ -609,9 +604,92 @@ gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay)
 	}
 	gs_sync_live_collect(self, relay, repos, roots);
 	l2 = gs_sync_live_l2_items(targets, repos);
-	ok &= gs_sync_live_set_items(relay, 1, l2);
-	ok &= gs_sync_live_set_items(relay, 2, roots);
+	ok &= gs_sync_live_set_items(relay, 1, l2, FALSE);
+	ok &= gs_sync_live_set_items(relay, 2, roots, FALSE);
 	gs_sync_live_drop_wide(relay);
+	relay->live_dirty = !ok;
+}
+
+/* is the relay-wide REQ `{limit:0}` (part 0 of layer 1) among the relay's live REQs? */
+static gboolean
+gs_sync_live_has_wide(GsSyncRelay *relay)
+{
+	for (guint i = 0; i < relay->live[1]->len; i++) {
+		GsSyncLiveSub *sub = g_ptr_array_index(relay->live[1], i);
+		if (sub->part == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* whether an item whose targets changed must leave the live filters of @relay: it is live
+ * there but no longer a target of this relay (or no longer a full one) */
+static gboolean
+gs_sync_live_touched_leave(GsSyncManager *self, GsSyncRelay *relay)
+{
+	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
+	GHashTable *repos, *roots;
+	GHashTableIter iter;
+	gpointer key;
+
+	gs_sync_index_peek_touched(self->index, &repos, &roots);
+	g_hash_table_iter_init(&iter, repos);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		g_autofree gchar *state = g_strconcat("s:", key, NULL);
+		g_autofree gchar *full = g_strconcat("f:", key, NULL);
+		GsSyncLevel level = GS_SYNC_LEVEL_FULL;
+		gboolean named = gs_sync_targets_repo_names_relay(targets, key, relay->url) &&
+				 gs_sync_targets_get_repo_level(targets, key, &level);
+		if ((!named && g_hash_table_contains(relay->live_items[1], state)) ||
+		    ((!named || level != GS_SYNC_LEVEL_FULL) &&
+		     g_hash_table_contains(relay->live_items[1], full)))
+			return TRUE;
+	}
+	g_hash_table_iter_init(&iter, roots);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (g_hash_table_contains(relay->live_items[2], key) &&
+		    !gs_sync_targets_root_wanted_from(targets, key, relay->url))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/**
+ * gs_sync_live_add:
+ * @repos: (nullable): repositories that just became pending on @relay
+ * @roots: (nullable): root events that just became pending on @relay
+ *
+ * After a discovery drain: adds the live filters of the new items as a part of their own
+ * (gs_sync_live_set_items()) without going through every item of the relay. When a changed
+ * item must leave the live filters, a layer is not fully open, or an earlier change could not
+ * be sent, the relay's live subscriptions are rebuilt instead (gs_sync_live_rebuild()).
+ */
+void
+gs_sync_live_add(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, GPtrArray *roots)
+{
+	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
+	g_autoptr(GPtrArray) l2 = NULL;
+	gboolean ok = TRUE;
+
+	if (!gs_sync_relay_can_subscribe(relay)) {
+		relay->live_dirty = TRUE;
+		return;
+	}
+	/* relay-wide, or just no longer: the rebuild sets the one REQ or replaces it */
+	if (gs_sync_wide_live(relay) || gs_sync_live_has_wide(relay) || relay->live_dirty ||
+	    !gs_sync_live_layer_is_open(relay, 0) ||
+	    (relay->live[1]->len > 0 && !gs_sync_live_layer_is_open(relay, 1)) ||
+	    (relay->live[2]->len > 0 && !gs_sync_live_layer_is_open(relay, 2)) ||
+	    gs_sync_live_touched_leave(self, relay)) {
+		gs_sync_live_rebuild(self, relay);
+		return;
+	}
+	if (repos != NULL && repos->len > 0) {
+		l2 = gs_sync_live_l2_items(targets, repos);
+		ok &= gs_sync_live_set_items(relay, 1, l2, TRUE);
+	}
+	if (roots != NULL && roots->len > 0)
+		ok &= gs_sync_live_set_items(relay, 2, roots, TRUE);
 	relay->live_dirty = !ok;
 }
 
@@ -630,6 +708,43 @@ gs_sync_live_clear(GsSyncRelay *relay)
 		g_clear_pointer(&relay->live_parts[l], g_ptr_array_unref);
 		relay->live_parts[l] =
 			g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_part_free);
+	}
+}
+
+/* @filters as a REQ catching up from @since: no limit:0, so that the relay also sends what
+ * it stored since then */
+static void
+gs_sync_live_catch_up_filters(GPtrArray *filters, gint64 since)
+{
+	for (guint i = 0; i < filters->len; i++) {
+		GsFilter *copy = gs_filter_copy(g_ptr_array_index(filters, i));
+		gs_filter_set_limit(copy, -1);
+		gs_filter_set_since(copy, since);
+		gs_filter_unref(g_ptr_array_index(filters, i));
+		filters->pdata[i] = copy;
+	}
+}
+
+/**
+ * gs_sync_live_release_held:
+ * @since: unix seconds a little before the historic pass began
+ *
+ * The historic pass ended: the live REQs held back for it are sent, within the budget. Their
+ * items' history was fetched during the pass, perhaps before events that came later: each
+ * asks for what the relay stored since @since as well, so that nothing published between
+ * an item's batch and now is missed.
+ */
+void
+gs_sync_live_release_held(GsSyncRelay *relay, gint64 since)
+{
+	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
+		for (guint i = 0; i < relay->live[l]->len; i++) {
+			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
+			if (!sub->held || sub->sub_id != NULL)
+				continue;
+			gs_sync_live_catch_up_filters(sub->filters, since);
+			gs_sync_live_open(relay, sub);
+		}
 	}
 }
 

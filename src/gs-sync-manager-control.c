@@ -46,6 +46,7 @@ gs_sync_manager_options_init(GsSyncManagerOptions *options)
 	options->negentropy_wide_min_bytes = 64 * 1024;
 	options->req_page_limit = 500;
 	options->max_subscriptions = 70;
+	options->fetch_relay_info = TRUE;
 	options->max_event_bytes = 256 * 1024;
 	options->max_protocol_errors = 1000;
 	options->ingest_backlog_events = 20000;

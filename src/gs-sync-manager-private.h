@@ -58,6 +58,8 @@ typedef struct {
 	gboolean eose_seen;
 	gboolean refused; /* closed by the relay, or over the connection's budget: not sent again
 			     until the layer is rebuilt or the relay reconnects */
+	gboolean held;	  /* not sent: over the live share of the budget during a historic pass
+			     (gs_sync_live_release_held() sends it when the pass ends) */
 	guint part;	  /* the GsSyncLivePart it belongs to (L2, L3), 0 for L1 */
 } GsSyncLiveSub;
 
@@ -98,11 +100,14 @@ typedef struct {
 	guint live_next_part;
 	gboolean live_dirty;
 	guint max_filters; /* filters per REQ the relay takes: 200, or what it said */
+	guint max_subs;	   /* subscriptions the relay takes (its NIP-11 document), 0 unknown */
 	/* historic subscriptions: sub id -> GsSyncRun (not a reference) */
 	GHashTable *hist_subs;
-	guint n_slots;	   /* historic subscriptions and NEG sessions in use */
-	guint learned_cap; /* what the relay said it takes, 0 unknown */
-	GQueue waiters;	   /* of GsSyncSlotWaiter */
+	GHashTable *fetching;	/* id -> the GsSyncRun fetching it by id (not a reference) */
+	guint n_slots;		/* historic subscriptions and NEG sessions in use */
+	guint learned_cap;	/* what the relay said it takes, 0 unknown */
+	GQueue waiters;		/* of GsSyncSlotWaiter */
+	guint waiters_retry_id; /* the connection refused one for its own budget: try again then */
 	guint completion_id;
 	GPtrArray *redo; /* of GsSyncItems: batches that had failed before a restart */
 	/* the relay-wide reconciliation of the current pass (gs-sync-runner-wide.c), or %NULL;
@@ -134,6 +139,10 @@ struct _GsSyncManager {
 	GPtrArray *queue; /* of GsEvent, stored since the last drain */
 	gboolean reload_targets;
 	guint drain_id;
+	GPtrArray *confirm_queue; /* of GsSyncBatch: confirmed items not yet saved */
+	guint kick_id;		  /* an early drain (gs_sync_discovery_kick()) */
+	guint settle_id;	  /* the ingest went idle (gs_sync_manager_ingest_idle()) */
+	guint resume_id;	  /* historic work resumes after the ingest backlog */
 	guint tick_id;
 	gint64 rejected_saved_at; /* unix s of the last save of the rejected index */
 	gulong stored_id;
@@ -192,6 +201,12 @@ gs_sync_discovery_event_stored_cb(GsStore *store, GsEvent *event, GsSyncManager 
 gboolean
 gs_sync_discovery_drain_cb(gpointer user_data);
 void
+gs_sync_discovery_kick(GsSyncManager *self);
+gboolean
+gs_sync_manager_settled(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_manager_ingest_idle(GsSyncManager *self);
+void
 gs_sync_discovery_diff_relay(GsSyncManager *self, GsSyncRelay *relay);
 void
 gs_sync_discovery_sync_relays(GsSyncManager *self);
@@ -199,6 +214,8 @@ gs_sync_discovery_sync_relays(GsSyncManager *self);
 /* gs-sync-live.c */
 void
 gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_live_add(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, GPtrArray *roots);
 void
 gs_sync_live_clear(GsSyncRelay *relay);
 gboolean
@@ -214,6 +231,10 @@ gs_sync_wide_clear(GsSyncRelay *relay);
 gboolean
 gs_sync_wide_live(GsSyncRelay *relay);
 void
+gs_sync_live_release_held(GsSyncRelay *relay, gint64 since);
+guint
+gs_sync_relay_budget(GsSyncRelay *relay);
+void
 gs_sync_intake_event(GsSyncManager *self,
 		     GsSyncRelay *relay,
 		     const gchar *json,
@@ -221,6 +242,14 @@ gs_sync_intake_event(GsSyncManager *self,
 		     GPtrArray *filters,
 		     gboolean live,
 		     GsEvent **event_out);
+
+gboolean
+gs_sync_intake_raw(GsSyncManager *self,
+		   GsSyncRelay *relay,
+		   const gchar *json,
+		   gsize len,
+		   GHashTable *ids,
+		   const gchar *id);
 
 /* gs-sync-runner.c */
 gboolean
@@ -258,6 +287,8 @@ void
 gs_sync_state_clear_confirmed(GsSyncManager *self, GsSyncRelay *relay);
 void
 gs_sync_state_save_failed(GsSyncManager *self, GsSyncRelay *relay);
+void
+gs_sync_state_flush_confirmed(GsSyncManager *self);
 void
 gs_sync_state_delete_relay(GsSyncManager *self, const gchar *url);
 gboolean

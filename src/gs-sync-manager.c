@@ -8,9 +8,6 @@
 #include "config.h"
 
 #include <string.h>
-#ifdef HAVE_MALLOC_TRIM
-#include <malloc.h>
-#endif
 
 #include "gs-error.h"
 #include "gs-relay-url.h"
@@ -121,6 +118,7 @@ gs_sync_relay_free(GsSyncRelay *relay)
 	}
 	g_ptr_array_unref(relay->redo);
 	g_hash_table_unref(relay->hist_subs);
+	g_hash_table_unref(relay->fetching);
 	g_hash_table_unref(relay->failure_reasons);
 	g_hash_table_unref(relay->fallback_reasons);
 	g_free(relay->url);
@@ -289,7 +287,12 @@ gs_sync_manager_opened_cb(GsRelayConnection *conn, GsSyncRelay *relay)
 	gint64 since = -1;
 	gboolean first = !relay->ever_connected;
 	GsSyncEntry entry;
+	guint info_filters = 0;
 
+	/* the limits the relay states (NIP-11) hold from the first REQ on */
+	gs_relay_connection_get_relay_limits(conn, &relay->max_subs, &info_filters);
+	if (info_filters > 0 && info_filters < relay->max_filters)
+		relay->max_filters = info_filters;
 	relay->stats.attempts_success++;
 	gs_health_tracker_record_success(self->health, relay->url);
 	gs_health_tracker_record_connected(self->health, relay->url);
@@ -408,6 +411,7 @@ gs_sync_manager_ensure_relay(GsSyncManager *self, const gchar *url, gboolean boo
 	copts.neg_timeout_ms = self->opts.neg_timeout_ms;
 	copts.max_protocol_errors = self->opts.max_protocol_errors;
 	copts.seckey = self->opts.seckey;
+	copts.fetch_info = self->opts.fetch_relay_info;
 	relay = g_new0(GsSyncRelay, 1);
 	relay->manager = self;
 	relay->url = g_strdup(url);
@@ -420,6 +424,7 @@ gs_sync_manager_ensure_relay(GsSyncManager *self, const gchar *url, gboolean boo
 	gs_sync_live_clear(relay);
 	relay->redo = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_items_free);
 	relay->hist_subs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	relay->fetching = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_queue_init(&relay->waiters);
 	relay->failure_reasons = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	relay->fallback_reasons = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -469,90 +474,6 @@ gs_sync_manager_start_work(GsSyncManager *self, GsSyncRelay *relay)
 	}
 	gs_sync_discovery_diff_relay(self, relay);
 	gs_sync_live_rebuild(self, relay);
-}
-
-/*
- * Once no relay has a historic pass running, the memory the passes used (events in flight to
- * the ingest, negentropy sets, REQ texts) is free but mostly stays with the process: glibc
- * returns only the top of its heap, and live blocks sit above the freed ones. The store's page
- * cache is emptied (it is read again from the OS cache when needed) and the heap trimmed, which
- * hands the free pages back (bench/sync-scale, 200 relays: RSS 285 -> 167-198 MiB). It runs
- * when a pass ends and no other is running, so at most once per wave of passes.
- */
-static void
-gs_sync_manager_trim_if_idle(GsSyncManager *self)
-{
-	GHashTableIter iter;
-	gpointer value;
-
-	g_hash_table_iter_init(&iter, self->relays);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		if (((GsSyncRelay *)value)->pass_started > 0)
-			return;
-	}
-	self->memory_trims++;
-	/* SQLite's page cache too: its pages are spread all over the heap, pinning it */
-	gs_store_release_memory(self->store);
-#ifdef HAVE_MALLOC_TRIM
-	malloc_trim(0);
-#endif
-}
-
-static gboolean
-gs_sync_manager_completion_cb(gpointer user_data)
-{
-	GsSyncRelay *relay = user_data;
-	GsSyncManager *self = relay->manager;
-	gdouble secs;
-
-	relay->completion_id = 0;
-	/* fetched events still on their way to the store, or stored ones not yet turned into
-	 * work, may bring new batches: wait for them */
-	if (gs_ingest_get_pending(self->ingest) > 0 || self->queue->len > 0 || relay->l1_wanted ||
-	    gs_health_tracker_is_rate_limited(self->health, relay->url)) {
-		gs_sync_manager_completion_check(self, relay);
-		return G_SOURCE_REMOVE;
-	}
-	if (!gs_sync_index_completion_finish(self->index, relay->url))
-		return G_SOURCE_REMOVE;
-	secs = relay->pass_started > 0
-		       ? (gdouble)(g_get_monotonic_time() - relay->pass_started) / G_USEC_PER_SEC
-		       : 0;
-	relay->pass_started = 0;
-	/* batches from now on fetch the history of items discovered while live */
-	relay->hist_source = GS_SYNC_EVENT_SOURCE_CATCHUP;
-	relay->hist_gap = FALSE;
-	self->durations.sum += secs;
-	self->durations.count++;
-	for (guint i = 0; i < GS_SYNC_DURATION_BUCKETS; i++) {
-		if (secs <= self->durations.bounds[i]) {
-			self->durations.counts[i]++;
-			break;
-		}
-	}
-	g_info("%s: historic sync %s in %.1f s",
-	       relay->url,
-	       gs_sync_index_get_historic_sync_had_failures(self->index, relay->url)
-		       ? "completed with failures"
-		       : "completed",
-	       secs);
-	gs_sync_state_save_relay(self, relay);
-	gs_sync_manager_relay_changed(self, relay);
-	gs_sync_manager_trim_if_idle(self);
-	return G_SOURCE_REMOVE;
-}
-
-/* the completion check of section 4.4, (re)started after each batch end and after connect */
-void
-gs_sync_manager_completion_check(GsSyncManager *self, GsSyncRelay *relay)
-{
-	g_clear_handle_id(&relay->completion_id, g_source_remove);
-	if (!gs_sync_index_completion_should_wait(self->index, relay->url))
-		return;
-	relay->completion_id =
-		g_timeout_add(self->opts.batch_window_ms + self->opts.completion_extra_ms,
-			      gs_sync_manager_completion_cb,
-			      relay);
 }
 
 static void
@@ -627,6 +548,7 @@ gs_sync_manager_tick_cb(gpointer user_data)
 	guint n = 0;
 
 	gs_health_tracker_tick(self->health);
+	gs_sync_state_flush_confirmed(self);
 	if (now - self->rejected_saved_at >= GS_SYNC_REJECTED_SAVE_SECS) {
 		self->rejected_saved_at = now;
 		gs_sync_state_save_rejected(self);
@@ -641,14 +563,10 @@ gs_sync_manager_tick_cb(gpointer user_data)
 		else
 			gs_sync_manager_tick_relay(self, relay, now);
 	}
-	/* historic work that waited for the ingest's backlog starts again */
-	if (self->backlogged && !gs_sync_runner_backlogged(self)) {
-		GHashTableIter iter;
-		gpointer relay;
-		g_hash_table_iter_init(&iter, self->relays);
-		while (g_hash_table_iter_next(&iter, NULL, &relay))
-			gs_sync_runner_flush_waiters(relay);
-	}
+	/* historic work that waited for the ingest's backlog starts again (on every relay:
+	 * gs_sync_runner_backlogged() schedules it) */
+	if (self->backlogged)
+		gs_sync_runner_backlogged(self);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -738,7 +656,11 @@ gs_sync_manager_stop(GsSyncManager *self)
 	self->running = FALSE;
 	g_clear_signal_handler(&self->stored_id, self->store);
 	g_clear_handle_id(&self->drain_id, g_source_remove);
+	g_clear_handle_id(&self->kick_id, g_source_remove);
+	g_clear_handle_id(&self->settle_id, g_source_remove);
+	g_clear_handle_id(&self->resume_id, g_source_remove);
 	g_clear_handle_id(&self->tick_id, g_source_remove);
+	gs_sync_state_flush_confirmed(self);
 	g_hash_table_iter_init(&iter, self->relays);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		GsSyncRelay *relay = value;
@@ -785,6 +707,7 @@ gs_sync_manager_finalize(GObject *object)
 	g_hash_table_unref(self->relays);
 	g_hash_table_unref(self->runs);
 	g_ptr_array_unref(self->queue);
+	g_ptr_array_unref(self->confirm_queue);
 	g_rand_free(self->rand);
 	gs_sync_manager_options_clear(&self->opts);
 	G_OBJECT_CLASS(gs_sync_manager_parent_class)->finalize(object);
@@ -852,6 +775,7 @@ gs_sync_manager_init(GsSyncManager *self)
 		g_str_hash, g_str_equal, NULL, (GDestroyNotify)gs_sync_relay_free);
 	self->runs = g_hash_table_new(g_int64_hash, g_int64_equal);
 	self->queue = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	self->confirm_queue = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
 	memcpy(self->durations.bounds, gs_sync_duration_bounds, sizeof(gs_sync_duration_bounds));
 }
 

@@ -60,6 +60,8 @@ G_DECLARE_FINAL_TYPE(GsSyncManager, gs_sync_manager, GS, SYNC_MANAGER, GObject)
  * @clock_data: data for @clock
  * @seed: seeds the random draws (daily schedule, backoff jitter); 0 for a random seed
  * @seckey: (nullable): 32 bytes signing NIP-42 AUTH events
+ * @fetch_relay_info: read each relay's NIP-11 document before connecting, and keep within the
+ *   subscription and filter limits it states from the start (default %TRUE)
  *
  * What a #GsSyncManager needs to know; gs_sync_manager_options_init() gives the defaults of
  * specs/sync.md 12, gs_sync_manager_options_load_config() reads a #GsConfig.
@@ -96,6 +98,7 @@ typedef struct {
 	gpointer clock_data;
 	guint32 seed;
 	const guint8 *seckey;
+	gboolean fetch_relay_info;
 } GsSyncManagerOptions;
 
 void

@@ -19,6 +19,8 @@ gs_sync_relay_state_new(void)
 	self->confirmed_repos = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->confirmed_roots = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->pending = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
+	self->pending_repos = g_hash_table_new(g_str_hash, g_str_equal);
+	self->pending_roots = g_hash_table_new(g_str_hash, g_str_equal);
 	self->failed = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
 	self->completed_at = -1;
 	return self;
@@ -31,6 +33,8 @@ gs_sync_relay_state_free(GsSyncRelayState *self)
 		return;
 	g_hash_table_unref(self->confirmed_repos);
 	g_hash_table_unref(self->confirmed_roots);
+	g_hash_table_unref(self->pending_repos);
+	g_hash_table_unref(self->pending_roots);
 	g_ptr_array_unref(self->pending);
 	g_ptr_array_unref(self->failed);
 	g_free(self);
@@ -50,19 +54,36 @@ gs_sync_relay_state_confirm_repo(GsSyncRelayState *self, const gchar *coordinate
 		self->confirmed_repos, g_strdup(coordinate), GINT_TO_POINTER((gint)level + 1));
 }
 
-/* adds the items of the pending batches to @repos and @roots (sets borrowing the strings) */
-void
-gs_sync_relay_state_collect_pending(GsSyncRelayState *self, GHashTable *repos, GHashTable *roots)
+static void
+gs_sync_relay_state_index_items(GHashTable *set, GPtrArray *items, gboolean add)
 {
-	for (guint i = 0; i < self->pending->len; i++) {
-		GsSyncBatch *batch = g_ptr_array_index(self->pending, i);
-		GPtrArray *items = gs_sync_batch_get_repos(batch);
-		for (guint j = 0; j < items->len; j++)
-			g_hash_table_add(repos, g_ptr_array_index(items, j));
-		items = gs_sync_batch_get_roots(batch);
-		for (guint j = 0; j < items->len; j++)
-			g_hash_table_add(roots, g_ptr_array_index(items, j));
+	for (guint i = 0; i < items->len; i++) {
+		if (add)
+			g_hash_table_add(set, g_ptr_array_index(items, i));
+		else
+			g_hash_table_remove(set, g_ptr_array_index(items, i));
 	}
+}
+
+/* @batch becomes pending: its items join the pending sets (the batch keeps the strings; its
+ * items are not pending elsewhere, see gs_sync_relay_state_check_not_pending) */
+void
+gs_sync_relay_state_add_pending(GsSyncRelayState *self, GsSyncBatch *batch)
+{
+	g_ptr_array_add(self->pending, gs_sync_batch_ref(batch));
+	gs_sync_relay_state_index_items(self->pending_repos, gs_sync_batch_get_repos(batch), TRUE);
+	gs_sync_relay_state_index_items(self->pending_roots, gs_sync_batch_get_roots(batch), TRUE);
+}
+
+/* the pending batch at @idx ends: its items leave the pending sets */
+void
+gs_sync_relay_state_remove_pending(GsSyncRelayState *self, guint idx)
+{
+	GsSyncBatch *batch = g_ptr_array_index(self->pending, idx);
+
+	gs_sync_relay_state_index_items(self->pending_repos, gs_sync_batch_get_repos(batch), FALSE);
+	gs_sync_relay_state_index_items(self->pending_roots, gs_sync_batch_get_roots(batch), FALSE);
+	g_ptr_array_remove_index(self->pending, idx);
 }
 
 static gboolean
@@ -91,8 +112,6 @@ gs_sync_relay_state_check_not_pending(GsSyncRelayState *self,
 				      GPtrArray *roots,
 				      GError **error)
 {
-	g_autoptr(GHashTable) pending_repos = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GHashTable) pending_roots = g_hash_table_new(g_str_hash, g_str_equal);
 	gboolean layer1 = (repos == NULL || repos->len == 0) && (roots == NULL || roots->len == 0);
 
 	for (guint i = 0; layer1 && i < self->pending->len; i++) {
@@ -102,9 +121,8 @@ gs_sync_relay_state_check_not_pending(GsSyncRelayState *self,
 			return FALSE;
 		}
 	}
-	gs_sync_relay_state_collect_pending(self, pending_repos, pending_roots);
-	return gs_sync_relay_state_check_items(pending_repos, repos, error) &&
-	       gs_sync_relay_state_check_items(pending_roots, roots, error);
+	return gs_sync_relay_state_check_items(self->pending_repos, repos, error) &&
+	       gs_sync_relay_state_check_items(self->pending_roots, roots, error);
 }
 
 /* returns: (transfer none) (nullable): the pending batch that owns @sub_id */

@@ -20,6 +20,8 @@ typedef struct {
 	GHashTable *confirmed_repos; /* coordinate -> GINT_TO_POINTER(level + 1) it was synced at */
 	GHashTable *confirmed_roots; /* set of ids */
 	GPtrArray *pending;	     /* of GsSyncBatch, in registration order */
+	GHashTable *pending_repos;   /* the repositories of the pending batches (borrowed) */
+	GHashTable *pending_roots;   /* the root ids of the pending batches (borrowed) */
 	GPtrArray *failed;	     /* of GsSyncBatch, ended failed, kept for RetryFailed */
 	gboolean completed;	     /* historic_sync_completed */
 	gint64 completed_at;	     /* historic_sync_completed_at, -1 when never */
@@ -38,7 +40,9 @@ gs_sync_relay_state_confirm_repo(GsSyncRelayState *self,
 				 const gchar *coordinate,
 				 GsSyncLevel level);
 void
-gs_sync_relay_state_collect_pending(GsSyncRelayState *self, GHashTable *repos, GHashTable *roots);
+gs_sync_relay_state_add_pending(GsSyncRelayState *self, GsSyncBatch *batch);
+void
+gs_sync_relay_state_remove_pending(GsSyncRelayState *self, guint idx);
 gboolean
 gs_sync_relay_state_check_not_pending(GsSyncRelayState *self,
 				      GPtrArray *repos,

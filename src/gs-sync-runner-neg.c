@@ -75,7 +75,9 @@ gs_sync_run_fallback(GsSyncRun *run, const gchar *reason)
 	g_cancellable_cancel(run->cancellable);
 }
 
-/* ids the relay has and we lack, minus those stored since or refused before */
+/* ids the relay has and we lack, minus those stored since or refused before, and those
+ * another batch on the relay fetches now (an event matching the filters of two batches, such
+ * as a status event naming a repository and a root, comes once) */
 static GPtrArray *
 gs_sync_run_missing(GsSyncRun *run)
 {
@@ -86,6 +88,9 @@ gs_sync_run_missing(GsSyncRun *run)
 
 	g_hash_table_iter_init(&iter, run->need);
 	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		GsSyncRun *owner = g_hash_table_lookup(run->relay->fetching, key);
+		if (owner != NULL && owner != run)
+			continue;
 		if (gs_store_has_event(self->store, key, NULL))
 			continue;
 		if (self->rejected != NULL && gs_rejected_index_contains(self->rejected, key))

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gs-error.h"
+#include "gs-message.h"
 #include "gs-sync-filters.h"
 #include "gs-sync-run-private.h"
 
@@ -36,6 +37,7 @@ gs_sync_stream_free(GsSyncStream *stream)
 	g_clear_pointer(&stream->base, gs_filter_unref);
 	g_clear_pointer(&stream->current, gs_filter_unref);
 	g_clear_pointer(&stream->pager, gs_sync_pager_free);
+	g_clear_pointer(&stream->ids, g_hash_table_unref);
 	g_free(stream->sub_id);
 	g_free(stream);
 }
@@ -71,10 +73,22 @@ gs_sync_run_request(GsSyncRun *run, GsSyncStream *stream);
 
 /* slots: the relay's subscription budget, shared by its batches ------------------------------- */
 
+/* the subscriptions (REQs and NEG sessions) we keep open on @relay at most: ours
+ * (`max-subscriptions-per-relay`), or fewer when the relay says it takes fewer (NIP-11) */
+guint
+gs_sync_relay_budget(GsSyncRelay *relay)
+{
+	guint budget = relay->manager->opts.max_subscriptions;
+
+	if (relay->max_subs > 0)
+		budget = MIN(budget, relay->max_subs);
+	return MAX(budget, 1);
+}
+
 static guint
 gs_sync_runner_cap(GsSyncRelay *relay)
 {
-	guint budget = relay->manager->opts.max_subscriptions;
+	guint budget = gs_sync_relay_budget(relay);
 	/* the live REQs open now (more than one per layer when a layer is large), one spare */
 	guint live = MAX(gs_sync_live_n_open(relay) + 1, GS_SYNC_RUN_LIVE_RESERVE);
 	guint cap = budget > live + 1 ? budget - live : 1;
@@ -93,73 +107,14 @@ gs_sync_slot_waiter_free(GsSyncSlotWaiter *waiter)
 	g_free(waiter);
 }
 
-/* backpressure ------------------------------------------------------------------------------ */
-
-/**
- * gs_sync_backlog_update:
- * @paused: whether historic work waits now
- * @events: the events pending in the ingest
- * @bytes: their JSON bytes
- * @max_events: the events from which it waits, 0 for no limit
- * @max_bytes: the bytes from which it waits, 0 for no limit
- *
- * The hysteresis of the ingest backpressure: historic work starts to wait when either limit is
- * reached, and resumes once both are under half of theirs, so that it does not start and stop
- * with every slice the ingest stores.
- *
- * Returns: whether historic work waits now
- */
-gboolean
-gs_sync_backlog_update(gboolean paused,
-		       guint64 events,
-		       guint64 bytes,
-		       guint64 max_events,
-		       guint64 max_bytes)
-{
-	if (!paused)
-		return (max_events > 0 && events >= max_events) ||
-		       (max_bytes > 0 && bytes >= max_bytes);
-	return !((max_events == 0 || events < max_events / 2) &&
-		 (max_bytes == 0 || bytes < max_bytes / 2));
-}
-
-/*
- * Events from historic REQ pages and NEG fetches arrive much faster than the ingest verifies
- * and stores them (bench/sync: 97 MB received, 20,840 stored 61 s in), and each waits in the
- * ingest as JSON and then as a parsed event. So no new historic subscription or NEG session
- * starts while the ingest's backlog is high: the work waits for a slot as it does for the
- * relay's budget (the batch timeout does not run meanwhile). What is open goes on, so no event
- * is dropped, and live subscriptions are not historic work. Checked whenever a slot is asked
- * for or freed, and on the health tick, which starts the waiting work again.
- */
-gboolean
-gs_sync_runner_backlogged(GsSyncManager *self)
-{
-	gboolean paused = gs_sync_backlog_update(self->backlogged,
-						 gs_ingest_get_pending(self->ingest),
-						 gs_ingest_get_pending_bytes(self->ingest),
-						 self->opts.ingest_backlog_events,
-						 self->opts.ingest_backlog_bytes);
-
-	if (paused && !self->backlogged) {
-		self->backlog_pauses++;
-		g_debug("historic sync waits for the ingest (%u events pending)",
-			gs_ingest_get_pending(self->ingest));
-	} else if (!paused && self->backlogged) {
-		g_debug("historic sync resumes (%u events pending in the ingest)",
-			gs_ingest_get_pending(self->ingest));
-	}
-	self->backlogged = paused;
-	return paused;
-}
-
 /* runs waiting work while the relay takes new subscriptions, slots are free and the ingest
  * keeps up */
 void
 gs_sync_runner_flush_waiters(GsSyncRelay *relay)
 {
-	while (gs_sync_relay_can_subscribe(relay) && relay->n_slots < gs_sync_runner_cap(relay) &&
-	       !g_queue_is_empty(&relay->waiters) && !gs_sync_runner_backlogged(relay->manager)) {
+	while (relay->waiters_retry_id == 0 && gs_sync_relay_can_subscribe(relay) &&
+	       relay->n_slots < gs_sync_runner_cap(relay) && !g_queue_is_empty(&relay->waiters) &&
+	       !gs_sync_runner_backlogged(relay->manager)) {
 		GsSyncSlotWaiter *waiter = g_queue_pop_head(&relay->waiters);
 		relay->n_slots++;
 		waiter->func(waiter->run, waiter->data);
@@ -173,8 +128,36 @@ gs_sync_runner_clear_waiters(GsSyncRelay *relay)
 {
 	GsSyncSlotWaiter *waiter;
 
+	g_clear_handle_id(&relay->waiters_retry_id, g_source_remove);
 	while ((waiter = g_queue_pop_head(&relay->waiters)) != NULL)
 		gs_sync_slot_waiter_free(waiter);
+}
+
+static gboolean
+gs_sync_runner_retry_cb(gpointer user_data)
+{
+	GsSyncRelay *relay = user_data;
+
+	relay->waiters_retry_id = 0;
+	gs_sync_runner_flush_waiters(relay);
+	return G_SOURCE_REMOVE;
+}
+
+/* the connection refused a subscription for its own budget (full of live REQs, which hold no
+ * slot): @func waits first in line, and the line moves again in a second, not at once (that
+ * would loop for as long as the budget stays full) */
+static void
+gs_sync_run_retry_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data)
+{
+	GsSyncSlotWaiter *waiter = g_new0(GsSyncSlotWaiter, 1);
+	GsSyncRelay *relay = run->relay;
+
+	waiter->run = gs_sync_run_ref(run);
+	waiter->func = func;
+	waiter->data = data;
+	g_queue_push_head(&relay->waiters, waiter);
+	if (relay->waiters_retry_id == 0)
+		relay->waiters_retry_id = g_timeout_add_seconds(1, gs_sync_runner_retry_cb, relay);
 }
 
 void
@@ -300,12 +283,23 @@ gs_sync_run_event_cb(GsRelayConnection *conn,
 {
 	GsSyncRelay *relay = user_data;
 	GsSyncRun *run = g_hash_table_lookup(relay->hist_subs, sub_id);
-	g_autoptr(GPtrArray) filters = g_ptr_array_new();
+	g_autoptr(GPtrArray) filters = NULL;
 	g_autoptr(GsEvent) event = NULL;
 	GsSyncStream *stream;
+	gchar id[65];
 
 	if (run == NULL || (stream = gs_sync_run_find_stream(run, sub_id)) == NULL)
 		return;
+	if (stream->ids != NULL && gs_message_peek_event_id(json, len, id)) {
+		/* a fetch by ids: the id says whether it is one we asked for; the ingest's
+		 * workers parse and check it */
+		if (gs_sync_intake_raw(run->manager, relay, json, len, stream->ids, id)) {
+			gs_sync_batch_record_event(run->batch, sub_id, id, 0);
+			gs_sync_run_arm_timeout(run);
+		}
+		return;
+	}
+	filters = g_ptr_array_new();
 	g_ptr_array_add(filters, stream->current);
 	gs_sync_intake_event(run->manager, relay, json, len, filters, FALSE, &event);
 	if (event == NULL)
@@ -352,6 +346,9 @@ gs_sync_runner_learn_cap(GsSyncRelay *relay, const gchar *message, guint in_use)
 	guint cap = said > 0 ? (said > live + 1 ? (guint)MIN(said - live, G_MAXUINT) : 1)
 			     : MAX(in_use, 1);
 
+	/* the relay's whole budget, for the live share too (as if its NIP-11 document said so) */
+	if (said > 0 && said <= G_MAXUINT && (relay->max_subs == 0 || said < relay->max_subs))
+		relay->max_subs = (guint)said;
 	if (relay->learned_cap != 0 && relay->learned_cap <= cap)
 		return;
 	relay->learned_cap = cap;
@@ -456,7 +453,7 @@ gs_sync_run_send(GsSyncRun *run, gpointer data)
 		gs_sync_runner_release_slot(relay);
 		gs_sync_runner_learn_cap(relay, NULL, relay->n_slots);
 		g_debug("%s: %s", relay->url, error->message);
-		gs_sync_run_request(run, stream);
+		gs_sync_run_retry_with_slot(run, gs_sync_run_send, stream);
 		return;
 	}
 	stream->page_events = 0;
@@ -473,6 +470,17 @@ gs_sync_run_request(GsSyncRun *run, GsSyncStream *stream)
 	gs_sync_run_with_slot(run, gs_sync_run_send, stream, NULL);
 }
 
+/* a filter that names ids and nothing else (a negentropy fetch) */
+static gboolean
+gs_sync_filter_is_ids_only(const GsFilter *filter)
+{
+	g_autofree gchar *letters = gs_filter_get_tag_letters(filter);
+
+	return gs_filter_get_ids(filter) != NULL && gs_filter_get_authors(filter) == NULL &&
+	       gs_filter_get_kinds(filter) == NULL && (letters == NULL || letters[0] == '\0') &&
+	       gs_filter_get_since(filter) < 0 && gs_filter_get_until(filter) < 0;
+}
+
 static GsSyncStream *
 gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 {
@@ -484,6 +492,12 @@ gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 		stream->current = gs_sync_filters_page(base, stream->pager);
 	} else {
 		stream->current = gs_filter_ref(base);
+	}
+	if (gs_sync_filter_is_ids_only(base)) {
+		GPtrArray *ids = gs_filter_get_ids(base);
+		stream->ids = g_hash_table_new(g_str_hash, g_str_equal);
+		for (guint i = 0; i < ids->len; i++)
+			g_hash_table_add(stream->ids, g_ptr_array_index(ids, i));
 	}
 	return stream;
 }
@@ -508,6 +522,10 @@ gs_sync_run_begin_fetch(GsSyncRun *run, GPtrArray *ids)
 {
 	g_autoptr(GPtrArray) filters = gs_sync_filters_ids(ids, NULL);
 
+	for (guint i = 0; i < ids->len; i++) {
+		if (!g_hash_table_contains(run->relay->fetching, ids->pdata[i]))
+			g_hash_table_insert(run->relay->fetching, g_strdup(ids->pdata[i]), run);
+	}
 	run->phase = GS_SYNC_PHASE_FETCH;
 	for (guint i = 0; filters != NULL && i < filters->len; i++)
 		gs_sync_run_request(run,
@@ -516,6 +534,20 @@ gs_sync_run_begin_fetch(GsSyncRun *run, GPtrArray *ids)
 }
 
 /* ending ------------------------------------------------------------------------------------- */
+
+/* the ids @run was fetching are no longer fetched by it */
+static void
+gs_sync_run_forget_fetching(GsSyncRun *run)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, run->need);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		if (g_hash_table_lookup(run->relay->fetching, key) == run)
+			g_hash_table_remove(run->relay->fetching, key);
+	}
+}
 
 void
 gs_sync_run_finish(GsSyncRun *run, GsSyncOutcome outcome, const gchar *reason)
@@ -584,6 +616,7 @@ gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch)
 	g_hash_table_remove(self->runs, &run->id);
 	relay = run->relay;
 	run->ended = TRUE;
+	gs_sync_run_forget_fetching(run);
 	gs_sync_wide_run_ended(run, outcome);
 	relay->stats.batches[run->method][outcome]++;
 	if (outcome == GS_SYNC_OUTCOME_FAILED)

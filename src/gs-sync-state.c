@@ -124,6 +124,7 @@ gs_sync_state_delete_where_url(GsSyncManager *self, const gchar *table, const gc
 void
 gs_sync_state_delete_relay(GsSyncManager *self, const gchar *url)
 {
+	gs_sync_state_flush_confirmed(self);
 	gs_sync_state_delete_where_url(self, "sync_relays", url);
 	gs_sync_state_delete_where_url(self, "sync_confirmed", url);
 	gs_sync_state_delete_where_url(self, "sync_failed", url);
@@ -132,6 +133,7 @@ gs_sync_state_delete_relay(GsSyncManager *self, const gchar *url)
 void
 gs_sync_state_clear_confirmed(GsSyncManager *self, GsSyncRelay *relay)
 {
+	gs_sync_state_flush_confirmed(self);
 	gs_sync_state_delete_where_url(self, "sync_confirmed", relay->url);
 	gs_sync_state_delete_where_url(self, "sync_failed", relay->url);
 }
@@ -158,19 +160,46 @@ gs_sync_state_insert_items(GsSyncManager *self, const gchar *url, GPtrArray *ite
 	sqlite3_finalize(stmt);
 }
 
-/* the items of a batch that ended complete or failed are confirmed on its relay */
+/**
+ * gs_sync_state_flush_confirmed:
+ *
+ * Saves the confirmed items of the batches that ended since the last flush, in one
+ * transaction. Called on the health tick (every 2 s), before the confirmed state of a relay
+ * is cleared or deleted, and when the engine stops: a history of 100,000 events ends about
+ * 400 batches, and a transaction each cost the main thread a commit each.
+ */
+void
+gs_sync_state_flush_confirmed(GsSyncManager *self)
+{
+	g_autoptr(GPtrArray) batches = NULL;
+	sqlite3 *db;
+
+	if (self->confirm_queue->len == 0)
+		return;
+	batches = g_steal_pointer(&self->confirm_queue);
+	self->confirm_queue = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
+	db = gs_store_get_db(self->store);
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	for (guint i = 0; i < batches->len; i++) {
+		GsSyncBatch *batch = g_ptr_array_index(batches, i);
+		const gchar *url = gs_sync_batch_get_relay(batch);
+		gs_sync_state_insert_items(self, url, gs_sync_batch_get_repos(batch), 0);
+		gs_sync_state_insert_items(self, url, gs_sync_batch_get_roots(batch), 1);
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* the items of a batch that ended complete or failed are confirmed on its relay: saved with
+ * the next flush (a failed batch's list at once) */
 void
 gs_sync_state_save_confirmed(GsSyncManager *self, GsSyncRelay *relay, GsSyncBatch *batch)
 {
-	sqlite3 *db = gs_store_get_db(self->store);
-
-	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	gs_sync_state_insert_items(self, relay->url, gs_sync_batch_get_repos(batch), 0);
-	gs_sync_state_insert_items(self, relay->url, gs_sync_batch_get_roots(batch), 1);
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	if (gs_sync_batch_get_outcome(batch) == GS_SYNC_OUTCOME_FAILED)
+	g_ptr_array_add(self->confirm_queue, gs_sync_batch_ref(batch));
+	if (gs_sync_batch_get_outcome(batch) == GS_SYNC_OUTCOME_FAILED) {
+		gs_sync_state_flush_confirmed(self);
 		gs_sync_state_save_failed(self, relay);
+	}
 }
 
 static gchar *

@@ -526,6 +526,28 @@ gs_sync_targets_dup_repo_roots(GsSyncTargets *self, const gchar *coordinate)
 	return gs_sync_set_sorted(g_hash_table_lookup(self->repo_roots, coordinate));
 }
 
+/* returns: whether root @id belongs to a full target repository synced from @relay */
+gboolean
+gs_sync_targets_root_wanted_from(GsSyncTargets *self, const gchar *id, const gchar *relay)
+{
+	GHashTable *coordinates;
+	GHashTableIter iter;
+	gpointer key;
+
+	g_return_val_if_fail(GS_IS_SYNC_TARGETS(self), FALSE);
+	coordinates = id != NULL ? g_hash_table_lookup(self->roots, id) : NULL;
+	if (coordinates == NULL)
+		return FALSE;
+	g_hash_table_iter_init(&iter, coordinates);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		GsSyncRepoTarget *target = g_hash_table_lookup(self->repos, key);
+		if (target != NULL && target->level == GS_SYNC_LEVEL_FULL &&
+		    gs_sync_targets_repo_names_relay(self, key, relay))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 guint
 gs_sync_targets_get_n_roots(GsSyncTargets *self)
 {

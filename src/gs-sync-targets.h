@@ -75,6 +75,8 @@ gs_sync_targets_get_n_roots(GsSyncTargets *self);
 GPtrArray *
 gs_sync_targets_match_root(GsSyncTargets *self, const GsEvent *event);
 gboolean
+gs_sync_targets_root_wanted_from(GsSyncTargets *self, const gchar *id, const gchar *relay);
+gboolean
 gs_sync_targets_add_root_event(GsSyncTargets *self, const GsEvent *event);
 
 G_END_DECLS

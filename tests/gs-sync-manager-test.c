@@ -567,10 +567,14 @@ test_reconfigure(GsHarness *h, gconstpointer data)
 }
 
 /* a relay that takes fewer subscriptions and NEG sessions than our budget says so; we keep
- * under what it allowed, and it is still synced with negentropy, nothing failed */
+ * under what it allowed, and it is still synced with negentropy, nothing failed; with
+ * @data, its NIP-11 document is read first and nothing is refused at all */
 static void
 test_learned_budget(GsHarness *h, gconstpointer data)
 {
+	gboolean stated = data != NULL;
+	g_autoptr(GPtrArray) replies =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
 	GsRelayLimits limits;
 	GsTestRelay *source;
 	g_autofree gchar *url = NULL;
@@ -582,10 +586,14 @@ test_learned_budget(GsHarness *h, gconstpointer data)
 	gs_relay_limits_init(&limits);
 	limits.events_per_minute = 0;
 	limits.max_subscriptions = 8;
+	/* stated: live needs L1, 2 REQs for L2 and 4 for L3, over half of the 8 during the pass */
+	if (stated)
+		limits.max_filters = 3;
 	source = gs_test_relay_new_full(NULL, &limits);
 	g_ptr_array_add(h->relays, source);
 	url = gs_relay_url_normalise(gs_test_relay_get_url(source), FALSE, NULL);
 	bootstrap[0] = url;
+	h->opts.fetch_relay_info = stated;
 	/* 400 roots: four L3 batches of three filters, twelve NEG sessions at once */
 	for (guint r = 0; r < 10; r++) {
 		g_autofree gchar *d = g_strdup_printf("repo%u", r);
@@ -603,8 +611,30 @@ test_learned_budget(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_REQ_EOSE][GS_SYNC_OUTCOME_COMPLETE], ==, 0);
 	g_assert_false(gs_sync_manager_get_relay_historic_sync_had_failures(h->manager, url));
 	/* L1, one L2 batch of 4 filters, four L3 batches of 3: more NEG-OPENs mean refused and
-	 * opened again once there was room */
-	g_assert_cmpuint(gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, 1 + 4 + 12);
+	 * opened again once there was room; none when the relay stated its limit up front */
+	if (stated)
+		g_assert_cmpuint(
+			gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), ==, 1 + 4 + 12);
+	else
+		g_assert_cmpuint(
+			gs_test_relay_get_received(source, GS_MESSAGE_NEG_OPEN), >, 1 + 4 + 12);
+	/* the live REQs held back during the pass (half of 8 subscriptions) are open now: new
+	 * replies to roots of every repository arrive */
+	for (guint i = 0; i < events->len; i += 20) {
+		GsEvent *root = g_ptr_array_index(events, i);
+		if (gs_event_get_kind(root) != 1617 && gs_event_get_kind(root) != 1621)
+			continue;
+		g_ptr_array_add(replies,
+				gs_harness_reply(50,
+						 1111,
+						 "E",
+						 gs_event_get_id(root),
+						 g_get_real_time() / G_USEC_PER_SEC,
+						 "live"));
+		gs_test_relay_add_event(source, g_ptr_array_index(replies, replies->len - 1));
+	}
+	g_assert_cmpuint(replies->len, >, 10);
+	g_assert_true(gs_harness_wait_stored(h, replies));
 }
 
 static gint64
@@ -826,6 +856,7 @@ test_backlog(GsHarness *h, gconstpointer data)
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
+	gconstpointer data;
 } cases[] = {
 	{"control", test_control},
 	{"daily-pass", test_daily_pass},
@@ -833,6 +864,7 @@ static const struct {
 	{"relay-removed", test_relay_removed},
 	{"budget", test_budget},
 	{"learned-budget", test_learned_budget},
+	{"stated-budget", test_learned_budget, GINT_TO_POINTER(1)},
 	{"live-parts", test_live_parts},
 	{"live-refused", test_live_refused},
 	{"nip77-expiry", test_nip77_expiry},
@@ -856,7 +888,7 @@ main(int argc, char **argv)
 			g_strdup_printf("/grasp-sync/sync-manager/%s", cases[i].name);
 		g_test_add(path,
 			   GsHarness,
-			   NULL,
+			   cases[i].data,
 			   gs_harness_setup,
 			   cases[i].func,
 			   gs_harness_teardown);

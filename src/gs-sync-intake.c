@@ -1,0 +1,147 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "GsSync"
+
+#include "config.h"
+
+#include "gs-sync-manager-private.h"
+
+/*
+ * The intake of every event a relay sends, live or historic: it is counted, checked against
+ * the filters of the subscription it came on (relays send events that match nothing we asked,
+ * section 14), and handed to the ingest with the relay URL as its source. Events of fetches by
+ * id are matched on the id they state and parsed by the ingest's workers, not here.
+ */
+
+/* how an event handed to the ingest came, decided when it arrived */
+typedef struct {
+	GsSyncManager *manager; /* a reference */
+	GsSyncEventSource source;
+	gboolean gap;
+} GsSyncIntake;
+
+static void
+gs_sync_intake_done_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
+{
+	GsSyncIntake *intake = user_data;
+	GsSyncManager *self = intake->manager;
+	GsSyncRelay *relay;
+
+	if (result->outcome == GS_INGEST_OUTCOME_STORED) {
+		self->events_synced++;
+		self->events_by_source[intake->source]++;
+		relay = intake->gap ? gs_sync_manager_lookup(self, result->source) : NULL;
+		if (relay != NULL)
+			relay->stats.gap_events++;
+	}
+	/* this was the last event the ingest held */
+	if (gs_ingest_get_pending(ingest) <= 1)
+		gs_sync_manager_ingest_idle(self);
+	g_object_unref(self);
+	g_free(intake);
+}
+
+static GsSyncIntake *
+gs_sync_intake_new(GsSyncManager *self, GsSyncRelay *relay, gboolean live)
+{
+	GsSyncIntake *intake = g_new0(GsSyncIntake, 1);
+
+	intake->manager = g_object_ref(self);
+	intake->source = live ? GS_SYNC_EVENT_SOURCE_LIVE : relay->hist_source;
+	intake->gap = !live && relay->hist_gap;
+	return intake;
+}
+
+/**
+ * gs_sync_intake_event:
+ * @filters: (element-type GsFilter) (nullable): the subscription's filters
+ * @live: whether it came on a live subscription, else on a historic batch
+ * @event_out: (out) (optional) (transfer full): the parsed event when it matched and went to
+ *   the ingest, else %NULL
+ *
+ * Counts the event as received from @relay, parses it, drops it when it matches none of
+ * @filters, and submits it to the ingest, which verifies, decides and stores. Events that
+ * cannot be parsed, or are too large to parse, go to the ingest raw so that they are counted
+ * with their reason.
+ */
+void
+gs_sync_intake_event(GsSyncManager *self,
+		     GsSyncRelay *relay,
+		     const gchar *json,
+		     gsize len,
+		     GPtrArray *filters,
+		     gboolean live,
+		     GsEvent **event_out)
+{
+	g_autoptr(GsEvent) event = NULL;
+
+	if (event_out != NULL)
+		*event_out = NULL;
+	relay->stats.events_received++;
+	relay->stats.last_event_at = gs_sync_manager_now(self);
+	if (len > self->opts.max_event_bytes ||
+	    (event = gs_event_new_from_json(json, len, NULL)) == NULL) {
+		gs_ingest_submit(self->ingest,
+				 relay->url,
+				 json,
+				 len,
+				 gs_sync_intake_done_cb,
+				 gs_sync_intake_new(self, relay, live));
+		return;
+	}
+	if (filters != NULL && !gs_filters_match(filters, event)) {
+		relay->stats.events_dropped++;
+		g_debug("%s: dropped event %s: it matches no filter of its subscription",
+			relay->url,
+			gs_event_get_id(event));
+		return;
+	}
+	gs_ingest_submit_event(self->ingest,
+			       relay->url,
+			       event,
+			       gs_sync_intake_done_cb,
+			       gs_sync_intake_new(self, relay, live));
+	if (event_out != NULL)
+		*event_out = g_steal_pointer(&event);
+}
+
+/**
+ * gs_sync_intake_raw:
+ * @ids: the set of ids the historic subscription asked for
+ * @id: the event's id, as its JSON says (gs_message_peek_event_id())
+ *
+ * gs_sync_intake_event() for a fetch by ids, without parsing the event on the main thread:
+ * the id alone says whether it matches the subscription's filter, and the ingest's workers
+ * parse it (reporting malformed JSON with its reason), check its id against its content and
+ * its signature.
+ *
+ * Returns: %TRUE when it was one of @ids and went to the ingest
+ */
+gboolean
+gs_sync_intake_raw(GsSyncManager *self,
+		   GsSyncRelay *relay,
+		   const gchar *json,
+		   gsize len,
+		   GHashTable *ids,
+		   const gchar *id)
+{
+	relay->stats.events_received++;
+	relay->stats.last_event_at = gs_sync_manager_now(self);
+	if (!g_hash_table_contains(ids, id)) {
+		relay->stats.events_dropped++;
+		g_debug("%s: dropped event %s: it matches no filter of its subscription",
+			relay->url,
+			id);
+		return FALSE;
+	}
+	gs_ingest_submit(self->ingest,
+			 relay->url,
+			 json,
+			 len,
+			 gs_sync_intake_done_cb,
+			 gs_sync_intake_new(self, relay, FALSE));
+	return TRUE;
+}
