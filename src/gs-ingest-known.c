@@ -35,33 +35,24 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "gs-id-filter.h"
 #include "gs-ingest-known.h"
 #include "gs-store-sql.h"
 
 #define GS_INGEST_KNOWN_SQL "SELECT 1 FROM events WHERE id8 = ?1 AND id = ?2"
 #define GS_INGEST_KNOWN_SCAN_SQL "SELECT id8 FROM events"
 #define GS_INGEST_KNOWN_COUNT_SQL "SELECT max(seq) FROM events"
-/* bits per id the filter is sized for, and per id at which it is full (4 probes: about 0.3 %
- * and 1.2 % false hits), and the ids it is sized for beyond those stored when it is filled */
-#define GS_INGEST_KNOWN_BITS_PER_ID 24
-#define GS_INGEST_KNOWN_FULL_BITS_PER_ID 10
+/* the ids the filter is sized for beyond those stored when it is filled */
 #define GS_INGEST_KNOWN_HEADROOM 65536
-
-typedef struct {
-	guint64 *bits;
-	guint64 mask; /* number of bits - 1, a power of two minus one */
-	guint64 n;    /* ids added */
-	guint64 max;  /* ids it is sized for */
-} GsIngestKnownFilter;
 
 struct _GsIngestKnown {
 	gchar *path; /* NULL: no store file to look in */
 	GMutex lock;
-	GHashTable *pending;	     /* 32-byte id -> count, under @lock */
-	GPtrArray *readers;	     /* idle sqlite3_stmt of the readers, under @lock */
-	gboolean failed;	     /* opening a reader failed once: no more tries; under @lock */
-	GsIngestKnownFilter *filter; /* stored ids, or NULL while not filled; under @lock */
-	gboolean filling;	     /* a worker is filling a filter; under @lock */
+	GHashTable *pending; /* 32-byte id -> count, under @lock */
+	GPtrArray *readers;  /* idle sqlite3_stmt of the readers, under @lock */
+	gboolean failed;     /* opening a reader failed once: no more tries; under @lock */
+	GsIdFilter *filter;  /* stored ids, or NULL while not filled; under @lock */
+	gboolean filling;    /* a worker is filling a filter; under @lock */
 };
 
 static guint
@@ -105,54 +96,10 @@ gs_ingest_known_new(const gchar *store_path)
 	return self;
 }
 
-static void
-gs_ingest_known_filter_free(GsIngestKnownFilter *filter)
-{
-	if (filter == NULL)
-		return;
-	g_free(filter->bits);
-	g_free(filter);
-}
-
-static GsIngestKnownFilter *
-gs_ingest_known_filter_new(guint64 max)
-{
-	GsIngestKnownFilter *filter = g_new0(GsIngestKnownFilter, 1);
-	guint64 n_bits = 64;
-
-	while (n_bits < max * GS_INGEST_KNOWN_BITS_PER_ID)
-		n_bits <<= 1;
-	filter->bits = g_new0(guint64, n_bits / 64);
-	filter->mask = n_bits - 1;
-	filter->max = n_bits / GS_INGEST_KNOWN_FULL_BITS_PER_ID;
-	return filter;
-}
-
-/* ids are SHA-256 digests: two halves of the prefix give the probes (double hashing) */
-static gboolean
-gs_ingest_known_filter_probe(GsIngestKnownFilter *filter, gint64 key8, gboolean set)
-{
-	guint64 h1 = (guint64)key8 & G_MAXUINT32;
-	guint64 h2 = ((guint64)key8 >> 32) | 1;
-	gboolean all = TRUE;
-
-	for (guint i = 0; i < 4; i++) {
-		guint64 bit = (h1 + i * h2) & filter->mask;
-		guint64 word = 1ULL << (bit % 64);
-		if (set)
-			filter->bits[bit / 64] |= word;
-		else if ((filter->bits[bit / 64] & word) == 0)
-			all = FALSE;
-	}
-	if (set)
-		filter->n++;
-	return all;
-}
-
 void
 gs_ingest_known_free(GsIngestKnown *self)
 {
-	gs_ingest_known_filter_free(self->filter);
+	gs_id_filter_free(self->filter);
 	g_ptr_array_unref(self->readers);
 	g_hash_table_unref(self->pending);
 	g_mutex_clear(&self->lock);
@@ -205,12 +152,12 @@ gs_ingest_known_take_reader(GsIngestKnown *self)
 }
 
 /* a filter of the ids stored now, read on @stmt's connection; %NULL on error */
-static GsIngestKnownFilter *
+static GsIdFilter *
 gs_ingest_known_filter_read(sqlite3_stmt *stmt)
 {
 	sqlite3 *db = sqlite3_db_handle(stmt);
 	sqlite3_stmt *scan = NULL;
-	GsIngestKnownFilter *filter = NULL;
+	GsIdFilter *filter = NULL;
 	gint64 stored = 0;
 	gint rc = SQLITE_ERROR;
 
@@ -219,15 +166,15 @@ gs_ingest_known_filter_read(sqlite3_stmt *stmt)
 		stored = MAX(sqlite3_column_int64(scan, 0), 0);
 	sqlite3_finalize(scan);
 	scan = NULL;
-	filter = gs_ingest_known_filter_new((guint64)stored + GS_INGEST_KNOWN_HEADROOM);
+	filter = gs_id_filter_new((guint64)stored + GS_INGEST_KNOWN_HEADROOM);
 	if (sqlite3_prepare_v2(db, GS_INGEST_KNOWN_SCAN_SQL, -1, &scan, NULL) == SQLITE_OK) {
 		while ((rc = sqlite3_step(scan)) == SQLITE_ROW)
-			gs_ingest_known_filter_probe(filter, sqlite3_column_int64(scan, 0), TRUE);
+			gs_id_filter_add(filter, sqlite3_column_int64(scan, 0));
 	}
 	sqlite3_finalize(scan);
 	if (rc != SQLITE_DONE) {
 		g_debug("cannot read the stored ids: %s", sqlite3_errmsg(db));
-		g_clear_pointer(&filter, gs_ingest_known_filter_free);
+		g_clear_pointer(&filter, gs_id_filter_free);
 	}
 	return filter;
 }
@@ -237,7 +184,7 @@ gs_ingest_known_filter_read(sqlite3_stmt *stmt)
 static gboolean
 gs_ingest_known_fill(GsIngestKnown *self, sqlite3_stmt *stmt, const guint8 *id)
 {
-	GsIngestKnownFilter *filter = gs_ingest_known_filter_read(stmt);
+	GsIdFilter *filter = gs_ingest_known_filter_read(stmt);
 	gboolean maybe = TRUE;
 
 	g_mutex_lock(&self->lock);
@@ -245,9 +192,9 @@ gs_ingest_known_fill(GsIngestKnown *self, sqlite3_stmt *stmt, const guint8 *id)
 	if (self->filter == NULL)
 		self->filter = g_steal_pointer(&filter);
 	if (self->filter != NULL)
-		maybe = gs_ingest_known_filter_probe(self->filter, gs_store_sql_key8(id), FALSE);
+		maybe = gs_id_filter_may_contain(self->filter, gs_store_sql_key8(id));
 	g_mutex_unlock(&self->lock);
-	gs_ingest_known_filter_free(filter);
+	gs_id_filter_free(filter);
 	return maybe;
 }
 
@@ -297,7 +244,7 @@ gs_ingest_known_contains(GsIngestKnown *self, const guint8 *id)
 	g_mutex_lock(&self->lock);
 	pending = g_hash_table_contains(self->pending, id);
 	if (!pending && self->filter != NULL)
-		maybe = gs_ingest_known_filter_probe(self->filter, gs_store_sql_key8(id), FALSE);
+		maybe = gs_id_filter_may_contain(self->filter, gs_store_sql_key8(id));
 	else if (!pending && self->path != NULL && !self->failed && !self->filling)
 		fill = self->filling = TRUE;
 	g_mutex_unlock(&self->lock);
@@ -316,10 +263,10 @@ gs_ingest_known_add_stored(GsIngestKnown *self, const guint8 *id)
 {
 	g_mutex_lock(&self->lock);
 	if (self->filter != NULL) {
-		gs_ingest_known_filter_probe(self->filter, gs_store_sql_key8(id), TRUE);
+		gs_id_filter_add(self->filter, gs_store_sql_key8(id));
 		/* full: the next lookup fills a larger one */
-		if (self->filter->n > self->filter->max)
-			g_clear_pointer(&self->filter, gs_ingest_known_filter_free);
+		if (gs_id_filter_is_full(self->filter))
+			g_clear_pointer(&self->filter, gs_id_filter_free);
 	}
 	g_mutex_unlock(&self->lock);
 }

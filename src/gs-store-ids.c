@@ -20,20 +20,15 @@
 
 #include "config.h"
 
+#include "gs-id-filter.h"
 #include "gs-store-ids.h"
 #include "gs-store-sql.h"
 
-/* bits per id it is sized for, bits per id at which it is full (4 probes: about 0.3 % and
- * 1.2 % false hits), and ids it is sized for beyond those stored when it is filled */
-#define GS_STORE_IDS_BITS_PER_ID 24
-#define GS_STORE_IDS_FULL_BITS_PER_ID 10
+/* ids it is sized for beyond those stored when it is filled */
 #define GS_STORE_IDS_HEADROOM 65536
 
 struct _GsStoreIds {
-	guint64 *bits; /* NULL: not filled */
-	guint64 mask;  /* number of bits - 1 */
-	guint64 n;     /* ids added */
-	guint64 max;   /* ids it is sized for */
+	GsIdFilter *filter; /* NULL: not filled */
 	gint64 data_version;
 	sqlite3_stmt *version; /* PRAGMA data_version */
 	guint headroom;
@@ -57,8 +52,7 @@ gs_store_ids_set_headroom(GsStoreIds *self, guint headroom)
 static void
 gs_store_ids_clear(GsStoreIds *self)
 {
-	g_clear_pointer(&self->bits, g_free);
-	self->n = 0;
+	g_clear_pointer(&self->filter, gs_id_filter_free);
 }
 
 void
@@ -69,25 +63,6 @@ gs_store_ids_free(GsStoreIds *self)
 	gs_store_ids_clear(self);
 	sqlite3_finalize(self->version);
 	g_free(self);
-}
-
-/* ids are SHA-256 digests: the two halves of their first 8 bytes give the probes */
-static gboolean
-gs_store_ids_probe(GsStoreIds *self, gint64 key8, gboolean set)
-{
-	guint64 h1 = (guint64)key8 & G_MAXUINT32;
-	guint64 h2 = ((guint64)key8 >> 32) | 1;
-	gboolean all = TRUE;
-
-	for (guint i = 0; i < 4; i++) {
-		guint64 bit = (h1 + i * h2) & self->mask;
-		guint64 word = 1ULL << (bit % 64);
-		if (set)
-			self->bits[bit / 64] |= word;
-		else if ((self->bits[bit / 64] & word) == 0)
-			all = FALSE;
-	}
-	return all;
 }
 
 /* adds the first column of every row of @sql: an id8 integer, or a 32-byte id blob */
@@ -106,8 +81,7 @@ gs_store_ids_read(GsStoreIds *self, sqlite3 *db, const gchar *sql, GError **erro
 				continue;
 			key8 = gs_store_sql_key8(sqlite3_column_blob(stmt, 0));
 		}
-		gs_store_ids_probe(self, key8, TRUE);
-		self->n++;
+		gs_id_filter_add(self->filter, key8);
 	}
 	if (rc != SQLITE_DONE)
 		return gs_store_sql_error(db, "failed to read the stored ids", error);
@@ -118,7 +92,6 @@ static gboolean
 gs_store_ids_fill(GsStoreIds *self, sqlite3 *db, GError **error)
 {
 	gint64 stored = 0;
-	guint64 n_bits = 64;
 
 	if (!gs_store_sql_query_int(db,
 				    "SELECT (SELECT count(*) FROM events) + "
@@ -126,13 +99,7 @@ gs_store_ids_fill(GsStoreIds *self, sqlite3 *db, GError **error)
 				    &stored,
 				    error))
 		return FALSE;
-	while (n_bits <
-	       ((guint64)MAX(stored, 0) + GS_STORE_IDS_HEADROOM) * GS_STORE_IDS_BITS_PER_ID)
-		n_bits <<= 1;
-	self->bits = g_new0(guint64, n_bits / 64);
-	self->mask = n_bits - 1;
-	self->max = n_bits / GS_STORE_IDS_FULL_BITS_PER_ID;
-	self->n = 0;
+	self->filter = gs_id_filter_new((guint64)MAX(stored, 0) + self->headroom);
 	if (!gs_store_ids_read(self, db, "SELECT id8 FROM events", error) ||
 	    !gs_store_ids_read(self, db, "SELECT id FROM deleted_ids", error)) {
 		gs_store_ids_clear(self);
@@ -165,25 +132,26 @@ gs_store_ids_begin(GsStoreIds *self, sqlite3 *db, GError **error)
 	}
 	version = sqlite3_column_int64(self->version, 0);
 	sqlite3_reset(self->version);
-	if (version != self->data_version || self->n > self->max)
+	if (version != self->data_version ||
+	    (self->filter != NULL && gs_id_filter_is_full(self->filter)))
 		gs_store_ids_clear(self);
 	self->data_version = version;
-	return self->bits != NULL || gs_store_ids_fill(self, db, error);
+	return self->filter != NULL || gs_store_ids_fill(self, db, error);
 }
 
 /* %FALSE: @id is certainly neither stored nor deleted */
 gboolean
 gs_store_ids_may_contain(GsStoreIds *self, const guint8 *id)
 {
-	return self->bits == NULL || gs_store_ids_probe(self, gs_store_sql_key8(id), FALSE);
+	return self->filter == NULL ||
+	       gs_id_filter_may_contain(self->filter, gs_store_sql_key8(id));
 }
 
 /* @id was stored or deleted in the current transaction */
 void
 gs_store_ids_add(GsStoreIds *self, const guint8 *id)
 {
-	if (self->bits == NULL)
+	if (self->filter == NULL)
 		return;
-	gs_store_ids_probe(self, gs_store_sql_key8(id), TRUE);
-	self->n++;
+	gs_id_filter_add(self->filter, gs_store_sql_key8(id));
 }
