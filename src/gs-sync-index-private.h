@@ -30,4 +30,11 @@ gs_sync_set_new(void);
 GsSyncRelayState *
 gs_sync_index_relay(GsSyncIndex *self, const gchar *relay, gboolean create);
 
+gint64
+gs_sync_index_now(GsSyncIndex *self);
+void
+gs_sync_index_update_counts(GsSyncIndex *self);
+void
+gs_sync_index_change_status(GsSyncIndex *self, const gchar *relay, GsConnectionStatus status);
+
 G_END_DECLS
