@@ -181,6 +181,10 @@ gs_sync_manager_remove(GsSyncManager *self, GsSyncRelay *relay);
 void
 gs_sync_manager_arm_timers(GsSyncManager *self);
 void
+gs_sync_manager_schedule_daily(GsSyncManager *self, GsSyncRelay *relay);
+gboolean
+gs_sync_relay_is_wanted(GsSyncManager *self, GsSyncRelay *relay);
+void
 gs_sync_manager_apply_bootstrap(GsSyncManager *self);
 void
 gs_sync_manager_start_work(GsSyncManager *self, GsSyncRelay *relay);
