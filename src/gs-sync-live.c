@@ -535,20 +535,28 @@ gs_sync_live_l2_items(GsSyncTargets *targets, GPtrArray *repos)
 	return items;
 }
 
+/* a relay-wide REQ `{limit:0}` (part 0 of layer 1) among the relay's live REQs, or %NULL;
+ * @open_only: one that is open or was refused (not one the relay closed) */
+static GsSyncLiveSub *
+gs_sync_live_find_wide(GsSyncRelay *relay, gboolean open_only)
+{
+	for (guint i = 0; i < relay->live[1]->len; i++) {
+		GsSyncLiveSub *sub = g_ptr_array_index(relay->live[1], i);
+		if (sub->part == 0 && (!open_only || sub->sub_id != NULL || sub->refused))
+			return sub;
+	}
+	return NULL;
+}
+
 /* L2 and L3 as the one REQ `{limit:0}` (gs_sync_wide_live()): part 0 of layer 1 */
 static gboolean
 gs_sync_live_set_wide(GsSyncRelay *relay)
 {
 	g_autoptr(GPtrArray) filters =
 		g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
-	gboolean open = FALSE;
 	gboolean ok = TRUE;
 
-	for (guint i = 0; i < relay->live[1]->len; i++) {
-		GsSyncLiveSub *sub = g_ptr_array_index(relay->live[1], i);
-		open |= sub->part == 0 && (sub->sub_id != NULL || sub->refused);
-	}
-	if (!open) {
+	if (gs_sync_live_find_wide(relay, TRUE) == NULL) {
 		GsFilter *all = gs_filter_new();
 		gs_filter_set_limit(all, 0);
 		g_ptr_array_add(filters, all);
@@ -610,18 +618,6 @@ gs_sync_live_rebuild(GsSyncManager *self, GsSyncRelay *relay)
 	relay->live_dirty = !ok;
 }
 
-/* is the relay-wide REQ `{limit:0}` (part 0 of layer 1) among the relay's live REQs? */
-static gboolean
-gs_sync_live_has_wide(GsSyncRelay *relay)
-{
-	for (guint i = 0; i < relay->live[1]->len; i++) {
-		GsSyncLiveSub *sub = g_ptr_array_index(relay->live[1], i);
-		if (sub->part == 0)
-			return TRUE;
-	}
-	return FALSE;
-}
-
 /* whether an item whose targets changed must leave the live filters of @relay: it is live
  * there but no longer a target of this relay (or no longer a full one) */
 static gboolean
@@ -676,8 +672,8 @@ gs_sync_live_add(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, GPtr
 		return;
 	}
 	/* relay-wide, or just no longer: the rebuild sets the one REQ or replaces it */
-	if (gs_sync_wide_live(relay) || gs_sync_live_has_wide(relay) || relay->live_dirty ||
-	    !gs_sync_live_layer_is_open(relay, 0) ||
+	if (gs_sync_wide_live(relay) || gs_sync_live_find_wide(relay, FALSE) != NULL ||
+	    relay->live_dirty || !gs_sync_live_layer_is_open(relay, 0) ||
 	    (relay->live[1]->len > 0 && !gs_sync_live_layer_is_open(relay, 1)) ||
 	    (relay->live[2]->len > 0 && !gs_sync_live_layer_is_open(relay, 2)) ||
 	    gs_sync_live_touched_leave(self, relay)) {

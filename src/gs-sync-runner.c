@@ -98,6 +98,18 @@ gs_sync_runner_cap(GsSyncRelay *relay)
 	return cap;
 }
 
+static GsSyncSlotWaiter *
+gs_sync_slot_waiter_new(GsSyncRun *run, GsSyncSlotFunc func, gpointer data, GDestroyNotify free)
+{
+	GsSyncSlotWaiter *waiter = g_new0(GsSyncSlotWaiter, 1);
+
+	waiter->run = gs_sync_run_ref(run);
+	waiter->func = func;
+	waiter->data = data;
+	waiter->data_free = free;
+	return waiter;
+}
+
 static void
 gs_sync_slot_waiter_free(GsSyncSlotWaiter *waiter)
 {
@@ -149,13 +161,9 @@ gs_sync_runner_retry_cb(gpointer user_data)
 static void
 gs_sync_run_retry_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data)
 {
-	GsSyncSlotWaiter *waiter = g_new0(GsSyncSlotWaiter, 1);
 	GsSyncRelay *relay = run->relay;
 
-	waiter->run = gs_sync_run_ref(run);
-	waiter->func = func;
-	waiter->data = data;
-	g_queue_push_head(&relay->waiters, waiter);
+	g_queue_push_head(&relay->waiters, gs_sync_slot_waiter_new(run, func, data, NULL));
 	if (relay->waiters_retry_id == 0)
 		relay->waiters_retry_id = g_timeout_add_seconds(1, gs_sync_runner_retry_cb, relay);
 }
@@ -171,13 +179,7 @@ gs_sync_runner_release_slot(GsSyncRelay *relay)
 void
 gs_sync_run_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data, GDestroyNotify free)
 {
-	GsSyncSlotWaiter *waiter = g_new0(GsSyncSlotWaiter, 1);
-
-	waiter->run = gs_sync_run_ref(run);
-	waiter->func = func;
-	waiter->data = data;
-	waiter->data_free = free;
-	g_queue_push_tail(&run->relay->waiters, waiter);
+	g_queue_push_tail(&run->relay->waiters, gs_sync_slot_waiter_new(run, func, data, free));
 	gs_sync_runner_flush_waiters(run->relay);
 }
 
