@@ -42,6 +42,8 @@ struct _GsRelayClient {
 /* gs-relay-client.c */
 gboolean
 gs_relay_client_send(GsRelayClient *self, gchar *text);
+gboolean
+gs_relay_client_send_valid(GsRelayClient *self, const gchar *text, gsize len);
 void
 gs_relay_client_send_closed(GsRelayClient *self, const gchar *sub_id, const gchar *reason);
 gboolean

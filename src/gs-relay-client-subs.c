@@ -112,7 +112,8 @@ gs_relay_client_replay_failed(GsRelayClient *self, GsRelaySub *sub, GError *erro
 static void
 gs_relay_client_start_replay(GsRelayClient *self, GsRelaySub *sub)
 {
-	sub->replay = gs_relay_replay_new(gs_relay_server_get_store(self->server), sub->filters);
+	sub->replay =
+		gs_relay_replay_new(gs_relay_server_get_store(self->server), sub->filters, sub->id);
 	sub->live_ids = g_hash_table_new(g_str_hash, g_str_equal);
 	sub->started = TRUE;
 }
@@ -144,7 +145,7 @@ static gboolean
 gs_relay_client_replay(GsRelayClient *self, GsRelaySub *sub, gsize *budget)
 {
 	for (;;) {
-		g_autoptr(GsEvent) ev = NULL;
+		g_autofree GsStoreRawEvent *ev = NULL;
 		g_autoptr(GError) error = NULL;
 		if (sub->dropped || !gs_relay_client_is_open(self))
 			return FALSE;
@@ -163,8 +164,8 @@ gs_relay_client_replay(GsRelayClient *self, GsRelaySub *sub, gsize *budget)
 		}
 		if (ev == NULL)
 			return TRUE;
-		*budget -= MIN(*budget, gs_event_get_json_size(ev) + 32);
-		gs_relay_client_send(self, gs_message_build_event(sub->id, ev));
+		*budget -= MIN(*budget, ev->len);
+		gs_relay_client_send_valid(self, ev->text, ev->len);
 	}
 }
 

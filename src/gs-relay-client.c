@@ -113,6 +113,28 @@ gs_relay_client_send(GsRelayClient *self, gchar *text)
 	return gs_relay_client_check_pending(self);
 }
 
+/**
+ * gs_relay_client_send_valid:
+ * @text: a whole message, known to be UTF-8: built only from stored event JSON (every string
+ *   of a stored event was checked when it was parsed, and its serialisation keeps them so) and
+ *   strings checked on the way in (subscription ids, gs_relay_client_check_sub_id())
+ * @len: its length
+ *
+ * gs_relay_client_send() without the UTF-8 check (libsoup does its own), for the events a
+ * replay sends, and without taking @text.
+ */
+gboolean
+gs_relay_client_send_valid(GsRelayClient *self, const gchar *text, gsize len)
+{
+	if (!gs_relay_client_is_open(self))
+		return FALSE;
+	if (!gs_relay_server_run_tap(self->server, self, TRUE, text, len))
+		return gs_relay_client_is_open(self);
+	if (!gs_relay_client_send_text(self, text))
+		return FALSE;
+	return gs_relay_client_check_pending(self);
+}
+
 static void
 gs_relay_client_send_notice(GsRelayClient *self, const gchar *text)
 {

@@ -20,15 +20,16 @@ G_BEGIN_DECLS
  * the store's order (created_at descending, then id ascending) and an event matching several
  * filters is given once. The result is the same set, in the same order, as gs_store_query()
  * with the same filters, except that events stored or deleted while the replay runs may be
- * included or left out.
+ * included or left out. Events come as their stored JSON, never parsed, already wrapped in the
+ * `["EVENT",<sub id>,...]` message (gs_store_query_raw()).
  */
 typedef struct _GsRelayReplay GsRelayReplay;
 
 GsRelayReplay *
-gs_relay_replay_new(GsStore *store, GPtrArray *filters);
+gs_relay_replay_new(GsStore *store, GPtrArray *filters, const gchar *sub_id);
 void
 gs_relay_replay_free(GsRelayReplay *self);
-GsEvent *
+GsStoreRawEvent *
 gs_relay_replay_next(GsRelayReplay *self, GHashTable *exclude, GError **error);
 guint
 gs_relay_replay_get_query_count(GsRelayReplay *self);

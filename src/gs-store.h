@@ -192,6 +192,36 @@ GPtrArray *
 gs_store_query(GsStore *self, GPtrArray *filters, guint max_limit, GError **error);
 
 /**
+ * GsStoreRawEvent:
+ * @created_at: the event's created_at
+ * @id: the event id, raw 32 bytes
+ * @id_hex: the same in lower-case hex
+ * @json_len: the length of the stored JSON within @text
+ * @len: the length of @text
+ * @text: the caller's prefix, the event's stored JSON as is, the caller's suffix, NUL
+ *
+ * One stored event as gs_store_query_raw() reads it: its JSON text, never parsed. Freed with
+ * g_free().
+ */
+typedef struct {
+	gint64 created_at;
+	guint8 id[32];
+	gchar id_hex[65];
+	gsize json_len;
+	gsize len;
+	gchar text[];
+} GsStoreRawEvent;
+
+gboolean
+gs_store_query_raw(GsStore *self,
+		   GsFilter *filter,
+		   const gchar *prefix,
+		   const gchar *suffix,
+		   GPtrArray **events_out,
+		   guint *rows_out,
+		   GError **error);
+
+/**
  * gs_store_count:
  * @filter: a filter; its limit is ignored
  * @count: (out): the number of stored events matching it

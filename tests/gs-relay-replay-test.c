@@ -9,11 +9,26 @@
 
 #include "gs-error.h"
 #include "gs-filter.h"
+#include "gs-message.h"
 #include "gs-relay-replay.h"
+#include "gs-store-private.h"
+#include "gs-store-sql.h"
 #include "gs-test-utils.h"
 
+/* tag values that JSON escapes, or that look like tags in the text */
+static const gchar *const tricky_values[] = {
+	"q\"uote",
+	"back\\slash",
+	"tab\tnew\nline\x01",
+	"\xc3\xbcn\xc3\xaf"
+	"code",
+	"[\"t\",\"git\"]",
+	"git",
+};
+
 /* a store of @n events over few timestamps (page boundaries fall inside runs of equal
- * created_at), kinds 1 and 7, authors from a few keys, some with a `t` tag */
+ * created_at), kinds 1 and 7, authors from a few keys, each with a `t` tag, some with an `x`
+ * and an `E` tag whose values need escaping */
 static GsStore *
 make_store(guint n, guint span, gsize pad)
 {
@@ -25,7 +40,17 @@ make_store(guint n, guint span, gsize pad)
 
 	g_assert_no_error(error);
 	for (guint i = 0; i < n; i++) {
-		const gchar *tags[] = {"t", i % 3 == 0 ? "git" : "other", NULL, NULL};
+		const gchar *tags[] = {"t",
+				       i % 3 == 0 ? "git" : "other",
+				       NULL,
+				       "x",
+				       tricky_values[i % G_N_ELEMENTS(tricky_values)],
+				       "more",
+				       NULL,
+				       i % 2 ? "E" : "e",
+				       tricky_values[i % 4],
+				       NULL,
+				       NULL};
 		g_autofree gchar *text = g_strdup_printf("%u %s", i, content);
 		g_ptr_array_add(
 			events,
@@ -72,6 +97,22 @@ static const ReplayCase replay_cases[] = {
 	/* big events: small pages */
 	{300, 10, 8000, "[{\"limit\":300},{\"kinds\":[7],\"limit\":0}]"},
 	{300, 300, 100, "[{\"ids\":[],\"limit\":10},{\"kinds\":[7],\"limit\":1000}]"},
+	/* tag conditions, checked on the stored text: escaped values, two letters, upper case */
+	{300, 30, 0, "[{\"#x\":[\"q\\\"uote\",\"back\\\\slash\"],\"limit\":1000}]"},
+	{300,
+	 30,
+	 0,
+	 "[{\"#x\":[\"tab\\tnew\\nline\\u0001\",\"\u00fcn\u00efcode\"],\"limit\":100}]"},
+	{300,
+	 30,
+	 0,
+	 "[{\"#E\":[\"back\\\\slash\",\"[\\\"t\\\",\\\"git\\\"]\"],\"#t\":[\"git\"],\"limit\":1000}"
+	 "]"},
+	{300,
+	 30,
+	 0,
+	 "[{\"#x\":[\"git\"],\"limit\":50},{\"#e\":[\"git\",\"nothing\"],\"kinds\":[1]}]"},
+	{300, 30, 0, "[{\"#x\":[\"more\"]},{\"#t\":[\"other\"],\"since\":1010,\"until\":1020}]"},
 };
 
 /* the pages, merged, give exactly what one query gives */
@@ -81,20 +122,29 @@ test_same_as_query(gconstpointer data)
 	const ReplayCase *c = data;
 	g_autoptr(GsStore) store = make_store(c->n, c->span, c->pad);
 	g_autoptr(GPtrArray) filters = parse_filters(c->filters);
-	g_autoptr(GsRelayReplay) replay = gs_relay_replay_new(store, filters);
+	g_autoptr(GsRelayReplay) replay = gs_relay_replay_new(store, filters, "sub \"1\"");
 	g_autoptr(GPtrArray) want = NULL;
 	g_autoptr(GError) error = NULL;
 	guint got = 0;
 
 	want = gs_store_query(store, filters, 0, &error);
 	g_assert_no_error(error);
+	if (c->n > 0)
+		g_assert_cmpuint(want->len, >, 0);
 	for (;;) {
-		g_autoptr(GsEvent) ev = gs_relay_replay_next(replay, NULL, &error);
+		g_autofree GsStoreRawEvent *ev = gs_relay_replay_next(replay, NULL, &error);
+		g_autofree gchar *msg = NULL;
 		g_assert_no_error(error);
 		if (ev == NULL)
 			break;
 		g_assert_cmpuint(got, <, want->len);
-		g_assert_cmpstr(gs_event_get_id(ev), ==, gs_event_get_id(want->pdata[got]));
+		/* the message the parsed path builds, to the byte */
+		msg = gs_message_build_event("sub \"1\"", want->pdata[got]);
+		g_assert_cmpstr(ev->text, ==, msg);
+		g_assert_cmpuint(ev->len, ==, strlen(msg));
+		g_assert_cmpuint(ev->json_len, ==, gs_event_get_json_size(want->pdata[got]));
+		g_assert_cmpstr(ev->id_hex, ==, gs_event_get_id(want->pdata[got]));
+		g_assert_cmpint(ev->created_at, ==, gs_event_get_created_at(want->pdata[got]));
 		got++;
 	}
 	g_assert_cmpuint(got, ==, want->len);
@@ -108,7 +158,7 @@ test_exclude(void)
 {
 	g_autoptr(GsStore) store = make_store(100, 100, 0);
 	g_autoptr(GPtrArray) filters = parse_filters("[{\"limit\":10}]");
-	g_autoptr(GsRelayReplay) replay = gs_relay_replay_new(store, filters);
+	g_autoptr(GsRelayReplay) replay = gs_relay_replay_new(store, filters, "s");
 	g_autoptr(GPtrArray) all = NULL;
 	g_autoptr(GHashTable) exclude = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autoptr(GError) error = NULL;
@@ -119,10 +169,10 @@ test_exclude(void)
 	g_hash_table_add(exclude, (gpointer)gs_event_get_id(all->pdata[0]));
 	g_hash_table_add(exclude, (gpointer)gs_event_get_id(all->pdata[5]));
 	for (;;) {
-		g_autoptr(GsEvent) ev = gs_relay_replay_next(replay, exclude, &error);
+		g_autofree GsStoreRawEvent *ev = gs_relay_replay_next(replay, exclude, &error);
 		if (ev == NULL)
 			break;
-		g_assert_false(g_hash_table_contains(exclude, gs_event_get_id(ev)));
+		g_assert_false(g_hash_table_contains(exclude, ev->id_hex));
 		got++;
 	}
 	g_assert_no_error(error);
@@ -137,7 +187,7 @@ test_error(void)
 	g_autoptr(GsStore) store = make_store(1, 1, 0);
 	g_autoptr(GPtrArray) filters = NULL;
 	g_autoptr(GsRelayReplay) replay = NULL;
-	g_autoptr(GsEvent) ev = NULL;
+	g_autofree GsStoreRawEvent *ev = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GString) json = g_string_new("[{\"limit\":10,\"#t\":[");
 
@@ -145,10 +195,81 @@ test_error(void)
 		g_string_append_printf(json, "%s\"v%u\"", i > 0 ? "," : "", i);
 	g_string_append(json, "]}]");
 	filters = parse_filters(json->str);
-	replay = gs_relay_replay_new(store, filters);
+	replay = gs_relay_replay_new(store, filters, "s");
 	ev = gs_relay_replay_next(replay, NULL, &error);
 	g_assert_null(ev);
 	g_assert_error(error, GS_ERROR, GS_ERROR_TOO_LARGE);
+}
+
+static GPtrArray *
+query_raw(GsStore *store, const gchar *filter_json, guint expect_rows)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsFilter) filter = gs_filter_new_from_json(filter_json, -1, &error);
+	GPtrArray *events = NULL;
+	guint rows = 0;
+
+	g_assert_no_error(error);
+	g_assert_true(gs_store_query_raw(store, filter, "<", ">", &events, &rows, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(rows, ==, expect_rows);
+	return events;
+}
+
+/* a row the tags index gives by a collision of its 64-bit keys is dropped, even when the
+ * event's text holds the tag's JSON inside a string; a stored text not in our own
+ * serialisation is parsed, and still served as stored */
+static void
+test_tag_collision(void)
+{
+	const gchar *tags_a[] = {"t", "git", NULL, NULL};
+	const gchar *tags_b[] = {"x", "[\"t\",\"git\"]", NULL, "t", "other", NULL, NULL};
+	g_autoptr(GsEvent) a = gs_test_event_new(1, 2000, 1, tags_a, "a");
+	g_autoptr(GsEvent) b = gs_test_event_new(2, 1000, 1, tags_b, "[\"t\",\"git\"]");
+	g_autoptr(GPtrArray) batch = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsStore) store = gs_store_new(":memory:", &error);
+	g_autoptr(GPtrArray) got = NULL;
+	g_autofree gchar *sql = NULL;
+	gint64 seq_a = 0;
+	gint64 seq_b = 0;
+
+	g_ptr_array_add(batch, a);
+	g_ptr_array_add(batch, b);
+	g_assert_true(gs_store_insert_batch(store, batch, NULL, &error));
+	g_assert_true(gs_store_lookup_seq(store, gs_event_get_id_raw(a), &seq_a, &error));
+	g_assert_true(gs_store_lookup_seq(store, gs_event_get_id_raw(b), &seq_b, &error));
+	g_assert_no_error(error);
+	/* b as if its `t` tag had collided with ("t", "git") */
+	sql = g_strdup_printf("INSERT INTO tags (key, event) VALUES (%" G_GINT64_FORMAT
+			      ", %" G_GINT64_FORMAT ")",
+			      gs_store_sql_tag_key(gs_store_get_tag_secret(store), "t", "git"),
+			      seq_b);
+	g_assert_true(gs_store_sql_exec(gs_store_get_db(store), sql, &error));
+	got = query_raw(store, "{\"#t\":[\"git\"]}", 2);
+	g_assert_cmpuint(got->len, ==, 1);
+	g_assert_cmpstr(((GsStoreRawEvent *)got->pdata[0])->id_hex, ==, gs_event_get_id(a));
+	g_clear_pointer(&got, g_ptr_array_unref);
+	/* a filter without tag conditions is not checked: SQL decided it */
+	got = query_raw(store, "{\"kinds\":[1],\"limit\":1}", 1);
+	g_assert_cmpuint(got->len, ==, 1);
+	g_clear_pointer(&got, g_ptr_array_unref);
+
+	/* a's text with a blank the tag search does not expect: parsed, matched, sent as is */
+	g_clear_pointer(&sql, g_free);
+	sql = g_strdup_printf("UPDATE events SET json = replace(json, '[\"t\",\"git\"]', "
+			      "'[\"t\", \"git\"]') WHERE seq = %" G_GINT64_FORMAT,
+			      seq_a);
+	g_assert_true(gs_store_sql_exec(gs_store_get_db(store), sql, &error));
+	got = query_raw(store, "{\"#t\":[\"git\"],\"limit\":5}", 2);
+	g_assert_cmpuint(got->len, ==, 1);
+	g_assert_nonnull(strstr(((GsStoreRawEvent *)got->pdata[0])->text, "[\"t\", \"git\"]"));
+	g_assert_true(g_str_has_prefix(((GsStoreRawEvent *)got->pdata[0])->text, "<{"));
+	g_assert_true(g_str_has_suffix(((GsStoreRawEvent *)got->pdata[0])->text, "}>"));
+	g_clear_pointer(&got, g_ptr_array_unref);
+	/* the limit counts rows: one row read, b never reached */
+	got = query_raw(store, "{\"#t\":[\"git\"],\"limit\":1}", 1);
+	g_assert_cmpuint(got->len, ==, 1);
 }
 
 int
@@ -162,5 +283,6 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/grasp-sync/relay-replay/exclude", test_exclude);
 	g_test_add_func("/grasp-sync/relay-replay/error", test_error);
+	g_test_add_func("/grasp-sync/relay-replay/tag-collision", test_tag_collision);
 	return g_test_run();
 }
