@@ -66,15 +66,6 @@ gs_store_set_checkpoint_threshold(GsStore *self, guint pages);
 guint
 gs_store_get_checkpoint_runs(GsStore *self);
 
-/* gs-store-query.c, for gs-store-query-raw.c */
-sqlite3_stmt *
-gs_store_prepare_filter(GsStore *self,
-			GsFilter *filter,
-			const gchar *columns,
-			const gchar *tail,
-			const gint64 *extra,
-			GError **error);
-
 /* gs-store-write.c: one event's part of an insert transaction */
 const gchar *
 gs_store_event_key_d(const GsEvent *event);

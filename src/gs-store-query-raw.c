@@ -172,6 +172,40 @@ gs_store_raw_event_new(sqlite3_stmt *stmt,
 	return ev;
 }
 
+/* the filter's rows, newest first, as (id, created_at, json). The order and the limit are
+ * decided on the keys alone, and only the rows kept are read whole: sorting the rows with their
+ * JSON (SQLite sorts by id within each created_at, or the whole result for `ids`) copied the
+ * JSON of every row into the sorter and cost more than reading it. The join follows the inner
+ * order in practice, which gs_store_query_raw() checks all the same. */
+static sqlite3_stmt *
+gs_store_raw_prepare(GsStore *self, GsFilter *filter, gint64 limit, GError **error)
+{
+	g_autoptr(GString) sql = g_string_new("SELECT r.id, r.created_at, r.json FROM "
+					      "(SELECT e.seq AS seq FROM events e WHERE ");
+	g_autoptr(GArray) params = g_array_new(FALSE, FALSE, sizeof(GsStoreSqlParam));
+	GsStoreSqlParam p = {.type = GS_STORE_SQL_INT, .num = limit};
+
+	if (!gs_store_sql_filter_where(filter, gs_store_get_tag_secret(self), sql, params, error))
+		return NULL;
+	g_string_append(sql,
+			" ORDER BY e.created_at DESC, e.id LIMIT ?) AS s "
+			"CROSS JOIN events r ON r.seq = s.seq");
+	g_array_append_val(params, p);
+	return gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
+}
+
+/* the store's order: newer first, then the lower id */
+static gint
+gs_store_raw_cmp(gconstpointer a, gconstpointer b)
+{
+	const GsStoreRawEvent *ea = *(const GsStoreRawEvent *const *)a;
+	const GsStoreRawEvent *eb = *(const GsStoreRawEvent *const *)b;
+
+	if (ea->created_at != eb->created_at)
+		return ea->created_at > eb->created_at ? -1 : 1;
+	return memcmp(ea->id, eb->id, 32);
+}
+
 /**
  * gs_store_query_raw:
  * @filter: one NIP-01 filter; its limit (if any) caps the rows read
@@ -210,12 +244,7 @@ gs_store_query_raw(GsStore *self,
 	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
 	g_return_val_if_fail(filter != NULL && events_out != NULL, FALSE);
 	if (limit != 0 && !gs_filter_is_empty_match(filter)) {
-		stmt = gs_store_prepare_filter(self,
-					       filter,
-					       "e.id, e.created_at, e.json",
-					       " ORDER BY e.created_at DESC, e.id LIMIT ?",
-					       &limit,
-					       error);
+		stmt = gs_store_raw_prepare(self, filter, limit, error);
 		if (stmt == NULL)
 			return FALSE;
 		tags = gs_store_raw_tags_new(filter);
@@ -251,6 +280,12 @@ gs_store_query_raw(GsStore *self,
 		if (rc != SQLITE_DONE)
 			return gs_store_sql_error(
 				gs_store_get_db(self), "failed to read events", error);
+	}
+	for (guint i = 1; i < events->len; i++) {
+		if (gs_store_raw_cmp(&events->pdata[i - 1], &events->pdata[i]) > 0) {
+			g_ptr_array_sort(events, gs_store_raw_cmp);
+			break;
+		}
 	}
 	if (rows_out != NULL)
 		*rows_out = rows;

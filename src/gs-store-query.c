@@ -95,7 +95,7 @@ gs_store_filter_row_limit(GsFilter *filter, guint max_limit)
 /* returns: (transfer full) (nullable): "SELECT @columns FROM events e WHERE <filter> @tail"
  * prepared and bound, or %NULL with an error; @extra (nullable) is bound last, for a `?` in
  * @tail */
-sqlite3_stmt *
+static sqlite3_stmt *
 gs_store_prepare_filter(GsStore *self,
 			GsFilter *filter,
 			const gchar *columns,
