@@ -10,22 +10,22 @@
 #include <string.h>
 
 #include "gs-filter.h"
+#include "gs-hex.h"
 #include "gs-json.h"
 #include "gs-relay-replay.h"
 
-/* a page aims at this much event JSON, within these bounds on its number of events */
-#define GS_RELAY_REPLAY_PAGE_BYTES (128 * 1024)
-#define GS_RELAY_REPLAY_PAGE_MIN 16
-#define GS_RELAY_REPLAY_PAGE_MAX 1000
+/* keys (48 bytes each) a page reads: few for the first, so the first event leaves at once */
 #define GS_RELAY_REPLAY_PAGE_FIRST 100
+#define GS_RELAY_REPLAY_PAGE_MAX 1000
 
 /* one filter of the REQ, read page by page */
 typedef struct {
 	GsFilter *filter;
-	gint64 remaining;      /* events of this filter still to give */
-	gint64 cursor;	       /* created_at of the last event given; -1 before the first */
-	GHashTable *at_cursor; /* ids given (or skipped) at created_at == cursor */
-	GPtrArray *page;       /* GsStoreRawEvent */
+	GsStoreRawQuery *query; /* prepared at the first read */
+	gint64 remaining;	/* events of this filter still to give */
+	gint64 cursor;		/* created_at of the last event given; -1 before the first */
+	GHashTable *at_cursor;	/* raw ids given (or skipped) at created_at == cursor */
+	GArray *page;		/* GsStoreRawKey */
 	guint pos;
 	guint page_limit;
 	gboolean exhausted; /* the store has nothing beyond this page */
@@ -35,6 +35,7 @@ struct _GsRelayReplay {
 	GsStore *store;
 	GPtrArray *streams; /* GsRelayStream */
 	gchar *prefix;	    /* ["EVENT",<sub id>, */
+	gsize prefix_len;
 	guint queries;
 };
 
@@ -42,76 +43,74 @@ static void
 gs_relay_stream_free(GsRelayStream *stream)
 {
 	gs_filter_unref(stream->filter);
+	g_clear_pointer(&stream->query, gs_store_raw_query_free);
 	g_hash_table_unref(stream->at_cursor);
-	g_clear_pointer(&stream->page, g_ptr_array_unref);
+	g_clear_pointer(&stream->page, g_array_unref);
 	g_free(stream);
+}
+
+static guint
+gs_relay_id_hash(gconstpointer id)
+{
+	guint h;
+	memcpy(&h, id, sizeof(h));
+	return h;
+}
+
+static gboolean
+gs_relay_id_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, 32) == 0;
 }
 
 /* the store's order: newer first, then the lower id */
 static gboolean
-gs_relay_replay_before(const GsStoreRawEvent *a, const GsStoreRawEvent *b)
+gs_relay_replay_before(const GsStoreRawKey *a, const GsStoreRawKey *b)
 {
 	if (a->created_at != b->created_at)
 		return a->created_at > b->created_at;
 	return memcmp(a->id, b->id, 32) < 0;
 }
 
-/* a page size that keeps about GS_RELAY_REPLAY_PAGE_BYTES of events in memory */
-static guint
-gs_relay_stream_next_limit(GPtrArray *page, guint current)
-{
-	gsize bytes = 0;
-
-	if (page->len == 0)
-		return current;
-	for (guint i = 0; i < page->len; i++)
-		bytes += ((GsStoreRawEvent *)g_ptr_array_index(page, i))->json_len;
-	return CLAMP(GS_RELAY_REPLAY_PAGE_BYTES / MAX(bytes / page->len, 1),
-		     GS_RELAY_REPLAY_PAGE_MIN,
-		     GS_RELAY_REPLAY_PAGE_MAX);
-}
-
-/* the next page: up to the cursor, without what was already given at the cursor */
+/* the next page of keys: up to the cursor, without what was already given at the cursor */
 static gboolean
 gs_relay_stream_refill(GsRelayReplay *self, GsRelayStream *stream, GError **error)
 {
 	guint seen = g_hash_table_size(stream->at_cursor);
 	gint64 want = MIN((gint64)stream->page_limit, stream->remaining) + seen;
-	g_autoptr(GPtrArray) filters =
-		g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
-	g_autoptr(GPtrArray) result = NULL;
-	GsFilter *page_filter = gs_filter_copy(stream->filter);
-	guint rows = 0;
+	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, sizeof(GsStoreRawKey));
 
-	gs_filter_set_limit(page_filter, want);
-	if (stream->cursor >= 0)
-		gs_filter_set_until(page_filter, stream->cursor);
-	g_ptr_array_add(filters, page_filter);
+	if (stream->query == NULL) {
+		stream->query = gs_store_raw_query_new(self->store, stream->filter, error);
+		if (stream->query == NULL)
+			return FALSE;
+	}
 	self->queries++;
-	if (!gs_store_query_raw(self->store, page_filter, self->prefix, "]", &result, &rows, error))
+	if (!gs_store_raw_query_keys(stream->query, stream->cursor, want, keys, error))
 		return FALSE;
-	/* rows, not events: a row a tag check dropped still means the store had more */
-	stream->exhausted = rows < want;
-	g_clear_pointer(&stream->page, g_ptr_array_unref);
-	stream->page = g_ptr_array_new_full(result->len, g_free);
+	/* a filter of n ids has at most n events: a page of that many keys is all of them */
+	stream->exhausted = keys->len < want || (gs_filter_get_ids(stream->filter) != NULL &&
+						 want >= gs_filter_get_ids(stream->filter)->len);
+	g_clear_pointer(&stream->page, g_array_unref);
+	stream->page = g_array_sized_new(FALSE, FALSE, sizeof(GsStoreRawKey), keys->len);
 	stream->pos = 0;
-	for (guint i = 0; i < result->len; i++) {
-		GsStoreRawEvent *ev = g_ptr_array_index(result, i);
-		if (ev->created_at == stream->cursor &&
-		    g_hash_table_contains(stream->at_cursor, ev->id_hex))
+	for (guint i = 0; i < keys->len; i++) {
+		GsStoreRawKey *key = &g_array_index(keys, GsStoreRawKey, i);
+		if (key->created_at == stream->cursor &&
+		    g_hash_table_contains(stream->at_cursor, key->id))
 			continue;
-		g_ptr_array_add(stream->page, g_steal_pointer(&result->pdata[i]));
+		g_array_append_val(stream->page, *key);
 	}
 	/* a page of nothing but ids already given at one timestamp: ask for more next time */
 	if (stream->page->len == 0)
 		stream->page_limit = MIN(stream->page_limit * 2, G_MAXINT32);
 	else
-		stream->page_limit = gs_relay_stream_next_limit(stream->page, stream->page_limit);
+		stream->page_limit = MAX(stream->page_limit, GS_RELAY_REPLAY_PAGE_MAX);
 	return TRUE;
 }
 
-/* returns: (transfer none) (nullable): the stream's next event, %NULL at its end or on error */
-static GsStoreRawEvent *
+/* returns: (transfer none) (nullable): the stream's next key, %NULL at its end or on error */
+static GsStoreRawKey *
 gs_relay_stream_head(GsRelayReplay *self, GsRelayStream *stream, GError **error)
 {
 	while (stream->page == NULL || stream->pos >= stream->page->len) {
@@ -120,41 +119,93 @@ gs_relay_stream_head(GsRelayReplay *self, GsRelayStream *stream, GError **error)
 		if (!gs_relay_stream_refill(self, stream, error))
 			return NULL;
 	}
-	return g_ptr_array_index(stream->page, stream->pos);
+	return &g_array_index(stream->page, GsStoreRawKey, stream->pos);
 }
 
-/* moves past the head; an event that was skipped does not count towards the limit */
+/* the stream's head when it is @key's event, else %NULL */
+static GsStoreRawKey *
+gs_relay_stream_head_is(GsRelayStream *stream, const GsStoreRawKey *key)
+{
+	GsStoreRawKey *head;
+
+	if (stream->page == NULL || stream->pos >= stream->page->len)
+		return NULL;
+	head = &g_array_index(stream->page, GsStoreRawKey, stream->pos);
+	return memcmp(head->id, key->id, 32) == 0 ? head : NULL;
+}
+
+/* moves past the head; an event that was skipped (or did not match) does not count towards
+ * the limit */
 static void
-gs_relay_stream_advance(GsRelayStream *stream, const GsStoreRawEvent *head, gboolean counted)
+gs_relay_stream_advance(GsRelayStream *stream, const GsStoreRawKey *head, gboolean counted)
 {
 	if (head->created_at != stream->cursor) {
 		stream->cursor = head->created_at;
 		g_hash_table_remove_all(stream->at_cursor);
 	}
-	g_hash_table_add(stream->at_cursor, g_strdup(head->id_hex));
+	g_hash_table_add(stream->at_cursor, g_memdup2(head->id, 32));
 	stream->pos++;
 	if (counted)
 		stream->remaining--;
 }
 
-/* the newest head of all streams, or NULL when all ended (or on error) */
-static GsStoreRawEvent *
-gs_relay_replay_best(GsRelayReplay *self, GError **error)
+/* the newest head of all streams, or %FALSE when all ended (or on error) */
+static gboolean
+gs_relay_replay_best(GsRelayReplay *self, GsStoreRawKey *best_out, GError **error)
 {
-	GsStoreRawEvent *best = NULL;
+	GsStoreRawKey *best = NULL;
 
 	for (guint i = 0; i < self->streams->len; i++) {
 		g_autoptr(GError) error_local = NULL;
-		GsStoreRawEvent *head = gs_relay_stream_head(
+		GsStoreRawKey *head = gs_relay_stream_head(
 			self, g_ptr_array_index(self->streams, i), &error_local);
 		if (error_local != NULL) {
 			g_propagate_error(error, g_steal_pointer(&error_local));
-			return NULL;
+			return FALSE;
 		}
 		if (head != NULL && (best == NULL || gs_relay_replay_before(head, best)))
 			best = head;
 	}
-	return best;
+	if (best == NULL)
+		return FALSE;
+	*best_out = *best;
+	return TRUE;
+}
+
+/* reads @key's event, and moves every stream whose head it is past it; %NULL when it is not
+ * to be given (excluded, gone from the store, matching none of those filters) or on error */
+static GsStoreRawEvent *
+gs_relay_replay_take(GsRelayReplay *self, const GsStoreRawKey *key, gboolean skip, GError **error)
+{
+	g_autofree GsStoreRawEvent *ev = NULL;
+	gboolean any = FALSE;
+
+	for (guint i = 0; i < self->streams->len; i++) {
+		GsRelayStream *stream = g_ptr_array_index(self->streams, i);
+		GsStoreRawKey *head = gs_relay_stream_head_is(stream, key);
+		gboolean matched = FALSE;
+		if (head == NULL)
+			continue;
+		if (!skip && ev == NULL && !any) {
+			ev = gs_store_raw_query_fetch(stream->query, key, self->prefix, "]", error);
+			if (ev == NULL && error != NULL && *error != NULL)
+				return NULL;
+			/* gone since its key was read: given by nobody */
+			skip = ev == NULL;
+		}
+		if (ev != NULL) {
+			g_autoptr(GError) error_local = NULL;
+			matched = gs_store_raw_query_matches(
+				stream->query, ev, self->prefix_len, &error_local);
+			if (error_local != NULL) {
+				g_propagate_error(error, g_steal_pointer(&error_local));
+				return NULL;
+			}
+		}
+		gs_relay_stream_advance(stream, head, matched);
+		any = any || matched;
+	}
+	return any ? g_steal_pointer(&ev) : NULL;
 }
 
 /**
@@ -170,29 +221,25 @@ GsStoreRawEvent *
 gs_relay_replay_next(GsRelayReplay *self, GHashTable *exclude, GError **error)
 {
 	for (;;) {
-		GsStoreRawEvent *best = gs_relay_replay_best(self, error);
-		GsStoreRawEvent *taken = NULL;
-		gboolean skip;
+		g_autoptr(GError) error_local = NULL;
+		GsStoreRawKey key;
+		GsStoreRawEvent *ev;
+		gboolean skip = FALSE;
 
-		if (best == NULL)
+		if (!gs_relay_replay_best(self, &key, error))
 			return NULL;
-		skip = exclude != NULL && g_hash_table_contains(exclude, best->id_hex);
-		/* every stream whose head is that event moves past it; the first gives it up */
-		for (guint i = 0; i < self->streams->len; i++) {
-			GsRelayStream *stream = g_ptr_array_index(self->streams, i);
-			GsStoreRawEvent *head =
-				stream->page != NULL && stream->pos < stream->page->len
-					? g_ptr_array_index(stream->page, stream->pos)
-					: NULL;
-			if (head == NULL || (head != best && memcmp(head->id, best->id, 32) != 0))
-				continue;
-			gs_relay_stream_advance(stream, head, !skip);
-			if (taken == NULL)
-				taken = g_steal_pointer(&stream->page->pdata[stream->pos - 1]);
+		if (exclude != NULL) {
+			gchar hex[65];
+			gs_hex_encode_to(key.id, 32, hex);
+			skip = g_hash_table_contains(exclude, hex);
 		}
-		if (!skip)
-			return taken;
-		g_free(taken);
+		ev = gs_relay_replay_take(self, &key, skip, &error_local);
+		if (error_local != NULL) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return NULL;
+		}
+		if (ev != NULL)
+			return ev;
 	}
 }
 
@@ -230,18 +277,24 @@ gs_relay_replay_new(GsStore *store, GPtrArray *filters, const gchar *sub_id)
 
 	gs_json_append_string(prefix, sub_id);
 	g_string_append_c(prefix, ',');
+	self->prefix_len = prefix->len;
 	self->prefix = g_string_free(prefix, FALSE);
 	self->store = g_object_ref(store);
 	self->streams = g_ptr_array_new_with_free_func((GDestroyNotify)gs_relay_stream_free);
 	for (guint i = 0; i < filters->len; i++) {
 		GsRelayStream *stream = g_new0(GsRelayStream, 1);
 		GsFilter *filter = g_ptr_array_index(filters, i);
+		GPtrArray *ids = gs_filter_get_ids(filter);
 		stream->filter = gs_filter_ref(filter);
 		stream->remaining =
 			gs_filter_get_limit(filter) >= 0 ? gs_filter_get_limit(filter) : G_MAXINT64;
 		stream->cursor = -1;
-		stream->at_cursor = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-		stream->page_limit = GS_RELAY_REPLAY_PAGE_FIRST;
+		stream->at_cursor =
+			g_hash_table_new_full(gs_relay_id_hash, gs_relay_id_equal, g_free, NULL);
+		/* the events an `ids` filter names fit in one page of keys, when they are few */
+		stream->page_limit = ids != NULL && ids->len <= GS_RELAY_REPLAY_PAGE_MAX
+					     ? MAX(ids->len, 1)
+					     : GS_RELAY_REPLAY_PAGE_FIRST;
 		if (gs_filter_is_empty_match(filter))
 			stream->remaining = 0;
 		g_ptr_array_add(self->streams, stream);

@@ -19,8 +19,13 @@
 #include "gs-store-sql.h"
 
 /*
- * gs_store_query_raw() serves stored events as their stored JSON, without building a GsEvent
- * (parsing that JSON was most of what serving an event cost). SQL decides exactly: ids (id8,
+ * GsStoreRawQuery serves stored events as their stored JSON, without building a GsEvent
+ * (parsing that JSON was most of what serving an event cost). It reads in two steps: the keys
+ * of the matching rows (row, created_at, id) in the store's order, a page at a time, through
+ * one statement prepared once (a filter of 300 ids is 600 SQL parameters: parsing it again for
+ * every page cost more than the page), and then the JSON of each row as it is sent, by row
+ * number. Sorting keys alone also keeps the JSON out of SQLite's sorter (it sorts by id within
+ * each created_at, or the whole result for `ids`). SQL decides exactly: ids (id8,
  * then the full id), authors (pk8, then the full pubkey), kinds, since, until and the limit, so
  * the rows of a filter made of those need no check. `#x` conditions go through the tags index,
  * whose key is a 64-bit SipHash of the tag under the database's secret (gs-store-schema.c): a
@@ -149,76 +154,200 @@ gs_store_raw_matches(GsFilter *filter,
 	return gs_filter_matches(filter, event);
 }
 
-/* the row's event as @prefix, its JSON and @suffix in one allocation */
-static GsStoreRawEvent *
-gs_store_raw_event_new(sqlite3_stmt *stmt,
-		       const gchar *prefix,
-		       gsize prefix_len,
-		       const gchar *suffix,
-		       gsize suffix_len)
-{
-	const gchar *json = (const gchar *)sqlite3_column_text(stmt, 2);
-	gsize json_len = sqlite3_column_bytes(stmt, 2);
-	gsize len = prefix_len + json_len + suffix_len;
-	GsStoreRawEvent *ev = g_malloc(sizeof(GsStoreRawEvent) + len + 1);
+struct _GsStoreRawQuery {
+	GsStore *store; /* owned ref */
+	GsFilter *filter;
+	GPtrArray *tags;     /* GsStoreRawTag */
+	sqlite3_stmt *keys;  /* ... created_at <= ?cursor ... LIMIT ?limit */
+	sqlite3_stmt *fetch; /* id, json by seq */
+	gint n_params;	     /* the filter's; the cursor and the limit follow */
+};
 
-	ev->created_at = sqlite3_column_int64(stmt, 1);
-	ev->json_len = json_len;
-	ev->len = len;
-	memcpy(ev->text, prefix, prefix_len);
-	memcpy(ev->text + prefix_len, json, json_len);
-	memcpy(ev->text + prefix_len + json_len, suffix, suffix_len);
-	ev->text[len] = '\0';
+void
+gs_store_raw_query_free(GsStoreRawQuery *self)
+{
+	if (self == NULL)
+		return;
+	sqlite3_finalize(self->keys);
+	sqlite3_finalize(self->fetch);
+	g_ptr_array_unref(self->tags);
+	gs_filter_unref(self->filter);
+	g_object_unref(self->store);
+	g_free(self);
+}
+
+/**
+ * gs_store_raw_query_new:
+ * @filter: one NIP-01 filter (referenced); its limit is the caller's business
+ * @error: a #GError
+ *
+ * Prepares reading @filter's events as stored JSON: gs_store_raw_query_keys() for their keys,
+ * newest first, gs_store_raw_query_fetch() and gs_store_raw_query_matches() for each event.
+ *
+ * Returns: (transfer full) (nullable): the query, or %NULL with %GS_ERROR_TOO_LARGE for a
+ *   filter with more values than SQLite can bind, or %GS_ERROR_STORE
+ */
+GsStoreRawQuery *
+gs_store_raw_query_new(GsStore *self, GsFilter *filter, GError **error)
+{
+	g_autoptr(GString) sql =
+		g_string_new("SELECT e.seq, e.created_at, e.id FROM events e WHERE ");
+	g_autoptr(GArray) params = g_array_new(FALSE, FALSE, sizeof(GsStoreSqlParam));
+	GsStoreSqlParam p = {.type = GS_STORE_SQL_INT, .num = G_MAXINT64};
+	GsStoreRawQuery *query;
+
+	g_return_val_if_fail(GS_IS_STORE(self), NULL);
+	g_return_val_if_fail(filter != NULL, NULL);
+	/* a filter that cannot match still gets a statement: one that reads nothing */
+	if (gs_filter_is_empty_match(filter))
+		g_string_append(sql, "0");
+	else if (!gs_store_sql_filter_where(
+			 filter, gs_store_get_tag_secret(self), sql, params, error))
+		return NULL;
+	g_string_append(sql, " AND e.created_at <= ? ORDER BY e.created_at DESC, e.id LIMIT ?");
+	g_array_append_val(params, p);
+	g_array_append_val(params, p);
+	query = g_new0(GsStoreRawQuery, 1);
+	query->store = g_object_ref(self);
+	query->filter = gs_filter_ref(filter);
+	query->tags = gs_store_raw_tags_new(filter);
+	query->n_params = params->len - 2;
+	query->keys = gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
+	if (query->keys != NULL)
+		query->fetch = gs_store_sql_prepare(gs_store_get_db(self),
+						    "SELECT id, json FROM events WHERE seq = ?",
+						    FALSE,
+						    error);
+	if (query->fetch == NULL) {
+		gs_store_raw_query_free(query);
+		return NULL;
+	}
+	return query;
+}
+
+/**
+ * gs_store_raw_query_keys:
+ * @until: only events with created_at <= @until; -1 for no bound
+ * @limit: at most this many keys; -1 for no limit
+ * @keys: (element-type GsStoreRawKey): gets the keys appended, newest first (created_at
+ *   descending, then id ascending), as gs_store_query() orders events
+ * @error: a #GError
+ *
+ * Returns: %TRUE on success; %FALSE with %GS_ERROR_STORE
+ */
+gboolean
+gs_store_raw_query_keys(GsStoreRawQuery *self,
+			gint64 until,
+			gint64 limit,
+			GArray *keys,
+			GError **error)
+{
+	gint rc;
+
+	sqlite3_bind_int64(self->keys, self->n_params + 1, until >= 0 ? until : G_MAXINT64);
+	sqlite3_bind_int64(self->keys, self->n_params + 2, limit);
+	while ((rc = sqlite3_step(self->keys)) == SQLITE_ROW) {
+		GsStoreRawKey key = {.seq = sqlite3_column_int64(self->keys, 0),
+				     .created_at = sqlite3_column_int64(self->keys, 1)};
+		if (!gs_store_sql_column_id(self->keys, 2, key.id, error)) {
+			sqlite3_reset(self->keys);
+			return FALSE;
+		}
+		g_array_append_val(keys, key);
+	}
+	/* ends the read: nothing is held between pages */
+	sqlite3_reset(self->keys);
+	if (rc != SQLITE_DONE)
+		return gs_store_sql_error(
+			gs_store_get_db(self->store), "failed to read events", error);
+	return TRUE;
+}
+
+/**
+ * gs_store_raw_query_fetch:
+ * @key: a key gs_store_raw_query_keys() gave
+ * @prefix: text to put before the event's JSON, e.g. `["EVENT","sub",`
+ * @suffix: text to put after it, e.g. `]`
+ * @error: a #GError
+ *
+ * Reads the event of @key. Its `#x` conditions are not checked: see
+ * gs_store_raw_query_matches().
+ *
+ * Returns: (transfer full) (nullable): the event, to free with g_free(); %NULL without an
+ *   error when it is no longer stored (deleted or replaced since its key was read), %NULL with
+ *   %GS_ERROR_STORE
+ */
+GsStoreRawEvent *
+gs_store_raw_query_fetch(GsStoreRawQuery *self,
+			 const GsStoreRawKey *key,
+			 const gchar *prefix,
+			 const gchar *suffix,
+			 GError **error)
+{
+	GsStoreRawEvent *ev = NULL;
+	gint rc;
+
+	sqlite3_bind_int64(self->fetch, 1, key->seq);
+	rc = sqlite3_step(self->fetch);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(self->fetch, 0) == 32 &&
+	    memcmp(sqlite3_column_blob(self->fetch, 0), key->id, 32) == 0) {
+		const gchar *json = (const gchar *)sqlite3_column_text(self->fetch, 1);
+		gsize json_len = sqlite3_column_bytes(self->fetch, 1);
+		gsize prefix_len = strlen(prefix);
+		gsize suffix_len = strlen(suffix);
+		gsize len = prefix_len + json_len + suffix_len;
+		ev = g_malloc(sizeof(GsStoreRawEvent) + len + 1);
+		ev->created_at = key->created_at;
+		memcpy(ev->id, key->id, 32);
+		gs_hex_encode_to(key->id, 32, ev->id_hex);
+		ev->json_len = json_len;
+		ev->len = len;
+		memcpy(ev->text, prefix, prefix_len);
+		memcpy(ev->text + prefix_len, json != NULL ? json : "", json_len);
+		memcpy(ev->text + prefix_len + json_len, suffix, suffix_len);
+		ev->text[len] = '\0';
+	}
+	sqlite3_reset(self->fetch);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		gs_store_sql_error(gs_store_get_db(self->store), "failed to read an event", error);
 	return ev;
 }
 
-/* the filter's rows, newest first, as (id, created_at, json). The order and the limit are
- * decided on the keys alone, and only the rows kept are read whole: sorting the rows with their
- * JSON (SQLite sorts by id within each created_at, or the whole result for `ids`) copied the
- * JSON of every row into the sorter and cost more than reading it. The join follows the inner
- * order in practice, which gs_store_query_raw() checks all the same. */
-static sqlite3_stmt *
-gs_store_raw_prepare(GsStore *self, GsFilter *filter, gint64 limit, GError **error)
+/**
+ * gs_store_raw_query_matches:
+ * @prefix_len: the length of the prefix @ev was fetched with
+ * @error: a #GError
+ *
+ * Whether @ev matches the query's filter: %TRUE at once when it has no `#x` condition (SQL
+ * decided the others), else checked on the text (see above).
+ *
+ * Returns: %TRUE when it matches; %FALSE when it does not, or with %GS_ERROR_STORE when its
+ *   JSON cannot be parsed
+ */
+gboolean
+gs_store_raw_query_matches(GsStoreRawQuery *self,
+			   const GsStoreRawEvent *ev,
+			   gsize prefix_len,
+			   GError **error)
 {
-	g_autoptr(GString) sql = g_string_new("SELECT r.id, r.created_at, r.json FROM "
-					      "(SELECT e.seq AS seq FROM events e WHERE ");
-	g_autoptr(GArray) params = g_array_new(FALSE, FALSE, sizeof(GsStoreSqlParam));
-	GsStoreSqlParam p = {.type = GS_STORE_SQL_INT, .num = limit};
-
-	if (!gs_store_sql_filter_where(filter, gs_store_get_tag_secret(self), sql, params, error))
-		return NULL;
-	g_string_append(sql,
-			" ORDER BY e.created_at DESC, e.id LIMIT ?) AS s "
-			"CROSS JOIN events r ON r.seq = s.seq");
-	g_array_append_val(params, p);
-	return gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
-}
-
-/* the store's order: newer first, then the lower id */
-static gint
-gs_store_raw_cmp(gconstpointer a, gconstpointer b)
-{
-	const GsStoreRawEvent *ea = *(const GsStoreRawEvent *const *)a;
-	const GsStoreRawEvent *eb = *(const GsStoreRawEvent *const *)b;
-
-	if (ea->created_at != eb->created_at)
-		return ea->created_at > eb->created_at ? -1 : 1;
-	return memcmp(ea->id, eb->id, 32);
+	if (self->tags->len == 0)
+		return TRUE;
+	return gs_store_raw_matches(
+		self->filter, self->tags, ev->text + prefix_len, ev->json_len, ev->id_hex, error);
 }
 
 /**
  * gs_store_query_raw:
  * @filter: one NIP-01 filter; its limit (if any) caps the rows read
- * @prefix: text to put before each event's JSON, e.g. `["EVENT","sub",`
- * @suffix: text to put after it, e.g. `]`
+ * @prefix: text to put before each event's JSON
+ * @suffix: text to put after it
  * @events_out: (out) (transfer full) (element-type GsStoreRawEvent): the matching events,
  *   newest first (created_at descending, then id ascending), as gs_store_query() orders them
  * @rows_out: (out) (optional): the rows read, including any a tag check dropped: fewer than
  *   the limit means the store holds nothing more that matches
  * @error: a #GError
  *
- * The events gs_store_query() gives for @filter alone (with no cap), as their stored JSON
- * wrapped in @prefix and @suffix, without parsing them (see above).
+ * The events gs_store_query() gives for @filter alone (with no cap), in one call.
  *
  * Returns: %TRUE on success; %FALSE with %GS_ERROR_TOO_LARGE for a filter with more values
  *   than SQLite can bind, or %GS_ERROR_STORE
@@ -233,62 +362,42 @@ gs_store_query_raw(GsStore *self,
 		   GError **error)
 {
 	g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) tags = NULL;
-	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, sizeof(GsStoreRawKey));
+	g_autoptr(GsStoreRawQuery) query = NULL;
 	gint64 limit = gs_filter_get_limit(filter);
-	gsize prefix_len = strlen(prefix);
-	gsize suffix_len = strlen(suffix);
-	guint rows = 0;
-	gint rc;
 
 	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
 	g_return_val_if_fail(filter != NULL && events_out != NULL, FALSE);
-	if (limit != 0 && !gs_filter_is_empty_match(filter)) {
-		stmt = gs_store_raw_prepare(self, filter, limit, error);
-		if (stmt == NULL)
+	if (limit != 0) {
+		query = gs_store_raw_query_new(self, filter, error);
+		if (query == NULL || !gs_store_raw_query_keys(query, -1, limit, keys, error))
 			return FALSE;
-		tags = gs_store_raw_tags_new(filter);
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-			guint8 id[32];
-			gchar id_hex[65];
-			GsStoreRawEvent *ev;
-			rows++;
-			if (!gs_store_sql_column_id(stmt, 0, id, error))
-				return FALSE;
-			gs_hex_encode_to(id, 32, id_hex);
-			id_hex[64] = '\0';
-			if (tags->len > 0) {
-				g_autoptr(GError) error_local = NULL;
-				const gchar *json = (const gchar *)sqlite3_column_text(stmt, 2);
-				if (!gs_store_raw_matches(filter,
-							  tags,
-							  json != NULL ? json : "",
-							  sqlite3_column_bytes(stmt, 2),
-							  id_hex,
-							  &error_local)) {
-					if (error_local == NULL)
-						continue;
-					g_propagate_error(error, g_steal_pointer(&error_local));
-					return FALSE;
-				}
-			}
-			ev = gs_store_raw_event_new(stmt, prefix, prefix_len, suffix, suffix_len);
-			memcpy(ev->id, id, 32);
-			memcpy(ev->id_hex, id_hex, 65);
-			g_ptr_array_add(events, ev);
-		}
-		if (rc != SQLITE_DONE)
-			return gs_store_sql_error(
-				gs_store_get_db(self), "failed to read events", error);
 	}
-	for (guint i = 1; i < events->len; i++) {
-		if (gs_store_raw_cmp(&events->pdata[i - 1], &events->pdata[i]) > 0) {
-			g_ptr_array_sort(events, gs_store_raw_cmp);
-			break;
+	for (guint i = 0; i < keys->len; i++) {
+		g_autoptr(GError) error_local = NULL;
+		GsStoreRawEvent *ev =
+			gs_store_raw_query_fetch(query,
+						 &g_array_index(keys, GsStoreRawKey, i),
+						 prefix,
+						 suffix,
+						 &error_local);
+		if (error_local != NULL) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
 		}
+		if (ev == NULL)
+			continue;
+		if (!gs_store_raw_query_matches(query, ev, strlen(prefix), &error_local)) {
+			g_free(ev);
+			if (error_local == NULL)
+				continue;
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
+		}
+		g_ptr_array_add(events, ev);
 	}
 	if (rows_out != NULL)
-		*rows_out = rows;
+		*rows_out = keys->len;
 	*events_out = g_steal_pointer(&events);
 	return TRUE;
 }

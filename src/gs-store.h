@@ -222,6 +222,46 @@ gs_store_query_raw(GsStore *self,
 		   GError **error);
 
 /**
+ * GsStoreRawKey:
+ * @seq: the event's row
+ * @created_at: its created_at
+ * @id: its id, raw 32 bytes
+ *
+ * What gs_store_raw_query_keys() reads of each matching event.
+ */
+typedef struct {
+	gint64 seq;
+	gint64 created_at;
+	guint8 id[32];
+} GsStoreRawKey;
+
+typedef struct _GsStoreRawQuery GsStoreRawQuery;
+
+GsStoreRawQuery *
+gs_store_raw_query_new(GsStore *self, GsFilter *filter, GError **error);
+gboolean
+gs_store_raw_query_keys(GsStoreRawQuery *self,
+			gint64 until,
+			gint64 limit,
+			GArray *keys,
+			GError **error);
+GsStoreRawEvent *
+gs_store_raw_query_fetch(GsStoreRawQuery *self,
+			 const GsStoreRawKey *key,
+			 const gchar *prefix,
+			 const gchar *suffix,
+			 GError **error);
+gboolean
+gs_store_raw_query_matches(GsStoreRawQuery *self,
+			   const GsStoreRawEvent *ev,
+			   gsize prefix_len,
+			   GError **error);
+void
+gs_store_raw_query_free(GsStoreRawQuery *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GsStoreRawQuery, gs_store_raw_query_free)
+
+/**
  * gs_store_count:
  * @filter: a filter; its limit is ignored
  * @count: (out): the number of stored events matching it

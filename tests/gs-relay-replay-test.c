@@ -115,13 +115,11 @@ static const ReplayCase replay_cases[] = {
 	{300, 30, 0, "[{\"#x\":[\"more\"]},{\"#t\":[\"other\"],\"since\":1010,\"until\":1020}]"},
 };
 
-/* the pages, merged, give exactly what one query gives */
-static void
-test_same_as_query(gconstpointer data)
+/* the replay gives exactly what one query gives, as the EVENT messages the parsed path builds
+ * (to the byte); returns the number of store queries it made */
+static guint
+assert_same_as_query(GsStore *store, GPtrArray *filters)
 {
-	const ReplayCase *c = data;
-	g_autoptr(GsStore) store = make_store(c->n, c->span, c->pad);
-	g_autoptr(GPtrArray) filters = parse_filters(c->filters);
 	g_autoptr(GsRelayReplay) replay = gs_relay_replay_new(store, filters, "sub \"1\"");
 	g_autoptr(GPtrArray) want = NULL;
 	g_autoptr(GError) error = NULL;
@@ -129,8 +127,6 @@ test_same_as_query(gconstpointer data)
 
 	want = gs_store_query(store, filters, 0, &error);
 	g_assert_no_error(error);
-	if (c->n > 0)
-		g_assert_cmpuint(want->len, >, 0);
 	for (;;) {
 		g_autofree GsStoreRawEvent *ev = gs_relay_replay_next(replay, NULL, &error);
 		g_autofree gchar *msg = NULL;
@@ -138,7 +134,6 @@ test_same_as_query(gconstpointer data)
 		if (ev == NULL)
 			break;
 		g_assert_cmpuint(got, <, want->len);
-		/* the message the parsed path builds, to the byte */
 		msg = gs_message_build_event("sub \"1\"", want->pdata[got]);
 		g_assert_cmpstr(ev->text, ==, msg);
 		g_assert_cmpuint(ev->len, ==, strlen(msg));
@@ -148,8 +143,100 @@ test_same_as_query(gconstpointer data)
 		got++;
 	}
 	g_assert_cmpuint(got, ==, want->len);
+	return gs_relay_replay_get_query_count(replay);
+}
+
+static void
+test_same_as_query(gconstpointer data)
+{
+	const ReplayCase *c = data;
+	g_autoptr(GsStore) store = make_store(c->n, c->span, c->pad);
+	g_autoptr(GPtrArray) filters = parse_filters(c->filters);
+	g_autoptr(GPtrArray) want = NULL;
+	g_autoptr(GError) error = NULL;
+	guint queries;
+
+	want = gs_store_query(store, filters, 0, &error);
+	g_assert_no_error(error);
+	if (c->n > 0)
+		g_assert_cmpuint(want->len, >, 0);
+	queries = assert_same_as_query(store, filters);
 	if (c->n >= 600 && want->len > 200)
-		g_assert_cmpuint(gs_relay_replay_get_query_count(replay), >, filters->len);
+		g_assert_cmpuint(queries, >, filters->len);
+}
+
+/* `ids` filters (as negentropy fetches them): one page of keys each, limits within them */
+static void
+test_ids(void)
+{
+	g_autoptr(GsStore) store = make_store(600, 3, 0);
+	g_autoptr(GPtrArray) all_filters = parse_filters("[{}]");
+	g_autoptr(GPtrArray) all = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GsFilter) a = gs_filter_new();
+	g_autoptr(GsFilter) b = gs_filter_new();
+	g_autoptr(GsFilter) c = gs_filter_new();
+	g_autoptr(GPtrArray) filters = g_ptr_array_new();
+
+	all = gs_store_query(store, all_filters, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(all->len, ==, 600);
+	for (guint i = 0; i < all->len; i++) {
+		const gchar *id = gs_event_get_id(all->pdata[i]);
+		if (i % 3 == 0)
+			gs_filter_add_id(a, id);
+		if (i % 4 == 1)
+			gs_filter_add_id(b, id);
+	}
+	gs_filter_add_id(a, "00000000000000000000000000000000000000000000000000000000000000ff");
+	gs_filter_set_limit(b, 40);
+	gs_filter_add_id(c, gs_event_get_id(all->pdata[7]));
+	gs_filter_add_kind(c, 1);
+	g_ptr_array_add(filters, a);
+	g_assert_cmpuint(assert_same_as_query(store, filters), ==, 1);
+	g_ptr_array_add(filters, b);
+	g_ptr_array_add(filters, c);
+	assert_same_as_query(store, filters);
+}
+
+/* an event deleted after its key was read is not sent, and not counted */
+static void
+test_deleted_meanwhile(void)
+{
+	g_autoptr(GsStore) store = make_store(200, 200, 0);
+	g_autoptr(GPtrArray) filters = parse_filters("[{\"limit\":199}]");
+	g_autoptr(GsRelayReplay) replay = gs_relay_replay_new(store, filters, "s");
+	g_autoptr(GPtrArray) want = NULL;
+	g_autoptr(GsEvent) deletion = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree GsStoreRawEvent *first = NULL;
+	g_autofree gchar *victim = NULL;
+	GsStoreResult result;
+	guint got = 1;
+
+	want = gs_store_query(store, filters, 0, &error);
+	g_assert_no_error(error);
+	first = gs_relay_replay_next(replay, NULL, &error);
+	g_assert_cmpstr(first->id_hex, ==, gs_event_get_id(want->pdata[0]));
+	/* want[50] is event 149 (created_at 1149, key 149 % 5), in the page of keys read */
+	victim = g_strdup(gs_event_get_id(want->pdata[50]));
+	{
+		const gchar *tags[] = {"e", victim, NULL, NULL};
+		deletion = gs_test_event_new(4, 3000, 5, tags, "");
+	}
+	g_assert_true(gs_store_insert(store, deletion, &result, &error));
+	g_assert_no_error(error);
+	g_assert_false(gs_store_has_event(store, victim, &error));
+	for (;;) {
+		g_autofree GsStoreRawEvent *ev = gs_relay_replay_next(replay, NULL, &error);
+		g_assert_no_error(error);
+		if (ev == NULL)
+			break;
+		g_assert_cmpstr(ev->id_hex, !=, victim);
+		got++;
+	}
+	/* the limit counts events given: the one after the last of `want` takes its place */
+	g_assert_cmpuint(got, ==, 199);
 }
 
 /* excluded ids are skipped and do not count towards the limit */
@@ -284,5 +371,7 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/relay-replay/exclude", test_exclude);
 	g_test_add_func("/grasp-sync/relay-replay/error", test_error);
 	g_test_add_func("/grasp-sync/relay-replay/tag-collision", test_tag_collision);
+	g_test_add_func("/grasp-sync/relay-replay/ids", test_ids);
+	g_test_add_func("/grasp-sync/relay-replay/deleted-meanwhile", test_deleted_meanwhile);
 	return g_test_run();
 }
