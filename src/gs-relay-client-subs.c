@@ -195,8 +195,11 @@ gs_relay_client_finish_replay(GsRelayClient *self, GsRelaySub *sub)
 static void
 gs_relay_client_pump(GsRelayClient *self)
 {
+	GsStore *store = gs_relay_server_get_store(self->server);
 	gsize budget = GS_RELAY_CLIENT_SLICE_BYTES;
 	GsRelaySub *head;
+	/* one read transaction for the slice's reads (a key page, then one row an event) */
+	gboolean reading = gs_store_read_begin(store);
 
 	g_object_ref(self);
 	while (gs_relay_client_is_open(self) &&
@@ -211,6 +214,8 @@ gs_relay_client_pump(GsRelayClient *self)
 		}
 		gs_relay_client_finish_replay(self, sub);
 	}
+	if (reading)
+		gs_store_read_end(store);
 	g_object_unref(self);
 }
 

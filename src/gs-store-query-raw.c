@@ -401,3 +401,43 @@ gs_store_query_raw(GsStore *self,
 	*events_out = g_steal_pointer(&events);
 	return TRUE;
 }
+
+/**
+ * gs_store_read_begin:
+ *
+ * Begins a read transaction for the reads that follow on this thread until
+ * gs_store_read_end(), so that they share one snapshot and one set of locks instead of taking
+ * and dropping them each (a replay reads one event at a time). Meant for the reads of one
+ * main-loop dispatch: nothing may write in between, and the transaction holds back the
+ * checkpoints of the write-ahead log while it lasts.
+ *
+ * Returns: %TRUE when a transaction was begun, to end with gs_store_read_end(); %FALSE when
+ *   one was open already or it could not begin (the reads then run on their own)
+ */
+gboolean
+gs_store_read_begin(GsStore *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
+	if (!sqlite3_get_autocommit(gs_store_get_db(self)))
+		return FALSE;
+	if (!gs_store_sql_exec(gs_store_get_db(self), "BEGIN", &error)) {
+		g_debug("no read transaction: %s", error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* ends what gs_store_read_begin() began (when it returned %TRUE) */
+void
+gs_store_read_end(GsStore *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_return_if_fail(GS_IS_STORE(self));
+	if (sqlite3_get_autocommit(gs_store_get_db(self)))
+		return;
+	if (!gs_store_sql_exec(gs_store_get_db(self), "COMMIT", &error))
+		g_warning("cannot end a read transaction: %s", error->message);
+}

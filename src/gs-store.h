@@ -258,6 +258,10 @@ gs_store_raw_query_matches(GsStoreRawQuery *self,
 			   GError **error);
 void
 gs_store_raw_query_free(GsStoreRawQuery *self);
+gboolean
+gs_store_read_begin(GsStore *self);
+void
+gs_store_read_end(GsStore *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GsStoreRawQuery, gs_store_raw_query_free)
 
