@@ -105,7 +105,7 @@ gs_relay_stream_refill(GsRelayReplay *self, GsRelayStream *stream, GError **erro
 	if (stream->page->len == 0)
 		stream->page_limit = MIN(stream->page_limit * 2, G_MAXINT32);
 	else
-		stream->page_limit = MAX(stream->page_limit, GS_RELAY_REPLAY_PAGE_MAX);
+		stream->page_limit = GS_RELAY_REPLAY_PAGE_MAX;
 	return TRUE;
 }
 
