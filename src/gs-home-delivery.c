@@ -40,6 +40,9 @@ typedef struct {
 	GsHomeAuth sent_auth; /* the AUTH state when it was sent */
 } GsHomeFlight;
 
+/* events accepted for each event the window grows by */
+#define GS_HOME_WINDOW_GROWTH 4
+
 typedef enum {
 	GS_HOME_RESULT_REMOVE,
 	GS_HOME_RESULT_RETRY,
@@ -371,6 +374,7 @@ gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight, const gch
 		}
 	} else if (earlier < self->window) {
 		self->window = earlier;
+		self->window_ceiling = earlier;
 		g_info("home relay %s takes %u events at a time: sending at most that many until "
 		       "reconnected",
 		       self->url,
@@ -404,6 +408,24 @@ gs_home_relay_rate_limited(GsHomeRelay *self, GsHomeFlight *flight, const gchar 
 	gs_home_relay_retry_later(self, flight, message, self->paused_until - now);
 }
 
+/*
+ * An accepted event while the window's count was what held the sending back: one more event
+ * may be in flight for every GS_HOME_WINDOW_GROWTH accepted, so the window grows by a quarter
+ * each time a window's worth comes back, up to max-in-flight (or the count home was found to
+ * take). Growing a step at a time, the window overshoots what home takes by a few events,
+ * not by hundreds, before home's `rate-limited:` answer holds it (gs_home_relay_window_overflow).
+ */
+static void
+gs_home_relay_grow_window(GsHomeRelay *self)
+{
+	if (!self->window_full || self->window >= self->window_ceiling)
+		return;
+	if (++self->window_credit < GS_HOME_WINDOW_GROWTH)
+		return;
+	self->window_credit = 0;
+	self->window++;
+}
+
 static void
 gs_home_relay_handle_ok(GsHomeRelay *self,
 			GsHomeFlight *flight,
@@ -419,6 +441,7 @@ gs_home_relay_handle_ok(GsHomeRelay *self,
 		else
 			self->stats.delivered++;
 		self->rate_limit_streak = 0;
+		gs_home_relay_grow_window(self);
 		/* the caller decides when to write it */
 		gs_home_relay_append_result(self,
 					    GS_HOME_RESULT_REMOVE,
@@ -615,6 +638,7 @@ gs_home_relay_drained(GsHomeRelay *self)
 static void
 gs_home_relay_fill_window(GsHomeRelay *self, gint64 now)
 {
+	self->window_full = FALSE;
 	while (g_hash_table_size(self->flights) < self->window) {
 		guint room = self->window - g_hash_table_size(self->flights);
 		g_autoptr(GError) error = NULL;
@@ -646,6 +670,7 @@ gs_home_relay_fill_window(GsHomeRelay *self, gint64 now)
 				return;
 		}
 	}
+	self->window_full = TRUE;
 }
 
 static void
@@ -716,6 +741,17 @@ gs_home_delivery_finalize(GsHomeRelay *self)
 	g_array_unref(self->results);
 }
 
+/* what a new connection starts with: what home takes is not known yet */
+void
+gs_home_delivery_reset_window(GsHomeRelay *self)
+{
+	self->window = MIN(self->opts.max_in_flight, self->opts.start_window);
+	self->window_ceiling = self->opts.max_in_flight;
+	self->window_credit = 0;
+	self->window_full = FALSE;
+	self->window_bytes = GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT;
+}
+
 /* a new connection: a fresh sweep from the start of the outbox, and the OK timer */
 void
 gs_home_delivery_opened(GsHomeRelay *self)
@@ -723,8 +759,7 @@ gs_home_delivery_opened(GsHomeRelay *self)
 	self->auth = GS_HOME_AUTH_NONE;
 	self->cursor = 0;
 	self->rescan = FALSE;
-	self->window = self->opts.max_in_flight;
-	self->window_bytes = GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT;
+	gs_home_delivery_reset_window(self);
 	g_clear_handle_id(&self->ok_timer_id, g_source_remove);
 	self->ok_timer_id = g_timeout_add(
 		MAX(self->opts.ok_timeout_ms / 4, 10), gs_home_relay_ok_timer_cb, self);

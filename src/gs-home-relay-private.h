@@ -44,7 +44,10 @@ struct _GsHomeRelay {
 	guint wake_id;
 	gint64 wake_at; /* wall, µs, of the armed wake timer */
 	guint maintenance_id;
-	guint window;	       /* events in flight at most, max_in_flight or learnt */
+	guint window;	       /* events in flight at most now: grows up to window_ceiling */
+	guint window_ceiling;  /* max_in_flight, or the count home was found to take */
+	guint window_credit;   /* events accepted since the window last grew */
+	gboolean window_full;  /* the last refill stopped at the window's count */
 	gsize window_bytes;    /* bytes of EVENT messages in flight at most; 0: no limit */
 	gsize bytes_in_flight; /* of the events in flight */
 	guint64 next_send_seq; /* numbers the events sent */
@@ -80,6 +83,8 @@ gs_home_relay_start_reconcile(GsHomeRelay *self);
 /* gs-home-delivery.c */
 void
 gs_home_delivery_init(GsHomeRelay *self);
+void
+gs_home_delivery_reset_window(GsHomeRelay *self);
 void
 gs_home_delivery_finalize(GsHomeRelay *self);
 void
