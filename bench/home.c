@@ -323,7 +323,7 @@ bench_answered(Bench *b, guint *in_flight)
  * drained is not counted as delivery; the outbox is counted (a scan of its rows) only when
  * nothing is in flight
  */
-static BenchDelivery
+static G_GNUC_NO_INLINE BenchDelivery
 bench_deliver(Bench *b, gint64 queued)
 {
 	BenchDelivery d = {G_MAXUINT64, 0, {0}, 0, 0};

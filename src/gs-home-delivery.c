@@ -414,11 +414,17 @@ gs_home_relay_rate_limited(GsHomeRelay *self, GsHomeFlight *flight, const gchar 
  * each time a window's worth comes back, up to max-in-flight (or the count home was found to
  * take). Growing a step at a time, the window overshoots what home takes by a few events,
  * not by hundreds, before home's `rate-limited:` answer holds it (gs_home_relay_window_overflow).
+ * It grows only while answers come back within an eighth of ok-timeout: a slow home is not
+ * given more than it answers in time.
  */
 static void
-gs_home_relay_grow_window(GsHomeRelay *self)
+gs_home_relay_grow_window(GsHomeRelay *self, const GsHomeFlight *flight)
 {
+	gint64 timeout = (gint64)self->opts.ok_timeout_ms * 1000;
+
 	if (!self->window_full || self->window >= self->window_ceiling)
+		return;
+	if (g_get_monotonic_time() - (flight->deadline - timeout) > timeout / 8)
 		return;
 	if (++self->window_credit < GS_HOME_WINDOW_GROWTH)
 		return;
@@ -441,7 +447,7 @@ gs_home_relay_handle_ok(GsHomeRelay *self,
 		else
 			self->stats.delivered++;
 		self->rate_limit_streak = 0;
-		gs_home_relay_grow_window(self);
+		gs_home_relay_grow_window(self, flight);
 		/* the caller decides when to write it */
 		gs_home_relay_append_result(self,
 					    GS_HOME_RESULT_REMOVE,
