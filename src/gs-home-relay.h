@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(GsHomeRelay, gs_home_relay, GS, HOME_RELAY, GObject)
 
 /* defaults (docs/configuration.md, [home]) */
-#define GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT 500
+#define GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT 4000
 /* the window a connection starts with (or max-in-flight when smaller); it grows while home
  * accepts a full window */
 #define GS_HOME_RELAY_START_WINDOW 500
