@@ -17,7 +17,7 @@
  * Delivery into the home relay (the GRASP server's own relay), from the outbox table.
  *
  * The store's insert hook writes an outbox row in the transaction that stores an event, so
- * a crash at any instant loses nothing. A window of up to max-in-flight events is sent with
+ * a crash at any instant loses nothing. A window of events (gs-home-window.c) is sent with
  * EVENT; each OK becomes a result, and the results of one main-loop round are written in one
  * transaction (the "pump": write the results, then refill the window). Until its result is
  * committed an event stays pending, so a crash can make us send it once more, never lose it;
@@ -28,20 +28,6 @@
  * disconnect or AUTH, events queued by reconciliation) set `rescan`, which starts the next
  * sweep from the beginning.
  */
-
-typedef struct {
-	gint64 seq;
-	gchar id[65];
-	guint8 id_raw[32];
-	guint attempts;
-	gsize bytes;	      /* of its EVENT message */
-	guint64 send_seq;     /* sending order on this connection */
-	gint64 deadline;      /* monotonic, µs */
-	GsHomeAuth sent_auth; /* the AUTH state when it was sent */
-} GsHomeFlight;
-
-/* events accepted for each event the window grows by */
-#define GS_HOME_WINDOW_GROWTH 4
 
 typedef enum {
 	GS_HOME_RESULT_REMOVE,
@@ -322,67 +308,6 @@ gs_home_refusal_from_prefix(const gchar *prefix, GsHomeRefusal *refusal)
 	return FALSE;
 }
 
-/* the budget in bytes a refusal names, "... (at most <n> bytes)" (our relay endpoint's
- * words); 0 when it names none */
-static gsize
-gs_home_relay_named_budget(const gchar *message)
-{
-	const gchar *at = strstr(message, "(at most ");
-	gchar *end = NULL;
-	guint64 n;
-
-	if (at == NULL)
-		return 0;
-	n = g_ascii_strtoull(at + 9, &end, 10);
-	if (end == at + 9 || !g_str_has_prefix(end, " bytes)") || n > G_MAXSIZE)
-		return 0;
-	return (gsize)n;
-}
-
-/*
- * The events sent before @flight and still unanswered: home held them when it refused
- * @flight. When there were some, the refusal says how much home takes at once (relays cap
- * what a connection may have waiting): when it names a budget in bytes (our relay endpoint
- * does), the events in flight are held to that many bytes; otherwise the window shrinks to
- * the number home held. Either lasts for the rest of the connection, and @flight goes again
- * as soon as there is room, without a pause; so do the events that were sent beyond the
- * shrunk window. Each shrink makes the window smaller, so this ends; a refusal with nothing
- * of ours waiting before it is a rate limit.
- *
- * Returns: %TRUE when the refusal came from sending more than home takes at once
- */
-static gboolean
-gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight, const gchar *message)
-{
-	GHashTableIter iter;
-	gpointer value;
-	guint earlier = 0;
-	gsize budget = gs_home_relay_named_budget(message);
-
-	g_hash_table_iter_init(&iter, self->flights);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		earlier += ((GsHomeFlight *)value)->send_seq < flight->send_seq;
-	if (earlier == 0)
-		return FALSE;
-	if (budget > 0) {
-		if (self->window_bytes == 0 || budget < self->window_bytes) {
-			self->window_bytes = budget;
-			g_info("home relay %s takes %" G_GSIZE_FORMAT " bytes of events at a time: "
-			       "sending at most that much until reconnected",
-			       self->url,
-			       budget);
-		}
-	} else if (earlier < self->window) {
-		self->window = earlier;
-		self->window_ceiling = earlier;
-		g_info("home relay %s takes %u events at a time: sending at most that many until "
-		       "reconnected",
-		       self->url,
-		       earlier);
-	}
-	return TRUE;
-}
-
 /*
  * `rate-limited:` pauses all sending for the backoff of the current streak; the other events
  * of the window that hit the same limit wait for the same pause, they do not lengthen it
@@ -406,30 +331,6 @@ gs_home_relay_rate_limited(GsHomeRelay *self, GsHomeFlight *flight, const gchar 
 		       (gdouble)delay / G_USEC_PER_SEC);
 	}
 	gs_home_relay_retry_later(self, flight, message, self->paused_until - now);
-}
-
-/*
- * An accepted event while the window's count was what held the sending back: one more event
- * may be in flight for every GS_HOME_WINDOW_GROWTH accepted, so the window grows by a quarter
- * each time a window's worth comes back, up to max-in-flight (or the count home was found to
- * take). Growing a step at a time, the window overshoots what home takes by a few events,
- * not by hundreds, before home's `rate-limited:` answer holds it (gs_home_relay_window_overflow).
- * It grows only while answers come back within an eighth of ok-timeout: a slow home is not
- * given more than it answers in time.
- */
-static void
-gs_home_relay_grow_window(GsHomeRelay *self, const GsHomeFlight *flight)
-{
-	gint64 timeout = (gint64)self->opts.ok_timeout_ms * 1000;
-
-	if (!self->window_full || self->window >= self->window_ceiling)
-		return;
-	if (g_get_monotonic_time() - (flight->deadline - timeout) > timeout / 8)
-		return;
-	if (++self->window_credit < GS_HOME_WINDOW_GROWTH)
-		return;
-	self->window_credit = 0;
-	self->window++;
 }
 
 static void
@@ -730,10 +631,23 @@ gs_home_relay_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data
 /* lifecycle (called by gs-home-relay.c) ---------------------------------------------------------
  */
 
+/* the flights' key: an event id is a hash already, its first 16 hex digits hash as well as
+ * all 64 (g_str_hash walks every one, three lookups an event) */
+static guint
+gs_home_id_hash(gconstpointer key)
+{
+	const gchar *id = key;
+	guint h = 0;
+
+	for (guint i = 0; i < 16 && id[i] != '\0'; i++)
+		h = (h << 4) ^ (h >> 28) ^ (guchar)id[i];
+	return h;
+}
+
 void
 gs_home_delivery_init(GsHomeRelay *self)
 {
-	self->flights = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	self->flights = g_hash_table_new_full(gs_home_id_hash, g_str_equal, NULL, g_free);
 	self->flight_seqs = g_hash_table_new(g_int64_hash, g_int64_equal);
 	self->results = g_array_new(FALSE, FALSE, sizeof(GsHomeResult));
 	g_array_set_clear_func(self->results, (GDestroyNotify)gs_home_result_clear);
@@ -745,17 +659,6 @@ gs_home_delivery_finalize(GsHomeRelay *self)
 	g_hash_table_unref(self->flight_seqs);
 	g_hash_table_unref(self->flights);
 	g_array_unref(self->results);
-}
-
-/* what a new connection starts with: what home takes is not known yet */
-void
-gs_home_delivery_reset_window(GsHomeRelay *self)
-{
-	self->window = MIN(self->opts.max_in_flight, self->opts.start_window);
-	self->window_ceiling = self->opts.max_in_flight;
-	self->window_credit = 0;
-	self->window_full = FALSE;
-	self->window_bytes = GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT;
 }
 
 /* a new connection: a fresh sweep from the start of the outbox, and the OK timer */
