@@ -238,7 +238,12 @@ bench_source_cb(GsEvent *event, gpointer user_data)
 }
 
 static gboolean
-bench_setup(Bench *b, const gchar *service, const gchar *home_url, guint window, GError **error)
+bench_setup(Bench *b,
+	    const gchar *service,
+	    const gchar *home_url,
+	    guint window,
+	    guint start_window,
+	    GError **error)
 {
 	g_autofree gchar *db = NULL;
 	const gchar *urls[] = {service, NULL};
@@ -258,6 +263,7 @@ bench_setup(Bench *b, const gchar *service, const gchar *home_url, guint window,
 	b->ingest = gs_ingest_new(b->store, b->policy, b->index);
 	gs_home_relay_options_init(&opts);
 	opts.max_in_flight = window;
+	opts.start_window = start_window;
 	b->home = gs_home_relay_new(b->store, home_url, &opts, error);
 	if (b->home == NULL)
 		return FALSE;
@@ -323,7 +329,7 @@ bench_answered(Bench *b, guint *in_flight)
  * drained is not counted as delivery; the outbox is counted (a scan of its rows) only when
  * nothing is in flight
  */
-static BenchDelivery
+static G_GNUC_NO_INLINE BenchDelivery
 bench_deliver(Bench *b, gint64 queued)
 {
 	BenchDelivery d = {G_MAXUINT64, 0, {0}, 0, 0};
@@ -437,6 +443,7 @@ main(int argc, char **argv)
 	gboolean serve_sink = FALSE;
 	gboolean sink = FALSE;
 	gint window = GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT;
+	gint start_window = GS_HOME_RELAY_START_WINDOW;
 	gint checking_bytes = 0;
 	Bench b = {0};
 	BenchDelivery d;
@@ -447,6 +454,13 @@ main(int argc, char **argv)
 	const GOptionEntry entries[] = {
 		{"service", 0, 0, G_OPTION_ARG_STRING, &service, "Our relay URL", "URL"},
 		{"window", 0, 0, G_OPTION_ARG_INT, &window, "Events in flight at most", "N"},
+		{"start-window",
+		 0,
+		 0,
+		 G_OPTION_ARG_INT,
+		 &start_window,
+		 "Events in flight at most at first (it grows up to --window)",
+		 "N"},
 		{"sink", 0, 0, G_OPTION_ARG_NONE, &sink, "Deliver into a sink, not a relay", NULL},
 		{"home-checking-bytes",
 		 0,
@@ -461,9 +475,10 @@ main(int argc, char **argv)
 
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error) ||
-	    (!serve_home && !serve_sink && argc != 2) || window < 1 || checking_bytes < 0) {
-		g_printerr("usage: home [--service URL] [--window N] [--home-checking-bytes N] "
-			   "[--sink] FILE.jsonl\n");
+	    (!serve_home && !serve_sink && argc != 2) || window < 1 || start_window < 1 ||
+	    checking_bytes < 0) {
+		g_printerr("usage: home [--service URL] [--window N] [--start-window N] "
+			   "[--home-checking-bytes N] [--sink] FILE.jsonl\n");
 		return 2;
 	}
 	if (!gs_crypto_init(&error)) {
@@ -475,7 +490,7 @@ main(int argc, char **argv)
 	if (serve_sink)
 		return bench_serve_sink();
 	child = bench_spawn_home(argv[0], sink, checking_bytes, &url, &child_out);
-	if (!bench_setup(&b, service, url, (guint)window, &error)) {
+	if (!bench_setup(&b, service, url, (guint)window, (guint)start_window, &error)) {
 		g_printerr("%s\n", error->message);
 		return 1;
 	}

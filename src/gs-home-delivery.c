@@ -17,7 +17,7 @@
  * Delivery into the home relay (the GRASP server's own relay), from the outbox table.
  *
  * The store's insert hook writes an outbox row in the transaction that stores an event, so
- * a crash at any instant loses nothing. A window of up to max-in-flight events is sent with
+ * a crash at any instant loses nothing. A window of events (gs-home-window.c) is sent with
  * EVENT; each OK becomes a result, and the results of one main-loop round are written in one
  * transaction (the "pump": write the results, then refill the window). Until its result is
  * committed an event stays pending, so a crash can make us send it once more, never lose it;
@@ -28,17 +28,6 @@
  * disconnect or AUTH, events queued by reconciliation) set `rescan`, which starts the next
  * sweep from the beginning.
  */
-
-typedef struct {
-	gint64 seq;
-	gchar id[65];
-	guint8 id_raw[32];
-	guint attempts;
-	gsize bytes;	      /* of its EVENT message */
-	guint64 send_seq;     /* sending order on this connection */
-	gint64 deadline;      /* monotonic, µs */
-	GsHomeAuth sent_auth; /* the AUTH state when it was sent */
-} GsHomeFlight;
 
 typedef enum {
 	GS_HOME_RESULT_REMOVE,
@@ -319,66 +308,6 @@ gs_home_refusal_from_prefix(const gchar *prefix, GsHomeRefusal *refusal)
 	return FALSE;
 }
 
-/* the budget in bytes a refusal names, "... (at most <n> bytes)" (our relay endpoint's
- * words); 0 when it names none */
-static gsize
-gs_home_relay_named_budget(const gchar *message)
-{
-	const gchar *at = strstr(message, "(at most ");
-	gchar *end = NULL;
-	guint64 n;
-
-	if (at == NULL)
-		return 0;
-	n = g_ascii_strtoull(at + 9, &end, 10);
-	if (end == at + 9 || !g_str_has_prefix(end, " bytes)") || n > G_MAXSIZE)
-		return 0;
-	return (gsize)n;
-}
-
-/*
- * The events sent before @flight and still unanswered: home held them when it refused
- * @flight. When there were some, the refusal says how much home takes at once (relays cap
- * what a connection may have waiting): when it names a budget in bytes (our relay endpoint
- * does), the events in flight are held to that many bytes; otherwise the window shrinks to
- * the number home held. Either lasts for the rest of the connection, and @flight goes again
- * as soon as there is room, without a pause; so do the events that were sent beyond the
- * shrunk window. Each shrink makes the window smaller, so this ends; a refusal with nothing
- * of ours waiting before it is a rate limit.
- *
- * Returns: %TRUE when the refusal came from sending more than home takes at once
- */
-static gboolean
-gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight, const gchar *message)
-{
-	GHashTableIter iter;
-	gpointer value;
-	guint earlier = 0;
-	gsize budget = gs_home_relay_named_budget(message);
-
-	g_hash_table_iter_init(&iter, self->flights);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		earlier += ((GsHomeFlight *)value)->send_seq < flight->send_seq;
-	if (earlier == 0)
-		return FALSE;
-	if (budget > 0) {
-		if (self->window_bytes == 0 || budget < self->window_bytes) {
-			self->window_bytes = budget;
-			g_info("home relay %s takes %" G_GSIZE_FORMAT " bytes of events at a time: "
-			       "sending at most that much until reconnected",
-			       self->url,
-			       budget);
-		}
-	} else if (earlier < self->window) {
-		self->window = earlier;
-		g_info("home relay %s takes %u events at a time: sending at most that many until "
-		       "reconnected",
-		       self->url,
-		       earlier);
-	}
-	return TRUE;
-}
-
 /*
  * `rate-limited:` pauses all sending for the backoff of the current streak; the other events
  * of the window that hit the same limit wait for the same pause, they do not lengthen it
@@ -419,6 +348,7 @@ gs_home_relay_handle_ok(GsHomeRelay *self,
 		else
 			self->stats.delivered++;
 		self->rate_limit_streak = 0;
+		gs_home_relay_grow_window(self, flight);
 		/* the caller decides when to write it */
 		gs_home_relay_append_result(self,
 					    GS_HOME_RESULT_REMOVE,
@@ -615,6 +545,7 @@ gs_home_relay_drained(GsHomeRelay *self)
 static void
 gs_home_relay_fill_window(GsHomeRelay *self, gint64 now)
 {
+	self->window_full = FALSE;
 	while (g_hash_table_size(self->flights) < self->window) {
 		guint room = self->window - g_hash_table_size(self->flights);
 		g_autoptr(GError) error = NULL;
@@ -646,6 +577,7 @@ gs_home_relay_fill_window(GsHomeRelay *self, gint64 now)
 				return;
 		}
 	}
+	self->window_full = TRUE;
 }
 
 static void
@@ -699,10 +631,23 @@ gs_home_relay_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data
 /* lifecycle (called by gs-home-relay.c) ---------------------------------------------------------
  */
 
+/* the flights' key: an event id is a hash already, its first 16 hex digits hash as well as
+ * all 64 (g_str_hash walks every one, three lookups an event) */
+static guint
+gs_home_id_hash(gconstpointer key)
+{
+	const gchar *id = key;
+	guint h = 0;
+
+	for (guint i = 0; i < 16 && id[i] != '\0'; i++)
+		h = (h << 4) ^ (h >> 28) ^ (guchar)id[i];
+	return h;
+}
+
 void
 gs_home_delivery_init(GsHomeRelay *self)
 {
-	self->flights = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	self->flights = g_hash_table_new_full(gs_home_id_hash, g_str_equal, NULL, g_free);
 	self->flight_seqs = g_hash_table_new(g_int64_hash, g_int64_equal);
 	self->results = g_array_new(FALSE, FALSE, sizeof(GsHomeResult));
 	g_array_set_clear_func(self->results, (GDestroyNotify)gs_home_result_clear);
@@ -723,8 +668,7 @@ gs_home_delivery_opened(GsHomeRelay *self)
 	self->auth = GS_HOME_AUTH_NONE;
 	self->cursor = 0;
 	self->rescan = FALSE;
-	self->window = self->opts.max_in_flight;
-	self->window_bytes = GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT;
+	gs_home_delivery_reset_window(self);
 	g_clear_handle_id(&self->ok_timer_id, g_source_remove);
 	self->ok_timer_id = g_timeout_add(
 		MAX(self->opts.ok_timeout_ms / 4, 10), gs_home_relay_ok_timer_cb, self);

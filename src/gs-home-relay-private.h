@@ -44,7 +44,10 @@ struct _GsHomeRelay {
 	guint wake_id;
 	gint64 wake_at; /* wall, µs, of the armed wake timer */
 	guint maintenance_id;
-	guint window;	       /* events in flight at most, max_in_flight or learnt */
+	guint window;	       /* events in flight at most now: grows up to window_ceiling */
+	guint window_ceiling;  /* max_in_flight, or the count home was found to take */
+	guint window_credit;   /* events accepted since the window last grew */
+	gboolean window_full;  /* the last refill stopped at the window's count */
 	gsize window_bytes;    /* bytes of EVENT messages in flight at most; 0: no limit */
 	gsize bytes_in_flight; /* of the events in flight */
 	guint64 next_send_seq; /* numbers the events sent */
@@ -65,6 +68,18 @@ struct _GsHomeRelay {
 	gint64 last_reconcile;		     /* wall, s, of the last one that finished */
 };
 
+/* an event sent and awaiting its OK (gs-home-delivery.c) */
+typedef struct {
+	gint64 seq;
+	gchar id[65];
+	guint8 id_raw[32];
+	guint attempts;
+	gsize bytes;	      /* of its EVENT message */
+	guint64 send_seq;     /* sending order on this connection */
+	gint64 deadline;      /* monotonic, µs */
+	GsHomeAuth sent_auth; /* the AUTH state when it was sent */
+} GsHomeFlight;
+
 /* gs-home-relay.c */
 gint64
 gs_home_relay_now(GsHomeRelay *self);
@@ -80,6 +95,7 @@ gs_home_relay_start_reconcile(GsHomeRelay *self);
 /* gs-home-delivery.c */
 void
 gs_home_delivery_init(GsHomeRelay *self);
+
 void
 gs_home_delivery_finalize(GsHomeRelay *self);
 void
@@ -94,5 +110,13 @@ gboolean
 gs_home_relay_flush(GsHomeRelay *self);
 void
 gs_home_relay_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data);
+
+/* gs-home-window.c */
+void
+gs_home_delivery_reset_window(GsHomeRelay *self);
+gboolean
+gs_home_relay_window_overflow(GsHomeRelay *self, GsHomeFlight *flight, const gchar *message);
+void
+gs_home_relay_grow_window(GsHomeRelay *self, const GsHomeFlight *flight);
 
 G_END_DECLS

@@ -74,6 +74,7 @@ gs_home_relay_options_init(GsHomeRelayOptions *options)
 {
 	memset(options, 0, sizeof(*options));
 	options->max_in_flight = GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT;
+	options->start_window = GS_HOME_RELAY_START_WINDOW;
 	options->ok_timeout_ms = GS_HOME_RELAY_DEFAULT_OK_TIMEOUT_MS;
 	options->base_backoff_secs = GS_HEALTH_BASE_BACKOFF_SECS;
 	options->max_backoff_secs = GS_HEALTH_MAX_BACKOFF_SECS;
@@ -606,11 +607,11 @@ gs_home_relay_new(GsStore *store,
 	else
 		gs_home_relay_options_init(&self->opts);
 	self->opts.max_in_flight = MAX(self->opts.max_in_flight, 1);
+	self->opts.start_window = MAX(self->opts.start_window, 1);
 	self->opts.ok_timeout_ms = MAX(self->opts.ok_timeout_ms, 1);
 	self->opts.maintenance_ms = MAX(self->opts.maintenance_ms, 1);
 	self->opts.status_interval_ms = MAX(self->opts.status_interval_ms, 1);
-	self->window = self->opts.max_in_flight;
-	self->window_bytes = GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT;
+	gs_home_delivery_reset_window(self);
 	if (self->opts.seckey != NULL) {
 		memcpy(self->seckey, self->opts.seckey, sizeof(self->seckey));
 		self->has_seckey = TRUE;

@@ -16,7 +16,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(GsHomeRelay, gs_home_relay, GS, HOME_RELAY, GObject)
 
 /* defaults (docs/configuration.md, [home]) */
-#define GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT 500
+#define GS_HOME_RELAY_DEFAULT_MAX_IN_FLIGHT 4000
+/* the window a connection starts with (or max-in-flight when smaller); it grows while home
+ * accepts a full window */
+#define GS_HOME_RELAY_START_WINDOW 500
 /* bytes of EVENT messages in flight at most, whatever max-in-flight says: a window of large
  * events must not hold hundreds of MiB of frames in memory */
 #define GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT (4 * 1024 * 1024)
@@ -27,6 +30,8 @@ G_DECLARE_FINAL_TYPE(GsHomeRelay, gs_home_relay, GS, HOME_RELAY, GObject)
 /**
  * GsHomeRelayOptions:
  * @max_in_flight: events sent and not yet answered with OK, at most
+ * @start_window: events in flight at most on a new connection (or @max_in_flight when
+ *   smaller); the window grows from there while home accepts it in full
  * @ok_timeout_ms: an event unanswered this long is retried with backoff
  * @base_backoff_secs: first retry delay (the health tracker's schedule: doubling, 20 % jitter)
  * @max_backoff_secs: longest retry delay
@@ -49,6 +54,7 @@ G_DECLARE_FINAL_TYPE(GsHomeRelay, gs_home_relay, GS, HOME_RELAY, GObject)
  */
 typedef struct {
 	guint max_in_flight;
+	guint start_window;
 	guint ok_timeout_ms;
 	guint base_backoff_secs;
 	guint max_backoff_secs;
@@ -102,8 +108,10 @@ gs_home_refusal_to_string(GsHomeRefusal refusal);
  * @reconciliations: reconciliations finished
  * @reconciled: events they found home lacking and queued
  * @in_flight: events sent and awaiting OK now
- * @window: events that may be in flight at once now: max-in-flight, or less when home
- *   rate-limited a fuller window on this connection
+ * @window: events that may be in flight at once now: the start window (or max-in-flight
+ *   when smaller) on a new connection, growing while home accepts a full window
+ *   up to max-in-flight; held where it is when home rate-limited a fuller window on this
+ *   connection
  * @window_bytes: bytes of EVENT messages that may be in flight at once now:
  *   %GS_HOME_RELAY_MAX_BYTES_IN_FLIGHT, or less when home named a smaller budget in bytes on
  *   this connection (one event always goes when none is in flight)

@@ -575,6 +575,63 @@ home_learn_budget(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(home_count(f, events), ==, 200);
 }
 
+/* a connection starts with the start window; while home accepts a full window it grows, up to
+ * max-in-flight, without a retry */
+static void
+home_window_grows(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) events = NULL;
+	GsHomeRelayStats stats;
+	guint release_id;
+
+	f->opts.max_in_flight = 40;
+	f->opts.start_window = 4;
+	gs_test_home_set_judge(f->home, judge_hold, f);
+	fixture_new_relay(f);
+	events = fixture_store_notes(f, 14, 400);
+	gs_home_relay_start(f->relay);
+	GS_TEST_WAIT_FOR(gs_test_home_get_held(f->home) == 4, 5000);
+	gs_test_home_run(200);
+	g_assert_cmpuint(gs_test_home_get_n_events(f->home), ==, 4);
+	release_id = g_timeout_add(20, release_cb, f->home);
+	GS_TEST_WAIT_FOR(pending(f) == 0, 15000);
+	g_source_remove(release_id);
+	gs_home_relay_get_stats(f->relay, &stats);
+	g_assert_cmpuint(stats.window, ==, 40);
+	g_assert_cmpuint(gs_test_home_get_max_outstanding(f->home), ==, 40);
+	g_assert_cmpuint(stats.retried, ==, 0);
+	g_assert_cmpuint(stats.delivered, ==, 400);
+	g_assert_cmpuint(gs_test_home_get_n_events(f->home), ==, 400);
+}
+
+/* home takes 8 at a time and says so with `rate-limited:` only: a window growing from 4 passes
+ * 8 by one event, and stays at 8 from then on; far fewer retries than a window starting at 30
+ * (home_learn_window) */
+static void
+home_window_grows_to_cap(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) events = NULL;
+	GsHomeRelayStats stats;
+	guint release_id;
+
+	f->opts.max_in_flight = 30;
+	f->opts.start_window = 4;
+	gs_test_home_set_judge(f->home, judge_capped, f);
+	fixture_new_relay(f);
+	events = fixture_store_notes(f, 15, 200);
+	gs_home_relay_start(f->relay);
+	release_id = g_timeout_add(20, release_cb, f->home);
+	GS_TEST_WAIT_FOR(pending(f) == 0, 15000);
+	g_source_remove(release_id);
+	gs_home_relay_get_stats(f->relay, &stats);
+	g_assert_cmpuint(stats.window, ==, 8);
+	g_assert_cmpuint(stats.retried, >=, 1);
+	g_assert_cmpuint(stats.retried, <=, 2);
+	g_assert_cmpuint(stats.delivered, ==, 200);
+	g_assert_cmpuint(home_count(f, events), ==, 200);
+	g_assert_cmpuint(gs_test_home_get_max_outstanding(f->home), <=, 9);
+}
+
 static gint64
 shown_property(GsHomeRelay *relay, const gchar *name)
 {
@@ -698,6 +755,8 @@ main(int argc, char **argv)
 	ADD("resume-after-restart", home_resume_after_restart);
 	ADD("learn-window", home_learn_window);
 	ADD("learn-budget", home_learn_budget);
+	ADD("window-grows", home_window_grows);
+	ADD("window-grows-to-cap", home_window_grows_to_cap);
 	ADD("status", home_status);
 	ADD("no-table", home_no_table);
 	return g_test_run();
