@@ -36,11 +36,13 @@ struct _GsSyncRun {
 	guint64 id;
 	GsSyncMethod method; /* what it does now: negentropy until it falls back */
 	GsSyncPhase phase;
-	GPtrArray *base;     /* of GsFilter: the items' historic filters */
-	GPtrArray *streams;  /* of GsSyncStream, open or waiting */
-	GHashTable *need;    /* ids negentropy found on the relay and not here */
-	guint n_neg;	     /* NEG sessions running or waiting for a slot */
-	guint n_neg_waiting; /* of which waiting */
+	GPtrArray *base;      /* of GsFilter: the items' historic filters */
+	GPtrArray *streams;   /* of GsSyncStream, open or waiting */
+	GHashTable *need;     /* ids negentropy found on the relay and not here */
+	GHashTable *req_seen; /* ids the NEG phase's REQ streams brought */
+	gboolean neg_ran;     /* a NEG session of the batch reconciled */
+	guint n_neg;	      /* NEG sessions running or waiting for a slot */
+	guint n_neg_waiting;  /* of which waiting */
 	GCancellable *cancellable;
 	guint timeout_id;
 	gboolean ended;
@@ -67,6 +69,10 @@ void
 gs_sync_run_arm_timeout(GsSyncRun *run);
 void
 gs_sync_run_begin_req(GsSyncRun *run);
+void
+gs_sync_run_req_filter(GsSyncRun *run, GsFilter *filter);
+void
+gs_sync_run_drop_streams(GsSyncRun *run);
 void
 gs_sync_run_begin_fetch(GsSyncRun *run, GPtrArray *ids);
 void

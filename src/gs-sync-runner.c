@@ -63,6 +63,7 @@ gs_sync_run_unref(GsSyncRun *run)
 	g_ptr_array_unref(run->base);
 	g_ptr_array_unref(run->streams);
 	g_hash_table_unref(run->need);
+	g_hash_table_unref(run->req_seen);
 	g_object_unref(run->cancellable);
 	gs_sync_batch_unref(run->batch);
 	g_free(run);
@@ -276,6 +277,14 @@ gs_sync_run_drop_stream(GsSyncRun *run, GsSyncStream *stream)
 	g_ptr_array_remove(run->streams, stream);
 }
 
+/* closes every stream of @run, open or waiting for a slot */
+void
+gs_sync_run_drop_streams(GsSyncRun *run)
+{
+	while (run->streams->len > 0)
+		gs_sync_run_drop_stream(run, g_ptr_array_index(run->streams, 0));
+}
+
 static void
 gs_sync_run_event_cb(GsRelayConnection *conn,
 		     const gchar *sub_id,
@@ -310,6 +319,10 @@ gs_sync_run_event_cb(GsRelayConnection *conn,
 	if (stream->pager != NULL)
 		gs_sync_pager_record(
 			stream->pager, gs_event_get_id(event), gs_event_get_created_at(event));
+	/* a filter fetched with REQ while the batch's other filters reconcile: what it
+	 * brought is not fetched again by id */
+	if (run->phase == GS_SYNC_PHASE_NEG)
+		g_hash_table_add(run->req_seen, g_strdup(gs_event_get_id(event)));
 	gs_sync_batch_record_event(
 		run->batch, sub_id, gs_event_get_id(event), gs_event_get_created_at(event));
 	gs_sync_run_arm_timeout(run);
@@ -504,6 +517,22 @@ gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 	return stream;
 }
 
+/**
+ * gs_sync_run_req_filter:
+ *
+ * Fetches @filter with paged REQ+EOSE within @run's negentropy phase, in the slot the caller
+ * holds: a filter whose local set is empty, where a reconciliation would only list every id
+ * of the relay's set to be fetched by id afterwards.
+ */
+void
+gs_sync_run_req_filter(GsSyncRun *run, GsFilter *filter)
+{
+	GsSyncStream *stream = gs_sync_stream_new(filter, TRUE, run->manager->opts.req_page_limit);
+
+	g_ptr_array_add(run->streams, stream);
+	gs_sync_run_send(run, stream);
+}
+
 /* REQ+EOSE over the items' filters (section 4.5) */
 void
 gs_sync_run_begin_req(GsSyncRun *run)
@@ -643,8 +672,7 @@ gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch)
 	for (guint i = run->n_neg_waiting; i < run->n_neg; i++)
 		gs_sync_runner_release_slot(relay);
 	g_cancellable_cancel(run->cancellable);
-	while (run->streams->len > 0)
-		gs_sync_run_drop_stream(run, g_ptr_array_index(run->streams, 0));
+	gs_sync_run_drop_streams(run);
 	gs_sync_run_drop_waiters(run);
 	gs_sync_run_unref(run);
 	gs_sync_runner_flush_waiters(relay);
@@ -732,6 +760,7 @@ gs_sync_runner_start_one(GsSyncManager *self,
 	run->base = g_steal_pointer(&filters);
 	run->streams = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_stream_free);
 	run->need = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	run->req_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	run->cancellable = g_cancellable_new();
 	g_hash_table_insert(self->runs, &run->id, run);
 	gs_sync_run_arm_timeout(run);
