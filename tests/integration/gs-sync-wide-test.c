@@ -308,6 +308,27 @@ test_req_empty(GsHarness *h, gconstpointer data)
 	g_assert_false(gs_sync_manager_get_relay_historic_sync_had_failures(h->manager, url));
 }
 
+/* two relays holding the same history, both in their first pass: the filters are reconciled
+ * on both, so that what one relay delivered is not fetched from the other again */
+static void
+test_req_empty_two(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *a = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	GsTestRelay *b = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *bootstrap[] = {gs_test_relay_get_url(a), gs_test_relay_get_url(b), NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 40, 3);
+	guint n_wide;
+
+	gs_test_relay_add_events(a, events);
+	gs_test_relay_add_events(b, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, bootstrap[0], GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_true(gs_harness_wait_status(h, bootstrap[1], GS_CONNECTION_STATUS_CONNECTED));
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(a));
+	g_assert_cmpuint(count_neg_opens(a, 0, &n_wide) + count_neg_opens(b, 0, &n_wide), >, 2);
+	g_assert_cmpuint(count_item_reqs(a, 0) + count_item_reqs(b, 0), ==, 0);
+}
+
 /* the same with every filter reconciled (negentropy_req_max_local = -1): a session each */
 static void
 test_req_empty_off(GsHarness *h, gconstpointer data)
@@ -337,6 +358,7 @@ static const struct {
 	{"wide-undelivered", test_wide_undelivered},
 	{"wide-live-refused", test_wide_live_refused},
 	{"req-empty", test_req_empty},
+	{"req-empty-two", test_req_empty_two},
 	{"req-empty-off", test_req_empty_off},
 };
 
