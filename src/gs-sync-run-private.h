@@ -66,6 +66,8 @@ gs_sync_run_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data, GDestr
 void
 gs_sync_run_drop_waiters(GsSyncRun *run);
 void
+gs_sync_run_retry_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data);
+void
 gs_sync_run_arm_timeout(GsSyncRun *run);
 void
 gs_sync_run_begin_req(GsSyncRun *run);
