@@ -241,15 +241,20 @@ gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, guint max_items, GError 
 	return g_steal_pointer(&storage);
 }
 
-/* no other relay is in a historic pass: none can deliver the same events meanwhile. With
- * several, a reconciliation that ends after another relay's copies were stored fetches only
- * what is still missing, where a REQ would bring (and parse) every copy again. */
+/* no other relay is in a historic pass or has historic batches in flight: none can deliver
+ * the same events meanwhile. With several, a reconciliation that ends after another relay's
+ * copies were stored fetches only what is still missing, where a REQ would bring (and parse)
+ * every copy again. */
 static gboolean
-gs_sync_run_passes_alone(GsSyncRun *run)
+gs_sync_run_fetches_alone(GsSyncRun *run)
 {
+	GsSyncIndex *index = run->manager->index;
 	GHashTableIter iter;
 	gpointer value;
 
+	if (gs_sync_index_get_n_pending_total(index) !=
+	    gs_sync_index_get_n_pending(index, run->relay->url))
+		return FALSE;
 	g_hash_table_iter_init(&iter, run->manager->relays);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		if (value != run->relay && ((GsSyncRelay *)value)->pass_started > 0)
@@ -284,7 +289,7 @@ gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
 	filter = call->filter;
 	if (self->opts.negentropy_req_max_local >= 0 &&
 	    gs_negentropy_storage_get_size(local) <= (gsize)self->opts.negentropy_req_max_local &&
-	    !gs_sync_batch_is_layer1(run->batch) && gs_sync_run_passes_alone(run)) {
+	    !gs_sync_batch_is_layer1(run->batch) && gs_sync_run_fetches_alone(run)) {
 		/* nothing here to reconcile: the session would list every id of the relay's
 		 * set, to be asked for by id in a second round trip; a REQ brings the events */
 		run->n_neg--;
