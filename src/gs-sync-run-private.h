@@ -19,11 +19,12 @@ typedef enum {
 } GsSyncPhase;
 
 typedef struct {
-	GsFilter *base;	    /* REQ: the historic filter; FETCH: the ids filter */
-	GsFilter *current;  /* what the open (or next) subscription asks for */
-	GsSyncPager *pager; /* REQ phase only */
-	GHashTable *ids;    /* FETCH: the set of ids asked for (borrowed from @base) */
-	gchar *sub_id;	    /* %NULL while waiting */
+	GsFilter *base;		/* REQ: the historic filter; FETCH: the ids filter */
+	GsFilter *current;	/* what the open (or next) subscription asks for */
+	GsSyncPager *pager;	/* REQ phase only */
+	GHashTable *ids;	/* FETCH: the set of ids asked for (borrowed from @base) */
+	GHashTable *tag_values; /* REQ: gs_sync_peek_values() of @base, %NULL: parse events */
+	gchar *sub_id;		/* %NULL while waiting */
 	guint page_events;
 	guint rate_retries;
 } GsSyncStream;

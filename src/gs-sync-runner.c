@@ -12,6 +12,7 @@
 #include "gs-error.h"
 #include "gs-message.h"
 #include "gs-sync-filters.h"
+#include "gs-sync-peek.h"
 #include "gs-sync-run-private.h"
 
 /*
@@ -36,6 +37,7 @@ gs_sync_stream_free(GsSyncStream *stream)
 	g_clear_pointer(&stream->current, gs_filter_unref);
 	g_clear_pointer(&stream->pager, gs_sync_pager_free);
 	g_clear_pointer(&stream->ids, g_hash_table_unref);
+	g_clear_pointer(&stream->tag_values, g_hash_table_unref);
 	g_free(stream->sub_id);
 	g_free(stream);
 }
@@ -155,6 +157,39 @@ gs_sync_run_drop_streams(GsSyncRun *run)
 		gs_sync_run_drop_stream(run, g_ptr_array_index(run->streams, 0));
 }
 
+/* a page's event matched against its filter without parsing it here (gs-sync-peek.c): it goes
+ * to the ingest as JSON; returns: %FALSE when it must be parsed to decide */
+static gboolean
+gs_sync_run_event_peeked(GsSyncRun *run,
+			 GsSyncStream *stream,
+			 const gchar *sub_id,
+			 const gchar *json,
+			 gsize len)
+{
+	gchar id[65];
+	gint64 created_at;
+
+	switch (gs_sync_peek_match(
+		json, len, stream->current, stream->tag_values, id, &created_at)) {
+	case GS_SYNC_PEEK_NO_MATCH:
+		gs_sync_intake_dropped(run->manager, run->relay, id);
+		return TRUE;
+	case GS_SYNC_PEEK_MATCH:
+		break;
+	case GS_SYNC_PEEK_UNSURE:
+	default:
+		return FALSE;
+	}
+	gs_sync_intake_raw_event(run->manager, run->relay, json, len);
+	stream->page_events++;
+	gs_sync_pager_record(stream->pager, id, created_at);
+	if (run->phase == GS_SYNC_PHASE_NEG)
+		g_hash_table_add(run->req_seen, g_strdup(id));
+	gs_sync_batch_record_event(run->batch, sub_id, id, created_at);
+	gs_sync_run_arm_timeout(run);
+	return TRUE;
+}
+
 static void
 gs_sync_run_event_cb(GsRelayConnection *conn,
 		     const gchar *sub_id,
@@ -180,6 +215,8 @@ gs_sync_run_event_cb(GsRelayConnection *conn,
 		}
 		return;
 	}
+	if (stream->tag_values != NULL && gs_sync_run_event_peeked(run, stream, sub_id, json, len))
+		return;
 	filters = g_ptr_array_new();
 	g_ptr_array_add(filters, stream->current);
 	gs_sync_intake_event(run->manager, relay, json, len, filters, FALSE, &event);
@@ -375,6 +412,7 @@ gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 	if (paged) {
 		stream->pager = gs_sync_filters_pager_new(base, limit);
 		stream->current = gs_sync_filters_page(base, stream->pager);
+		stream->tag_values = gs_sync_peek_values(base);
 	} else {
 		stream->current = gs_filter_ref(base);
 	}
