@@ -276,8 +276,9 @@ count_item_reqs(GsTestRelay *relay, guint start)
 	return n;
 }
 
-/* a first sync into an empty store: the item batches' filters have nothing here to reconcile
- * and are fetched with REQ+EOSE within their negentropy batches; only L1 opens a session, and
+/* a first sync into an empty store with negentropy_req_max_local = 0: the item batches'
+ * filters have nothing here to reconcile and are fetched with REQ+EOSE within their negentropy
+ * batches; only L1 opens a session, and
  * every event arrives, by the batches' own method, nothing failed */
 static void
 test_req_empty(GsHarness *h, gconstpointer data)
@@ -294,6 +295,7 @@ test_req_empty(GsHarness *h, gconstpointer data)
 			gs_harness_repo_events(1 + 10 * r, names[r], bootstrap, 40, 3);
 		gs_test_relay_add_events(source, events);
 	}
+	h->opts.negentropy_req_max_local = 0;
 	gs_harness_start(h, bootstrap);
 	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
 	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
@@ -321,6 +323,7 @@ test_req_empty_two(GsHarness *h, gconstpointer data)
 
 	gs_test_relay_add_events(a, events);
 	gs_test_relay_add_events(b, events);
+	h->opts.negentropy_req_max_local = 0;
 	gs_harness_start(h, bootstrap);
 	g_assert_true(gs_harness_wait_status(h, bootstrap[0], GS_CONNECTION_STATUS_CONNECTED));
 	g_assert_true(gs_harness_wait_status(h, bootstrap[1], GS_CONNECTION_STATUS_CONNECTED));
@@ -329,7 +332,7 @@ test_req_empty_two(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(count_item_reqs(a, 0) + count_item_reqs(b, 0), ==, 0);
 }
 
-/* the same with every filter reconciled (negentropy_req_max_local = -1): a session each */
+/* by default (negentropy_req_max_local = -1) every filter is reconciled: a session each */
 static void
 test_req_empty_off(GsHarness *h, gconstpointer data)
 {
@@ -340,7 +343,6 @@ test_req_empty_off(GsHarness *h, gconstpointer data)
 	guint n_wide;
 
 	gs_test_relay_add_events(source, events);
-	h->opts.negentropy_req_max_local = -1;
 	gs_harness_start(h, bootstrap);
 	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
 	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
