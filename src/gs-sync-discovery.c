@@ -216,9 +216,13 @@ gs_sync_discovery_event_stored_cb(GsStore *store, GsEvent *event, GsSyncManager 
 		gs_sync_discovery_kick(self);
 }
 
-/* an announcement as the store holds it now: replaced, deleted, or still this one */
+/* an announcement as the store holds it now: replaced, deleted, or still this one;
+ * @is_latest: it is known to be the stored version, without asking the store */
 static void
-gs_sync_discovery_announcement(GsSyncManager *self, GsEvent *event, GPtrArray *added)
+gs_sync_discovery_announcement(GsSyncManager *self,
+			       GsEvent *event,
+			       gboolean is_latest,
+			       GPtrArray *added)
 {
 	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
 	g_autofree gchar *coordinate = gs_event_dup_coordinate(event);
@@ -227,6 +231,11 @@ gs_sync_discovery_announcement(GsSyncManager *self, GsEvent *event, GPtrArray *a
 
 	if (coordinate == NULL)
 		return;
+	if (is_latest) {
+		if (gs_sync_discovery_add_repo(self, event))
+			g_ptr_array_add(added, g_steal_pointer(&coordinate));
+		return;
+	}
 	latest = gs_store_get_latest(self->store,
 				     GS_SYNC_KIND_REPO_ANNOUNCEMENT,
 				     gs_event_get_pubkey(event),
@@ -259,7 +268,7 @@ gs_sync_discovery_deletion(GsSyncManager *self, GsEvent *event, GPtrArray *added
 			continue;
 		latest = gs_store_get_latest(self->store, kind, pubkey, d, NULL);
 		if (latest != NULL)
-			gs_sync_discovery_announcement(self, latest, added);
+			gs_sync_discovery_announcement(self, latest, TRUE, added);
 		else if (gs_sync_targets_remove_repo(gs_sync_index_get_targets(self->index),
 						     tag[1]))
 			g_info("repository %s is no longer a target", tag[1]);
@@ -356,6 +365,34 @@ gs_sync_discovery_diff_relay(GsSyncManager *self, GsSyncRelay *relay)
 	gs_sync_live_rebuild(self, relay);
 }
 
+/* the announcements of @events that are the stored version of their address: the store
+ * announces an event only when it stored it as the newest version (GsStore::event-stored), so
+ * only a later event of the queue can have replaced or deleted it since: the last one of each
+ * address, in a queue without deletions (a deletion may name it by id), is still the latest */
+static GHashTable *
+gs_sync_discovery_latest(GPtrArray *events)
+{
+	g_autoptr(GHashTable) last = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTable *latest = g_hash_table_new(NULL, NULL);
+	GHashTableIter iter;
+	gpointer value;
+
+	for (guint i = 0; i < events->len; i++) {
+		GsEvent *event = g_ptr_array_index(events, i);
+		gchar *coordinate;
+		if (gs_event_get_kind(event) == 5)
+			return latest;
+		if (gs_event_get_kind(event) != GS_SYNC_KIND_REPO_ANNOUNCEMENT ||
+		    (coordinate = gs_event_dup_coordinate(event)) == NULL)
+			continue;
+		g_hash_table_insert(last, coordinate, event);
+	}
+	g_hash_table_iter_init(&iter, last);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_hash_table_add(latest, value);
+	return latest;
+}
+
 /* the periodic drain: announcements first (a root needs its repository), then roots */
 gboolean
 gs_sync_discovery_drain_cb(gpointer user_data)
@@ -364,16 +401,19 @@ gs_sync_discovery_drain_cb(gpointer user_data)
 	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
 	g_autoptr(GPtrArray) events = NULL;
 	g_autoptr(GPtrArray) added = NULL;
+	g_autoptr(GHashTable) latest = NULL;
 
 	if (self->queue->len == 0)
 		return G_SOURCE_CONTINUE;
 	events = g_steal_pointer(&self->queue);
 	self->queue = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
 	added = g_ptr_array_new_with_free_func(g_free);
+	latest = gs_sync_discovery_latest(events);
 	for (guint i = 0; i < events->len; i++) {
 		GsEvent *event = g_ptr_array_index(events, i);
 		if (gs_event_get_kind(event) == GS_SYNC_KIND_REPO_ANNOUNCEMENT)
-			gs_sync_discovery_announcement(self, event, added);
+			gs_sync_discovery_announcement(
+				self, event, g_hash_table_contains(latest, event), added);
 		else if (gs_event_get_kind(event) == 5)
 			gs_sync_discovery_deletion(self, event, added);
 	}

@@ -145,3 +145,32 @@ gs_sync_intake_raw(GsSyncManager *self,
 			 gs_sync_intake_new(self, relay, FALSE));
 	return TRUE;
 }
+
+/**
+ * gs_sync_intake_raw_event:
+ *
+ * Counts an event of a historic subscription that gs_sync_peek_match() matched against its
+ * filter, and hands it to the ingest as JSON: its workers parse and check it.
+ */
+void
+gs_sync_intake_raw_event(GsSyncManager *self, GsSyncRelay *relay, const gchar *json, gsize len)
+{
+	relay->stats.events_received++;
+	relay->stats.last_event_at = gs_sync_manager_now(self);
+	gs_ingest_submit(self->ingest,
+			 relay->url,
+			 json,
+			 len,
+			 gs_sync_intake_done_cb,
+			 gs_sync_intake_new(self, relay, FALSE));
+}
+
+/* an event of a historic subscription that matches none of its filters */
+void
+gs_sync_intake_dropped(GsSyncManager *self, GsSyncRelay *relay, const gchar *id)
+{
+	relay->stats.events_received++;
+	relay->stats.last_event_at = gs_sync_manager_now(self);
+	relay->stats.events_dropped++;
+	g_debug("%s: dropped event %s: it matches no filter of its subscription", relay->url, id);
+}

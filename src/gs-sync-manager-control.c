@@ -44,6 +44,7 @@ gs_sync_manager_options_init(GsSyncManagerOptions *options)
 	options->negentropy_unsupported_secs = 24 * 3600;
 	options->negentropy_frame_limit = 60000;
 	options->negentropy_wide_min_bytes = 64 * 1024;
+	options->negentropy_req_max_local = -1;
 	options->req_page_limit = 500;
 	options->max_subscriptions = 70;
 	options->fetch_relay_info = TRUE;

@@ -247,6 +247,10 @@ gs_sync_intake_event(GsSyncManager *self,
 		     gboolean live,
 		     GsEvent **event_out);
 
+void
+gs_sync_intake_raw_event(GsSyncManager *self, GsSyncRelay *relay, const gchar *json, gsize len);
+void
+gs_sync_intake_dropped(GsSyncManager *self, GsSyncRelay *relay, const gchar *id);
 gboolean
 gs_sync_intake_raw(GsSyncManager *self,
 		   GsSyncRelay *relay,

@@ -46,6 +46,9 @@ G_DECLARE_FINAL_TYPE(GsSyncManager, gs_sync_manager, GS, SYNC_MANAGER, GObject)
  * @negentropy_wide_min_bytes: the NEG-OPEN filters of a relay's new historic batches (with no
  *   `since`) adding up to at least this many bytes are first replaced by one relay-wide
  *   reconciliation (docs/sync.md, "Historic batches"); 65536, 0 never
+ * @negentropy_req_max_local: an item batch's filter with at most this many events here (its
+ *   local set) is fetched with paged REQ+EOSE instead of being reconciled, while no other
+ *   relay syncs; -1 (the default) reconciles every filter (docs/sync.md, "Historic batches")
  * @req_page_limit: the limit of each historic REQ page
  * @max_subscriptions: subscription budget per relay (live, historic and NEG together)
  * @max_event_bytes: events larger than this are not parsed here (the ingest refuses them)
@@ -88,6 +91,7 @@ typedef struct {
 	gint64 negentropy_unsupported_secs;
 	guint negentropy_frame_limit;
 	guint64 negentropy_wide_min_bytes;
+	gint negentropy_req_max_local;
 	guint req_page_limit;
 	guint max_subscriptions;
 	gsize max_event_bytes;

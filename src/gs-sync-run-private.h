@@ -19,11 +19,12 @@ typedef enum {
 } GsSyncPhase;
 
 typedef struct {
-	GsFilter *base;	    /* REQ: the historic filter; FETCH: the ids filter */
-	GsFilter *current;  /* what the open (or next) subscription asks for */
-	GsSyncPager *pager; /* REQ phase only */
-	GHashTable *ids;    /* FETCH: the set of ids asked for (borrowed from @base) */
-	gchar *sub_id;	    /* %NULL while waiting */
+	GsFilter *base;		/* REQ: the historic filter; FETCH: the ids filter */
+	GsFilter *current;	/* what the open (or next) subscription asks for */
+	GsSyncPager *pager;	/* REQ phase only */
+	GHashTable *ids;	/* FETCH: the set of ids asked for (borrowed from @base) */
+	GHashTable *tag_values; /* REQ: gs_sync_peek_values() of @base, %NULL: parse events */
+	gchar *sub_id;		/* %NULL while waiting */
 	guint page_events;
 	guint rate_retries;
 } GsSyncStream;
@@ -36,11 +37,13 @@ struct _GsSyncRun {
 	guint64 id;
 	GsSyncMethod method; /* what it does now: negentropy until it falls back */
 	GsSyncPhase phase;
-	GPtrArray *base;     /* of GsFilter: the items' historic filters */
-	GPtrArray *streams;  /* of GsSyncStream, open or waiting */
-	GHashTable *need;    /* ids negentropy found on the relay and not here */
-	guint n_neg;	     /* NEG sessions running or waiting for a slot */
-	guint n_neg_waiting; /* of which waiting */
+	GPtrArray *base;      /* of GsFilter: the items' historic filters */
+	GPtrArray *streams;   /* of GsSyncStream, open or waiting */
+	GHashTable *need;     /* ids negentropy found on the relay and not here */
+	GHashTable *req_seen; /* ids the NEG phase's REQ streams brought */
+	gboolean neg_ran;     /* a NEG session of the batch reconciled */
+	guint n_neg;	      /* NEG sessions running or waiting for a slot */
+	guint n_neg_waiting;  /* of which waiting */
 	GCancellable *cancellable;
 	guint timeout_id;
 	gboolean ended;
@@ -64,9 +67,15 @@ gs_sync_run_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data, GDestr
 void
 gs_sync_run_drop_waiters(GsSyncRun *run);
 void
+gs_sync_run_retry_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data);
+void
 gs_sync_run_arm_timeout(GsSyncRun *run);
 void
 gs_sync_run_begin_req(GsSyncRun *run);
+void
+gs_sync_run_req_filter(GsSyncRun *run, GsFilter *filter);
+void
+gs_sync_run_drop_streams(GsSyncRun *run);
 void
 gs_sync_run_begin_fetch(GsSyncRun *run, GPtrArray *ids);
 void

@@ -62,6 +62,8 @@ gs_sync_run_fallback(GsSyncRun *run, const gchar *reason)
 	gs_sync_relay_count_reason(run->relay->fallback_reasons, reason);
 	gs_sync_wide_owner_fell_back(run);
 	run->phase = GS_SYNC_PHASE_REQ;
+	/* the filters already fetched with REQ are fetched again with the others */
+	gs_sync_run_drop_streams(run);
 	/* sessions still waiting for a slot never start */
 	gs_sync_run_drop_waiters(run);
 	run->n_neg -= run->n_neg_waiting;
@@ -91,6 +93,8 @@ gs_sync_run_missing(GsSyncRun *run)
 		GsSyncRun *owner = g_hash_table_lookup(run->relay->fetching, key);
 		if (owner != NULL && owner != run)
 			continue;
+		if (g_hash_table_contains(run->req_seen, key))
+			continue;
 		if (gs_store_has_event(self->store, key, NULL))
 			continue;
 		if (self->rejected != NULL && gs_rejected_index_contains(self->rejected, key))
@@ -106,7 +110,7 @@ gs_sync_run_neg_done(GsSyncRun *run)
 {
 	g_autoptr(GPtrArray) ids = gs_sync_run_missing(run);
 
-	if (run->relay->nip77 != GS_SYNC_NIP77_YES) {
+	if (run->neg_ran && run->relay->nip77 != GS_SYNC_NIP77_YES) {
 		run->relay->nip77 = GS_SYNC_NIP77_YES;
 		run->relay->nip77_learned_at = gs_sync_manager_now(run->manager);
 		gs_sync_state_save_relay(run->manager, run->relay);
@@ -186,6 +190,7 @@ gs_sync_run_neg_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 			GsNegentropyId *id = &g_array_index(result->need, GsNegentropyId, i);
 			g_hash_table_add(run->need, gs_hex_encode(id->bytes, sizeof(id->bytes)));
 		}
+		run->neg_ran = TRUE;
 		gs_sync_run_arm_timeout(run);
 		gs_sync_run_check(run);
 	}
@@ -236,6 +241,28 @@ gs_sync_run_local_set(GsSyncRun *run, GsFilter *filter, guint max_items, GError 
 	return g_steal_pointer(&storage);
 }
 
+/* no other relay is in a historic pass or has historic batches in flight: none can deliver
+ * the same events meanwhile. With several, a reconciliation that ends after another relay's
+ * copies were stored fetches only what is still missing, where a REQ would bring (and parse)
+ * every copy again. */
+static gboolean
+gs_sync_run_fetches_alone(GsSyncRun *run)
+{
+	GsSyncIndex *index = run->manager->index;
+	GHashTableIter iter;
+	gpointer value;
+
+	if (gs_sync_index_get_n_pending_total(index) !=
+	    gs_sync_index_get_n_pending(index, run->relay->url))
+		return FALSE;
+	g_hash_table_iter_init(&iter, run->manager->relays);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		if (value != run->relay && ((GsSyncRelay *)value)->pass_started > 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
 {
@@ -260,6 +287,15 @@ gs_sync_run_neg_start(GsSyncRun *run, gpointer data)
 		return;
 	}
 	filter = call->filter;
+	if (self->opts.negentropy_req_max_local >= 0 &&
+	    gs_negentropy_storage_get_size(local) <= (gsize)self->opts.negentropy_req_max_local &&
+	    !gs_sync_batch_is_layer1(run->batch) && gs_sync_run_fetches_alone(run)) {
+		/* nothing here to reconcile: the session would list every id of the relay's
+		 * set, to be asked for by id in a second round trip; a REQ brings the events */
+		run->n_neg--;
+		gs_sync_run_req_filter(run, filter);
+		return;
+	}
 	gs_neg_session_run_async(run->relay->conn,
 				 filter,
 				 local,

@@ -12,6 +12,7 @@
 #include "gs-error.h"
 #include "gs-message.h"
 #include "gs-sync-filters.h"
+#include "gs-sync-peek.h"
 #include "gs-sync-run-private.h"
 
 /*
@@ -28,8 +29,6 @@
  */
 
 #define GS_SYNC_RUN_RATE_RETRIES 3
-/* live subscriptions (one per layer) plus one spare are kept out of the historic budget */
-#define GS_SYNC_RUN_LIVE_RESERVE 4
 
 static void
 gs_sync_stream_free(GsSyncStream *stream)
@@ -38,6 +37,7 @@ gs_sync_stream_free(GsSyncStream *stream)
 	g_clear_pointer(&stream->current, gs_filter_unref);
 	g_clear_pointer(&stream->pager, gs_sync_pager_free);
 	g_clear_pointer(&stream->ids, g_hash_table_unref);
+	g_clear_pointer(&stream->tag_values, g_hash_table_unref);
 	g_free(stream->sub_id);
 	g_free(stream);
 }
@@ -63,6 +63,7 @@ gs_sync_run_unref(GsSyncRun *run)
 	g_ptr_array_unref(run->base);
 	g_ptr_array_unref(run->streams);
 	g_hash_table_unref(run->need);
+	g_hash_table_unref(run->req_seen);
 	g_object_unref(run->cancellable);
 	gs_sync_batch_unref(run->batch);
 	g_free(run);
@@ -70,134 +71,6 @@ gs_sync_run_unref(GsSyncRun *run)
 
 static void
 gs_sync_run_request(GsSyncRun *run, GsSyncStream *stream);
-
-/* slots: the relay's subscription budget, shared by its batches ------------------------------- */
-
-/* the subscriptions (REQs and NEG sessions) we keep open on @relay at most: ours
- * (`max-subscriptions-per-relay`), or fewer when the relay says it takes fewer (NIP-11) */
-guint
-gs_sync_relay_budget(GsSyncRelay *relay)
-{
-	guint budget = relay->manager->opts.max_subscriptions;
-
-	if (relay->max_subs > 0)
-		budget = MIN(budget, relay->max_subs);
-	return MAX(budget, 1);
-}
-
-static guint
-gs_sync_runner_cap(GsSyncRelay *relay)
-{
-	guint budget = gs_sync_relay_budget(relay);
-	/* the live REQs open now (more than one per layer when a layer is large), one spare */
-	guint live = MAX(gs_sync_live_n_open(relay) + 1, GS_SYNC_RUN_LIVE_RESERVE);
-	guint cap = budget > live + 1 ? budget - live : 1;
-
-	if (relay->learned_cap > 0)
-		cap = MIN(cap, relay->learned_cap);
-	return cap;
-}
-
-static GsSyncSlotWaiter *
-gs_sync_slot_waiter_new(GsSyncRun *run, GsSyncSlotFunc func, gpointer data, GDestroyNotify free)
-{
-	GsSyncSlotWaiter *waiter = g_new0(GsSyncSlotWaiter, 1);
-
-	waiter->run = gs_sync_run_ref(run);
-	waiter->func = func;
-	waiter->data = data;
-	waiter->data_free = free;
-	return waiter;
-}
-
-static void
-gs_sync_slot_waiter_free(GsSyncSlotWaiter *waiter)
-{
-	if (waiter->data_free != NULL)
-		waiter->data_free(waiter->data);
-	gs_sync_run_unref(waiter->run);
-	g_free(waiter);
-}
-
-/* runs waiting work while the relay takes new subscriptions, slots are free and the ingest
- * keeps up */
-void
-gs_sync_runner_flush_waiters(GsSyncRelay *relay)
-{
-	while (relay->waiters_retry_id == 0 && gs_sync_relay_can_subscribe(relay) &&
-	       relay->n_slots < gs_sync_runner_cap(relay) && !g_queue_is_empty(&relay->waiters) &&
-	       !gs_sync_runner_backlogged(relay->manager)) {
-		GsSyncSlotWaiter *waiter = g_queue_pop_head(&relay->waiters);
-		relay->n_slots++;
-		waiter->func(waiter->run, waiter->data);
-		waiter->data_free = NULL; /* the function took it */
-		gs_sync_slot_waiter_free(waiter);
-	}
-}
-
-void
-gs_sync_runner_clear_waiters(GsSyncRelay *relay)
-{
-	GsSyncSlotWaiter *waiter;
-
-	g_clear_handle_id(&relay->waiters_retry_id, g_source_remove);
-	while ((waiter = g_queue_pop_head(&relay->waiters)) != NULL)
-		gs_sync_slot_waiter_free(waiter);
-}
-
-static gboolean
-gs_sync_runner_retry_cb(gpointer user_data)
-{
-	GsSyncRelay *relay = user_data;
-
-	relay->waiters_retry_id = 0;
-	gs_sync_runner_flush_waiters(relay);
-	return G_SOURCE_REMOVE;
-}
-
-/* the connection refused a subscription for its own budget (full of live REQs, which hold no
- * slot): @func waits first in line, and the line moves again in a second, not at once (that
- * would loop for as long as the budget stays full) */
-static void
-gs_sync_run_retry_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data)
-{
-	GsSyncRelay *relay = run->relay;
-
-	g_queue_push_head(&relay->waiters, gs_sync_slot_waiter_new(run, func, data, NULL));
-	if (relay->waiters_retry_id == 0)
-		relay->waiters_retry_id = g_timeout_add_seconds(1, gs_sync_runner_retry_cb, relay);
-}
-
-void
-gs_sync_runner_release_slot(GsSyncRelay *relay)
-{
-	if (relay->n_slots > 0)
-		relay->n_slots--;
-}
-
-/* @func gets a slot and takes @data; while none is free it waits, in order */
-void
-gs_sync_run_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data, GDestroyNotify free)
-{
-	g_queue_push_tail(&run->relay->waiters, gs_sync_slot_waiter_new(run, func, data, free));
-	gs_sync_runner_flush_waiters(run->relay);
-}
-
-void
-gs_sync_run_drop_waiters(GsSyncRun *run)
-{
-	GList *l = run->relay->waiters.head;
-
-	while (l != NULL) {
-		GList *next = l->next;
-		GsSyncSlotWaiter *waiter = l->data;
-		if (waiter->run == run) {
-			g_queue_delete_link(&run->relay->waiters, l);
-			gs_sync_slot_waiter_free(waiter);
-		}
-		l = next;
-	}
-}
 
 /* timeout ------------------------------------------------------------------------------------- */
 
@@ -276,6 +149,47 @@ gs_sync_run_drop_stream(GsSyncRun *run, GsSyncStream *stream)
 	g_ptr_array_remove(run->streams, stream);
 }
 
+/* closes every stream of @run, open or waiting for a slot */
+void
+gs_sync_run_drop_streams(GsSyncRun *run)
+{
+	while (run->streams->len > 0)
+		gs_sync_run_drop_stream(run, g_ptr_array_index(run->streams, 0));
+}
+
+/* a page's event matched against its filter without parsing it here (gs-sync-peek.c): it goes
+ * to the ingest as JSON; returns: %FALSE when it must be parsed to decide */
+static gboolean
+gs_sync_run_event_peeked(GsSyncRun *run,
+			 GsSyncStream *stream,
+			 const gchar *sub_id,
+			 const gchar *json,
+			 gsize len)
+{
+	gchar id[65];
+	gint64 created_at;
+
+	switch (gs_sync_peek_match(
+		json, len, stream->current, stream->tag_values, id, &created_at)) {
+	case GS_SYNC_PEEK_NO_MATCH:
+		gs_sync_intake_dropped(run->manager, run->relay, id);
+		return TRUE;
+	case GS_SYNC_PEEK_MATCH:
+		break;
+	case GS_SYNC_PEEK_UNSURE:
+	default:
+		return FALSE;
+	}
+	gs_sync_intake_raw_event(run->manager, run->relay, json, len);
+	stream->page_events++;
+	gs_sync_pager_record(stream->pager, id, created_at);
+	if (run->phase == GS_SYNC_PHASE_NEG)
+		g_hash_table_add(run->req_seen, g_strdup(id));
+	gs_sync_batch_record_event(run->batch, sub_id, id, created_at);
+	gs_sync_run_arm_timeout(run);
+	return TRUE;
+}
+
 static void
 gs_sync_run_event_cb(GsRelayConnection *conn,
 		     const gchar *sub_id,
@@ -301,6 +215,8 @@ gs_sync_run_event_cb(GsRelayConnection *conn,
 		}
 		return;
 	}
+	if (stream->tag_values != NULL && gs_sync_run_event_peeked(run, stream, sub_id, json, len))
+		return;
 	filters = g_ptr_array_new();
 	g_ptr_array_add(filters, stream->current);
 	gs_sync_intake_event(run->manager, relay, json, len, filters, FALSE, &event);
@@ -310,6 +226,10 @@ gs_sync_run_event_cb(GsRelayConnection *conn,
 	if (stream->pager != NULL)
 		gs_sync_pager_record(
 			stream->pager, gs_event_get_id(event), gs_event_get_created_at(event));
+	/* a filter fetched with REQ while the batch's other filters reconcile: what it
+	 * brought is not fetched again by id */
+	if (run->phase == GS_SYNC_PHASE_NEG)
+		g_hash_table_add(run->req_seen, g_strdup(gs_event_get_id(event)));
 	gs_sync_batch_record_event(
 		run->batch, sub_id, gs_event_get_id(event), gs_event_get_created_at(event));
 	gs_sync_run_arm_timeout(run);
@@ -492,6 +412,7 @@ gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 	if (paged) {
 		stream->pager = gs_sync_filters_pager_new(base, limit);
 		stream->current = gs_sync_filters_page(base, stream->pager);
+		stream->tag_values = gs_sync_peek_values(base);
 	} else {
 		stream->current = gs_filter_ref(base);
 	}
@@ -502,6 +423,22 @@ gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 			g_hash_table_add(stream->ids, g_ptr_array_index(ids, i));
 	}
 	return stream;
+}
+
+/**
+ * gs_sync_run_req_filter:
+ *
+ * Fetches @filter with paged REQ+EOSE within @run's negentropy phase, in the slot the caller
+ * holds: a filter whose local set is empty, where a reconciliation would only list every id
+ * of the relay's set to be fetched by id afterwards.
+ */
+void
+gs_sync_run_req_filter(GsSyncRun *run, GsFilter *filter)
+{
+	GsSyncStream *stream = gs_sync_stream_new(filter, TRUE, run->manager->opts.req_page_limit);
+
+	g_ptr_array_add(run->streams, stream);
+	gs_sync_run_send(run, stream);
 }
 
 /* REQ+EOSE over the items' filters (section 4.5) */
@@ -643,8 +580,7 @@ gs_sync_runner_batch_finished(GsSyncManager *self, GsSyncBatch *batch)
 	for (guint i = run->n_neg_waiting; i < run->n_neg; i++)
 		gs_sync_runner_release_slot(relay);
 	g_cancellable_cancel(run->cancellable);
-	while (run->streams->len > 0)
-		gs_sync_run_drop_stream(run, g_ptr_array_index(run->streams, 0));
+	gs_sync_run_drop_streams(run);
 	gs_sync_run_drop_waiters(run);
 	gs_sync_run_unref(run);
 	gs_sync_runner_flush_waiters(relay);
@@ -732,6 +668,7 @@ gs_sync_runner_start_one(GsSyncManager *self,
 	run->base = g_steal_pointer(&filters);
 	run->streams = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_stream_free);
 	run->need = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	run->req_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	run->cancellable = g_cancellable_new();
 	g_hash_table_insert(self->runs, &run->id, run);
 	gs_sync_run_arm_timeout(run);

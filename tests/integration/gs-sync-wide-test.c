@@ -251,6 +251,105 @@ test_wide_live_refused(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(count_wide_live(source, 0), ==, 1);
 }
 
+/* REQs from @start on with a historic filter naming tag values (a `#x` key and a limit) */
+static guint
+count_item_reqs(GsTestRelay *relay, guint start)
+{
+	GPtrArray *log = gs_test_relay_get_log(relay);
+	guint n = 0;
+
+	for (guint i = start; i < log->len; i++) {
+		const gchar *text = g_ptr_array_index(log, i);
+		g_autoptr(GsMessage) msg =
+			gs_message_parse(text, strlen(text), GS_MESSAGE_FROM_CLIENT, NULL);
+
+		if (msg == NULL || msg->type != GS_MESSAGE_REQ)
+			continue;
+		for (guint j = 0; j < msg->filters->len; j++) {
+			g_autoptr(GsFilter) filter =
+				gs_filter_new_from_node(g_ptr_array_index(msg->filters, j), NULL);
+			g_autofree gchar *letters = gs_filter_get_tag_letters(filter);
+			n += letters != NULL && letters[0] != '\0' &&
+			     gs_filter_get_limit(filter) > 0;
+		}
+	}
+	return n;
+}
+
+/* a first sync into an empty store with negentropy_req_max_local = 0: the item batches'
+ * filters have nothing here to reconcile and are fetched with REQ+EOSE within their negentropy
+ * batches; only L1 opens a session, and
+ * every event arrives, by the batches' own method, nothing failed */
+static void
+test_req_empty(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	const gchar *names[] = {"alpha", "beta", "gamma"};
+	GsSyncRelayStats stats;
+	guint n_wide;
+
+	for (guint r = 0; r < G_N_ELEMENTS(names); r++) {
+		g_autoptr(GPtrArray) events =
+			gs_harness_repo_events(1 + 10 * r, names[r], bootstrap, 40, 3);
+		gs_test_relay_add_events(source, events);
+	}
+	h->opts.negentropy_req_max_local = 0;
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
+	g_assert_cmpuint(count_neg_opens(source, 0, &n_wide), ==, 1);
+	g_assert_cmpuint(n_wide, ==, 0);
+	g_assert_cmpuint(count_item_reqs(source, 0), >, 0);
+	g_assert_cmpint(gs_sync_manager_get_relay_supports_negentropy(h->manager, url), ==, 1);
+	gs_sync_manager_get_relay_stats(h->manager, url, &stats);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_NEGENTROPY][GS_SYNC_OUTCOME_COMPLETE], >, 1);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_NEGENTROPY][GS_SYNC_OUTCOME_FAILED], ==, 0);
+	g_assert_cmpuint(stats.batches[GS_SYNC_METHOD_REQ_EOSE][GS_SYNC_OUTCOME_COMPLETE], ==, 0);
+	g_assert_false(gs_sync_manager_get_relay_historic_sync_had_failures(h->manager, url));
+}
+
+/* two relays holding the same history, both in their first pass: the filters are reconciled
+ * on both, so that what one relay delivered is not fetched from the other again */
+static void
+test_req_empty_two(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *a = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	GsTestRelay *b = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *bootstrap[] = {gs_test_relay_get_url(a), gs_test_relay_get_url(b), NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 40, 3);
+	guint n_wide;
+
+	gs_test_relay_add_events(a, events);
+	gs_test_relay_add_events(b, events);
+	h->opts.negentropy_req_max_local = 0;
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, bootstrap[0], GS_CONNECTION_STATUS_CONNECTED));
+	g_assert_true(gs_harness_wait_status(h, bootstrap[1], GS_CONNECTION_STATUS_CONNECTED));
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(a));
+	g_assert_cmpuint(count_neg_opens(a, 0, &n_wide) + count_neg_opens(b, 0, &n_wide), >, 2);
+	g_assert_cmpuint(count_item_reqs(a, 0) + count_item_reqs(b, 0), ==, 0);
+}
+
+/* by default (negentropy_req_max_local = -1) every filter is reconciled: a session each */
+static void
+test_req_empty_off(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NONE);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 40, 3);
+	guint n_wide;
+
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
+	g_assert_cmpuint(count_neg_opens(source, 0, &n_wide), >, 1);
+	g_assert_cmpuint(count_item_reqs(source, 0), ==, 0);
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -260,6 +359,9 @@ static const struct {
 	{"wide-declined", test_wide_declined},
 	{"wide-undelivered", test_wide_undelivered},
 	{"wide-live-refused", test_wide_live_refused},
+	{"req-empty", test_req_empty},
+	{"req-empty-two", test_req_empty_two},
+	{"req-empty-off", test_req_empty_off},
 };
 
 int
