@@ -290,6 +290,10 @@ gs_ingest_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
 
 	if (self->known != NULL)
 		gs_ingest_known_add_stored(self->known, gs_event_get_id_raw(event));
+	/* while nothing waits (a bulk ingest of complete data), the keys are not worth making:
+	 * they cost as much as the policy's decision */
+	if (!gs_rejected_index_has_any_dependents(self->index))
+		return;
 	keys = gs_policy_dup_arrival_keys(self->policy, event);
 
 	for (guint i = 0; keys[i] != NULL; i++) {
