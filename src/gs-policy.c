@@ -146,13 +146,16 @@ gs_policy_has_coordinate(GsPolicy *self, const gchar *coordinate, gboolean *foun
 	return TRUE;
 }
 
+/* a|A|q (coordinates) or e|E|q (ids): compared as characters, as this runs for every tag of
+ * every event, several times */
 static gboolean
 gs_policy_is_reference_tag(const gchar *name, gboolean coordinate)
 {
-	if (coordinate)
-		return g_strcmp0(name, "a") == 0 || g_strcmp0(name, "A") == 0 ||
-		       g_strcmp0(name, "q") == 0;
-	return g_strcmp0(name, "e") == 0 || g_strcmp0(name, "E") == 0 || g_strcmp0(name, "q") == 0;
+	if (name == NULL || name[0] == '\0' || name[1] != '\0')
+		return FALSE;
+	if (name[0] == 'q')
+		return TRUE;
+	return coordinate ? name[0] == 'a' || name[0] == 'A' : name[0] == 'e' || name[0] == 'E';
 }
 
 static gboolean
@@ -243,7 +246,7 @@ gs_policy_references_blacklisted_repo(GsPolicy *self, GsEvent *event)
 }
 
 static gboolean
-gs_policy_url_is_ours(GsPolicy *self, const gchar *url, gboolean from_clone)
+gs_policy_url_is_ours_uncached(GsPolicy *self, const gchar *url, gboolean from_clone)
 {
 	g_autofree gchar *norm = gs_relay_url_normalise(url, from_clone, NULL);
 	g_autofree gchar *host = NULL;
@@ -254,6 +257,24 @@ gs_policy_url_is_ours(GsPolicy *self, const gchar *url, gboolean from_clone)
 		return g_hash_table_contains(self->service_urls, norm);
 	host = gs_relay_url_host(norm, NULL);
 	return host != NULL && g_hash_table_contains(self->service_hosts, host);
+}
+
+#define GS_POLICY_MAX_CACHED_URLS 4096
+
+static gboolean
+gs_policy_url_is_ours(GsPolicy *self, const gchar *url, gboolean from_clone)
+{
+	GHashTable *cache = from_clone ? self->ours_clones : self->ours_relays;
+	gint cached = GPOINTER_TO_INT(g_hash_table_lookup(cache, url));
+	gboolean ours;
+
+	if (cached != 0)
+		return cached == 2;
+	ours = gs_policy_url_is_ours_uncached(self, url, from_clone);
+	if (g_hash_table_size(cache) >= GS_POLICY_MAX_CACHED_URLS)
+		g_hash_table_remove_all(cache);
+	g_hash_table_insert(cache, g_strdup(url), GINT_TO_POINTER(ours ? 2 : 1));
+	return ours;
 }
 
 static gboolean
@@ -682,6 +703,8 @@ gs_policy_finalize(GObject *object)
 
 	g_hash_table_unref(self->service_urls);
 	g_hash_table_unref(self->service_hosts);
+	g_hash_table_unref(self->ours_relays);
+	g_hash_table_unref(self->ours_clones);
 	g_hash_table_unref(self->archive_pubkeys);
 	g_hash_table_unref(self->archive_hosts);
 	g_hash_table_unref(self->blacklist_pubkeys);
@@ -708,6 +731,8 @@ gs_policy_init(GsPolicy *self)
 {
 	self->service_urls = gs_policy_string_set_new();
 	self->service_hosts = gs_policy_string_set_new();
+	self->ours_relays = g_hash_table_new_full(gs_policy_str_hash, g_str_equal, g_free, NULL);
+	self->ours_clones = g_hash_table_new_full(gs_policy_str_hash, g_str_equal, g_free, NULL);
 	self->archive_pubkeys = gs_policy_string_set_new();
 	self->archive_hosts = gs_policy_string_set_new();
 	self->blacklist_pubkeys = gs_policy_string_set_new();

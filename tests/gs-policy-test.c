@@ -293,6 +293,29 @@ gs_policy_archive_modes(Fixture *fx, gconstpointer data)
 	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
 }
 
+/* the verdict on a URL is remembered: asking twice gives the same answer, and a change of the
+ * service URLs is seen at once */
+static void
+gs_policy_service_urls_change(Fixture *fx, gconstpointer data)
+{
+	const gchar *other[] = {"wss://other.example.net", NULL};
+	const gchar *both[] = {"wss://other.example.net", SERVICE, NULL};
+	g_autoptr(GsEvent) ours = announcement_new(fx, OWNER, "repo", "relays\t" SERVICE);
+	g_autoptr(GsEvent) clone =
+		announcement_new(fx, OWNER, "repo", "clone\thttps://relay.example.com/r.git");
+
+	for (guint round = 0; round < 2; round++) {
+		assert_accepted(fx, ours);
+		assert_accepted(fx, clone);
+	}
+	g_assert_true(gs_policy_set_service_urls(fx->policy, other, NULL));
+	assert_rejected(fx, ours, GS_REJECT_REASON_DOES_NOT_LIST_SERVICE);
+	assert_rejected(fx, clone, GS_REJECT_REASON_DOES_NOT_LIST_SERVICE);
+	g_assert_true(gs_policy_set_service_urls(fx->policy, both, NULL));
+	assert_accepted(fx, ours);
+	assert_accepted(fx, clone);
+}
+
 static void
 gs_policy_bad_service_url(Fixture *fx, gconstpointer data)
 {
@@ -761,6 +784,7 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/policy/announcement/identifier", gs_policy_announcement_identifier);
 	ADD("/grasp-sync/policy/announcement/clone-tags", gs_policy_announcement_clone_tags);
 	ADD("/grasp-sync/policy/announcement/archive", gs_policy_archive_modes);
+	ADD("/grasp-sync/policy/config/service-urls-change", gs_policy_service_urls_change);
 	ADD("/grasp-sync/policy/config/bad-service-url", gs_policy_bad_service_url);
 	ADD("/grasp-sync/policy/maintainers/transitive", gs_policy_maintainers_transitive);
 	ADD("/grasp-sync/policy/maintainers/three", gs_policy_three_maintainers);
