@@ -282,45 +282,44 @@ gs_ingest_collect(GsIngest *self)
 		gs_ingest_make_ready(self, g_ptr_array_index(ready, i));
 }
 
-/* a dependency arrived: queue the deferred events waiting for it */
+/* @key arrived: queue the deferred events waiting for it */
+static void
+gs_ingest_key_arrived(const gchar *key, gpointer user_data)
+{
+	GsIngest *self = user_data;
+	g_autoptr(GPtrArray) events = NULL;
+
+	if (!gs_rejected_index_has_dependents(self->index, key))
+		return;
+	events = gs_rejected_index_take_dependents(self->index, key);
+	for (guint j = 0; j < events->len; j++) {
+		GsIngestItem *item = gs_ingest_item_new();
+		gpointer id = NULL, origin = NULL;
+		item->event = gs_event_ref(g_ptr_array_index(events, j));
+		if (g_hash_table_steal_extended(
+			    self->deferred_origins, gs_event_get_id(item->event), &id, &origin)) {
+			item->origin = origin;
+			g_free(id);
+		}
+		item->needs_verify = FALSE;
+		item->done = TRUE;
+		self->totals.reprocessed++;
+		self->n_pending++;
+		gs_ingest_make_ready(self, item);
+	}
+}
+
 static void
 gs_ingest_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
 {
 	GsIngest *self = GS_INGEST(user_data);
-	g_auto(GStrv) keys = NULL;
 
 	if (self->known != NULL)
 		gs_ingest_known_add_stored(self->known, gs_event_get_id_raw(event));
-	/* while nothing waits (a bulk ingest of complete data), the keys are not worth making:
-	 * they cost as much as the policy's decision */
+	/* while nothing waits (a bulk ingest of complete data), the keys are not worth making */
 	if (!gs_rejected_index_has_any_dependents(self->index))
 		return;
-	keys = gs_policy_dup_arrival_keys(self->policy, event);
-
-	for (guint i = 0; keys[i] != NULL; i++) {
-		g_autoptr(GPtrArray) events = NULL;
-
-		if (!gs_rejected_index_has_dependents(self->index, keys[i]))
-			continue;
-		events = gs_rejected_index_take_dependents(self->index, keys[i]);
-		for (guint j = 0; j < events->len; j++) {
-			GsIngestItem *item = gs_ingest_item_new();
-			gpointer id = NULL, origin = NULL;
-			item->event = gs_event_ref(g_ptr_array_index(events, j));
-			if (g_hash_table_steal_extended(self->deferred_origins,
-							gs_event_get_id(item->event),
-							&id,
-							&origin)) {
-				item->origin = origin;
-				g_free(id);
-			}
-			item->needs_verify = FALSE;
-			item->done = TRUE;
-			self->totals.reprocessed++;
-			self->n_pending++;
-			gs_ingest_make_ready(self, item);
-		}
-	}
+	gs_policy_foreach_arrival_key(self->policy, event, gs_ingest_key_arrived, self);
 }
 
 /*

@@ -40,6 +40,8 @@ struct _GsPolicy {
 	GHashTable *pending_refs;   /* tag values of e/E/q/a/A tags (borrowed) */
 };
 
+gboolean
+gs_policy_is_reference_tag(const gchar *name, gboolean coordinate);
 guint
 gs_policy_str_hash(gconstpointer key);
 GHashTable *

@@ -148,7 +148,7 @@ gs_policy_has_coordinate(GsPolicy *self, const gchar *coordinate, gboolean *foun
 
 /* a|A|q (coordinates) or e|E|q (ids): compared as characters, as this runs for every tag of
  * every event, several times */
-static gboolean
+gboolean
 gs_policy_is_reference_tag(const gchar *name, gboolean coordinate)
 {
 	if (name == NULL || name[0] == '\0' || name[1] != '\0')
@@ -597,83 +597,6 @@ gs_policy_clear_pending(GsPolicy *self)
 	g_hash_table_remove_all(self->pending_refs);
 	gs_maintainers_clear_pending(self->maintainers);
 	g_ptr_array_set_size(self->pending_events, 0);
-}
-
-/* ---- dependency keys for the rejected index ---- */
-
-/**
- * gs_policy_dup_wait_keys:
- * @result: the decision for @event (deferred or rejected)
- *
- * The keys to file @event under in the rejected index: the result's dependency; the event's
- * own id (a stored event that references it makes it acceptable); and for announcements and
- * states, the author's announcement coordinate `30617:<author>:<d>`, which becomes available
- * when the author's announcement is stored or an accepted announcement lists the author as
- * a maintainer. Refusals that no later event can change (blacklisted, malformed) get none.
- *
- * Returns: (transfer full): the keys, possibly none
- */
-GStrv
-gs_policy_dup_wait_keys(GsPolicy *self, GsEvent *event, const GsPolicyResult *result)
-{
-	GPtrArray *keys = g_ptr_array_new();
-	guint kind = gs_event_get_kind(event);
-	gboolean repo_kind = kind == GS_KIND_ANNOUNCEMENT || kind == GS_KIND_STATE;
-
-	if (result->verdict == GS_POLICY_VERDICT_DEFERRED ||
-	    result->reason == GS_REJECT_REASON_DOES_NOT_LIST_SERVICE ||
-	    result->reason == GS_REJECT_REASON_NOT_AUTHORIZED ||
-	    result->reason == GS_REJECT_REASON_UNREFERENCED) {
-		if (result->dependency != NULL)
-			g_ptr_array_add(keys, g_strdup(result->dependency));
-		if (repo_kind) {
-			g_ptr_array_add(keys,
-					gs_coordinate_build(GS_KIND_ANNOUNCEMENT,
-							    gs_event_get_pubkey(event),
-							    gs_event_get_d_tag(event)));
-		} else {
-			g_ptr_array_add(keys, g_strdup(gs_event_get_id(event)));
-		}
-	}
-	g_ptr_array_add(keys, NULL);
-	return (GStrv)g_ptr_array_free(keys, FALSE);
-}
-
-/**
- * gs_policy_dup_arrival_keys:
- * @event: an event that was just stored
- *
- * The keys @event makes available: its id, its coordinate, the ids it references by
- * `e`/`E`/`q`, and for an announcement `30617:<m>:<d>` for each listed maintainer m.
- *
- * Returns: (transfer full): the keys
- */
-GStrv
-gs_policy_dup_arrival_keys(GsPolicy *self, GsEvent *event)
-{
-	GPtrArray *keys = g_ptr_array_new();
-	gchar *coordinate = gs_event_dup_coordinate(event);
-
-	g_ptr_array_add(keys, g_strdup(gs_event_get_id(event)));
-	if (coordinate != NULL)
-		g_ptr_array_add(keys, coordinate);
-	for (guint i = 0; i < gs_event_get_n_tags(event); i++) {
-		const gchar *const *tag = gs_event_get_tag(event, i);
-		if (tag[1] != NULL && gs_policy_is_reference_tag(tag[0], FALSE) &&
-		    gs_hex_is_lower(tag[1], 64))
-			g_ptr_array_add(keys, g_strdup(tag[1]));
-	}
-	if (gs_event_get_kind(event) == GS_KIND_ANNOUNCEMENT) {
-		g_auto(GStrv) maintainers = gs_maintainers_dup_listed(event);
-		for (guint i = 0; maintainers[i] != NULL; i++) {
-			g_ptr_array_add(keys,
-					gs_coordinate_build(GS_KIND_ANNOUNCEMENT,
-							    maintainers[i],
-							    gs_event_get_d_tag(event)));
-		}
-	}
-	g_ptr_array_add(keys, NULL);
-	return (GStrv)g_ptr_array_free(keys, FALSE);
 }
 
 /* ---- keeping the cache current ---- */
