@@ -334,7 +334,8 @@ bench_peak_rss_kib(void)
 int
 main(int argc, char **argv)
 {
-	g_autofree gchar *service = g_strdup("wss://relay.example.com");
+	/* GOption replaces a string option's value without freeing a default: set after parsing */
+	g_autofree gchar *service = NULL;
 	gint sources = 4;
 	gint copies = 1;
 	gboolean full_only = FALSE;
@@ -385,6 +386,8 @@ main(int argc, char **argv)
 				verify_all = rate.rate;
 		}
 	}
+	if (service == NULL)
+		service = g_strdup("wss://relay.example.com");
 	full = bench_full(argv[1], service, (guint)MAX(sources, copies), (guint)copies, &tally);
 	if (full.rate < 0)
 		return 1;

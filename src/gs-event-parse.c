@@ -179,57 +179,96 @@ gs_lexer_decode(GsLexer *lx, const gchar *start, const gchar *stop)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-/* a JSON string, decoded and valid UTF-8; %NULL to decline */
-static gchar *
-gs_lexer_string(GsLexer *lx)
+/* a JSON string, valid UTF-8: *str and *len are its text in the input when it has no escapes,
+ * else the decoded copy in *owned; %FALSE to decline */
+static gboolean
+gs_lexer_string_span(GsLexer *lx, const gchar **str, gsize *len, gchar **owned)
 {
 	const gchar *start;
 	const gchar *q;
 	gboolean escaped = FALSE;
-	gchar *str;
 
+	*owned = NULL;
 	if (!gs_lexer_expect(lx, '"'))
-		return NULL;
+		return FALSE;
 	start = lx->p;
 	for (q = start; q < lx->end && *q != '"'; q++) {
 		if ((guchar)*q < 0x20)
-			return NULL;
+			return FALSE;
 		if (*q == '\\') {
 			escaped = TRUE;
 			q++;
 		}
 	}
 	if (q >= lx->end)
-		return NULL;
-	str = escaped ? gs_lexer_decode(lx, start, q) : g_strndup(start, q - start);
-	if (str == NULL)
-		return NULL;
-	/* escapes only ever add whole UTF-8 sequences, so the decoded string is valid exactly
-	 * when the input was */
-	if (!g_utf8_validate(str, -1, NULL)) {
-		g_free(str);
-		return NULL;
+		return FALSE;
+	*str = start;
+	*len = q - start;
+	if (escaped) {
+		*owned = gs_lexer_decode(lx, start, q);
+		if (*owned == NULL)
+			return FALSE;
+		*str = *owned;
+		*len = strlen(*owned);
+	}
+	/* escapes only ever add whole UTF-8 sequences (never a NUL: \u0000 is declined), so the
+	 * decoded string is valid exactly when the input was */
+	if (!g_utf8_validate(*str, (gssize)*len, NULL)) {
+		g_clear_pointer(owned, g_free);
+		return FALSE;
 	}
 	lx->p = q + 1;
-	return str;
+	return TRUE;
 }
 
-/* [ "name", "value", ... ] with at least the name, which is not empty */
-static gchar **
-gs_lexer_tag(GsLexer *lx)
+/* a JSON string, decoded and valid UTF-8; %NULL to decline */
+static gchar *
+gs_lexer_string(GsLexer *lx)
 {
-	g_autoptr(GPtrArray) tag = g_ptr_array_new_with_free_func(g_free);
+	const gchar *str;
+	gsize len;
+	gchar *owned;
 
+	if (!gs_lexer_string_span(lx, &str, &len, &owned))
+		return NULL;
+	return owned != NULL ? owned : g_strndup(str, len);
+}
+
+/* a tag's values read so far: spans of the input, or decoded copies (owned) */
+typedef struct {
+	GArray *values; /* const gchar * */
+	GArray *lens;	/* gsize */
+	GPtrArray *owned;
+} GsLexerTag;
+
+static void
+gs_lexer_tag_clear(GsLexerTag *tag)
+{
+	g_array_set_size(tag->values, 0);
+	g_array_set_size(tag->lens, 0);
+	g_ptr_array_set_size(tag->owned, 0);
+}
+
+/* [ "name", "value", ... ] with at least the name, which is not empty; packed in one block
+ * (gs_event_tag_pack()) */
+static gchar **
+gs_lexer_tag(GsLexer *lx, GsLexerTag *tag)
+{
+	gs_lexer_tag_clear(tag);
 	if (!gs_lexer_expect(lx, '['))
 		return NULL;
 	for (;;) {
-		gchar *value;
+		const gchar *str;
+		gsize len;
+		gchar *owned;
 		if (gs_lexer_skip_ws(lx))
 			lx->canonical = FALSE;
-		value = gs_lexer_string(lx);
-		if (value == NULL)
+		if (!gs_lexer_string_span(lx, &str, &len, &owned))
 			return NULL;
-		g_ptr_array_add(tag, value);
+		if (owned != NULL)
+			g_ptr_array_add(tag->owned, owned);
+		g_array_append_val(tag->values, str);
+		g_array_append_val(tag->lens, len);
 		if (gs_lexer_skip_ws(lx))
 			lx->canonical = FALSE;
 		if (gs_lexer_expect(lx, ']'))
@@ -237,43 +276,62 @@ gs_lexer_tag(GsLexer *lx)
 		if (!gs_lexer_expect(lx, ','))
 			return NULL;
 	}
-	if (((gchar *)g_ptr_array_index(tag, 0))[0] == '\0')
+	if (g_array_index(tag->lens, gsize, 0) == 0)
 		return NULL;
-	g_ptr_array_add(tag, NULL);
-	return (gchar **)g_ptr_array_free(g_steal_pointer(&tag), FALSE);
+	return gs_event_tag_pack(tag->values->len,
+				 (const gchar *const *)(gpointer)tag->values->data,
+				 (const gsize *)(gpointer)tag->lens->data);
+}
+
+/* the tags after the opening bracket and any whitespace, through the closing bracket */
+static gboolean
+gs_lexer_tag_list(GsLexer *lx, GsEventFields *fields, GsLexerTag *scratch)
+{
+	if (gs_lexer_expect(lx, ']'))
+		return TRUE;
+	for (;;) {
+		gchar **tag = gs_lexer_tag(lx, scratch);
+		if (tag == NULL)
+			return FALSE;
+		g_ptr_array_add(fields->tags, tag);
+		if (gs_lexer_skip_ws(lx))
+			lx->canonical = FALSE;
+		if (gs_lexer_expect(lx, ']'))
+			return TRUE;
+		if (!gs_lexer_expect(lx, ','))
+			return FALSE;
+		if (gs_lexer_skip_ws(lx))
+			lx->canonical = FALSE;
+	}
 }
 
 static gboolean
 gs_lexer_tags(GsLexer *lx, GsEventFields *fields)
 {
 	const gchar *start = lx->p;
+	GsLexerTag scratch = {
+		g_array_sized_new(FALSE, FALSE, sizeof(const gchar *), 8),
+		g_array_sized_new(FALSE, FALSE, sizeof(gsize), 8),
+		g_ptr_array_new_with_free_func(g_free),
+	};
+	gboolean ok;
 
 	if (!gs_lexer_expect(lx, '['))
-		return FALSE;
-	lx->canonical = TRUE;
-	if (gs_lexer_skip_ws(lx))
-		lx->canonical = FALSE;
-	if (!gs_lexer_expect(lx, ']')) {
-		for (;;) {
-			gchar **tag = gs_lexer_tag(lx);
-			if (tag == NULL)
-				return FALSE;
-			g_ptr_array_add(fields->tags, tag);
-			if (gs_lexer_skip_ws(lx))
-				lx->canonical = FALSE;
-			if (gs_lexer_expect(lx, ']'))
-				break;
-			if (!gs_lexer_expect(lx, ','))
-				return FALSE;
-			if (gs_lexer_skip_ws(lx))
-				lx->canonical = FALSE;
-		}
+		ok = FALSE;
+	else {
+		lx->canonical = TRUE;
+		if (gs_lexer_skip_ws(lx))
+			lx->canonical = FALSE;
+		ok = gs_lexer_tag_list(lx, fields, &scratch);
 	}
-	if (lx->canonical) {
+	g_array_unref(scratch.values);
+	g_array_unref(scratch.lens);
+	g_ptr_array_unref(scratch.owned);
+	if (ok && lx->canonical) {
 		fields->raw_tags = start;
 		fields->raw_tags_len = lx->p - start;
 	}
-	return TRUE;
+	return ok;
 }
 
 static gboolean
@@ -372,7 +430,7 @@ gs_event_fields_parse(const gchar *json, gsize len, GsEventFields *fields)
 	guint seen = 0;
 
 	memset(fields, 0, sizeof(*fields));
-	fields->tags = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	fields->tags = g_ptr_array_new_with_free_func(g_free);
 	gs_lexer_skip_ws(&lx);
 	if (!gs_lexer_expect(&lx, '{'))
 		return FALSE;

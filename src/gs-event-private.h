@@ -42,6 +42,9 @@ typedef struct {
 	gsize raw_content_len;
 } GsEventFields;
 
+gchar **
+gs_event_tag_pack(guint n, const gchar *const *values, const gsize *lens);
+
 gboolean
 gs_event_fields_parse(const gchar *json, gsize len, GsEventFields *fields);
 void

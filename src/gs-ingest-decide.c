@@ -154,8 +154,8 @@ gs_ingest_insert(GsIngest *self, GPtrArray *accepted)
 	}
 }
 
-/* one slice: decide up to GS_INGEST_SLICE_EVENTS ready items (or ~5 ms of policy work),
- * insert the accepted ones in one transaction, then call back in order */
+/* one slice: decide up to GS_INGEST_SLICE_EVENTS ready items (or GS_INGEST_SLICE_USEC of policy
+ * work), insert the accepted ones in one transaction, then call back in order */
 void
 gs_ingest_drain_slice(GsIngest *self)
 {

@@ -53,8 +53,8 @@ struct _GsIngest {
 	gboolean disposing;
 };
 
-#define GS_INGEST_SLICE_EVENTS 4000
-#define GS_INGEST_SLICE_USEC 50000
+#define GS_INGEST_SLICE_EVENTS 8000
+#define GS_INGEST_SLICE_USEC 100000
 /* sources of deferred events remembered at most (for the home relay: see
  * gs_ingest_get_storing_source()) */
 #define GS_INGEST_MAX_DEFERRED_ORIGINS 100000

@@ -101,6 +101,8 @@ gs_policy_set_service_urls(GsPolicy *self, const gchar *const *urls, GError **er
 	self->service_urls = g_steal_pointer(&set);
 	g_hash_table_unref(self->service_hosts);
 	self->service_hosts = g_steal_pointer(&hosts);
+	g_hash_table_remove_all(self->ours_relays);
+	g_hash_table_remove_all(self->ours_clones);
 	return TRUE;
 }
 

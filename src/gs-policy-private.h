@@ -21,6 +21,11 @@ struct _GsPolicy {
 	GsStore *store;
 	GHashTable *service_urls;  /* normalised URL set */
 	GHashTable *service_hosts; /* lower-case host set */
+	/* URL as written -> GINT_TO_POINTER(1 + is ours), for relays and clone URLs: the
+	 * announcements of a repository repeat them, normalising costs more than the rest of
+	 * the decision; emptied when the service URLs change or it grows large */
+	GHashTable *ours_relays;
+	GHashTable *ours_clones;
 	GsArchiveMode archive_mode;
 	GHashTable *archive_pubkeys;
 	GHashTable *archive_hosts;
@@ -35,6 +40,8 @@ struct _GsPolicy {
 	GHashTable *pending_refs;   /* tag values of e/E/q/a/A tags (borrowed) */
 };
 
+gboolean
+gs_policy_is_reference_tag(const gchar *name, gboolean coordinate);
 guint
 gs_policy_str_hash(gconstpointer key);
 GHashTable *

@@ -146,13 +146,16 @@ gs_policy_has_coordinate(GsPolicy *self, const gchar *coordinate, gboolean *foun
 	return TRUE;
 }
 
-static gboolean
+/* a|A|q (coordinates) or e|E|q (ids): compared as characters, as this runs for every tag of
+ * every event, several times */
+gboolean
 gs_policy_is_reference_tag(const gchar *name, gboolean coordinate)
 {
-	if (coordinate)
-		return g_strcmp0(name, "a") == 0 || g_strcmp0(name, "A") == 0 ||
-		       g_strcmp0(name, "q") == 0;
-	return g_strcmp0(name, "e") == 0 || g_strcmp0(name, "E") == 0 || g_strcmp0(name, "q") == 0;
+	if (name == NULL || name[0] == '\0' || name[1] != '\0')
+		return FALSE;
+	if (name[0] == 'q')
+		return TRUE;
+	return coordinate ? name[0] == 'a' || name[0] == 'A' : name[0] == 'e' || name[0] == 'E';
 }
 
 static gboolean
@@ -243,7 +246,7 @@ gs_policy_references_blacklisted_repo(GsPolicy *self, GsEvent *event)
 }
 
 static gboolean
-gs_policy_url_is_ours(GsPolicy *self, const gchar *url, gboolean from_clone)
+gs_policy_url_is_ours_uncached(GsPolicy *self, const gchar *url, gboolean from_clone)
 {
 	g_autofree gchar *norm = gs_relay_url_normalise(url, from_clone, NULL);
 	g_autofree gchar *host = NULL;
@@ -254,6 +257,24 @@ gs_policy_url_is_ours(GsPolicy *self, const gchar *url, gboolean from_clone)
 		return g_hash_table_contains(self->service_urls, norm);
 	host = gs_relay_url_host(norm, NULL);
 	return host != NULL && g_hash_table_contains(self->service_hosts, host);
+}
+
+#define GS_POLICY_MAX_CACHED_URLS 4096
+
+static gboolean
+gs_policy_url_is_ours(GsPolicy *self, const gchar *url, gboolean from_clone)
+{
+	GHashTable *cache = from_clone ? self->ours_clones : self->ours_relays;
+	gint cached = GPOINTER_TO_INT(g_hash_table_lookup(cache, url));
+	gboolean ours;
+
+	if (cached != 0)
+		return cached == 2;
+	ours = gs_policy_url_is_ours_uncached(self, url, from_clone);
+	if (g_hash_table_size(cache) >= GS_POLICY_MAX_CACHED_URLS)
+		g_hash_table_remove_all(cache);
+	g_hash_table_insert(cache, g_strdup(url), GINT_TO_POINTER(ours ? 2 : 1));
+	return ours;
 }
 
 static gboolean
@@ -578,83 +599,6 @@ gs_policy_clear_pending(GsPolicy *self)
 	g_ptr_array_set_size(self->pending_events, 0);
 }
 
-/* ---- dependency keys for the rejected index ---- */
-
-/**
- * gs_policy_dup_wait_keys:
- * @result: the decision for @event (deferred or rejected)
- *
- * The keys to file @event under in the rejected index: the result's dependency; the event's
- * own id (a stored event that references it makes it acceptable); and for announcements and
- * states, the author's announcement coordinate `30617:<author>:<d>`, which becomes available
- * when the author's announcement is stored or an accepted announcement lists the author as
- * a maintainer. Refusals that no later event can change (blacklisted, malformed) get none.
- *
- * Returns: (transfer full): the keys, possibly none
- */
-GStrv
-gs_policy_dup_wait_keys(GsPolicy *self, GsEvent *event, const GsPolicyResult *result)
-{
-	GPtrArray *keys = g_ptr_array_new();
-	guint kind = gs_event_get_kind(event);
-	gboolean repo_kind = kind == GS_KIND_ANNOUNCEMENT || kind == GS_KIND_STATE;
-
-	if (result->verdict == GS_POLICY_VERDICT_DEFERRED ||
-	    result->reason == GS_REJECT_REASON_DOES_NOT_LIST_SERVICE ||
-	    result->reason == GS_REJECT_REASON_NOT_AUTHORIZED ||
-	    result->reason == GS_REJECT_REASON_UNREFERENCED) {
-		if (result->dependency != NULL)
-			g_ptr_array_add(keys, g_strdup(result->dependency));
-		if (repo_kind) {
-			g_ptr_array_add(keys,
-					gs_coordinate_build(GS_KIND_ANNOUNCEMENT,
-							    gs_event_get_pubkey(event),
-							    gs_event_get_d_tag(event)));
-		} else {
-			g_ptr_array_add(keys, g_strdup(gs_event_get_id(event)));
-		}
-	}
-	g_ptr_array_add(keys, NULL);
-	return (GStrv)g_ptr_array_free(keys, FALSE);
-}
-
-/**
- * gs_policy_dup_arrival_keys:
- * @event: an event that was just stored
- *
- * The keys @event makes available: its id, its coordinate, the ids it references by
- * `e`/`E`/`q`, and for an announcement `30617:<m>:<d>` for each listed maintainer m.
- *
- * Returns: (transfer full): the keys
- */
-GStrv
-gs_policy_dup_arrival_keys(GsPolicy *self, GsEvent *event)
-{
-	GPtrArray *keys = g_ptr_array_new();
-	gchar *coordinate = gs_event_dup_coordinate(event);
-
-	g_ptr_array_add(keys, g_strdup(gs_event_get_id(event)));
-	if (coordinate != NULL)
-		g_ptr_array_add(keys, coordinate);
-	for (guint i = 0; i < gs_event_get_n_tags(event); i++) {
-		const gchar *const *tag = gs_event_get_tag(event, i);
-		if (tag[1] != NULL && gs_policy_is_reference_tag(tag[0], FALSE) &&
-		    gs_hex_is_lower(tag[1], 64))
-			g_ptr_array_add(keys, g_strdup(tag[1]));
-	}
-	if (gs_event_get_kind(event) == GS_KIND_ANNOUNCEMENT) {
-		g_auto(GStrv) maintainers = gs_maintainers_dup_listed(event);
-		for (guint i = 0; maintainers[i] != NULL; i++) {
-			g_ptr_array_add(keys,
-					gs_coordinate_build(GS_KIND_ANNOUNCEMENT,
-							    maintainers[i],
-							    gs_event_get_d_tag(event)));
-		}
-	}
-	g_ptr_array_add(keys, NULL);
-	return (GStrv)g_ptr_array_free(keys, FALSE);
-}
-
 /* ---- keeping the cache current ---- */
 
 static void
@@ -682,6 +626,8 @@ gs_policy_finalize(GObject *object)
 
 	g_hash_table_unref(self->service_urls);
 	g_hash_table_unref(self->service_hosts);
+	g_hash_table_unref(self->ours_relays);
+	g_hash_table_unref(self->ours_clones);
 	g_hash_table_unref(self->archive_pubkeys);
 	g_hash_table_unref(self->archive_hosts);
 	g_hash_table_unref(self->blacklist_pubkeys);
@@ -708,6 +654,8 @@ gs_policy_init(GsPolicy *self)
 {
 	self->service_urls = gs_policy_string_set_new();
 	self->service_hosts = gs_policy_string_set_new();
+	self->ours_relays = g_hash_table_new_full(gs_policy_str_hash, g_str_equal, g_free, NULL);
+	self->ours_clones = g_hash_table_new_full(gs_policy_str_hash, g_str_equal, g_free, NULL);
 	self->archive_pubkeys = gs_policy_string_set_new();
 	self->archive_hosts = gs_policy_string_set_new();
 	self->blacklist_pubkeys = gs_policy_string_set_new();

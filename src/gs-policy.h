@@ -72,6 +72,12 @@ gs_policy_clear_pending(GsPolicy *self);
 
 GStrv
 gs_policy_dup_wait_keys(GsPolicy *self, GsEvent *event, const GsPolicyResult *result);
+typedef void (*GsPolicyKeyFunc)(const gchar *key, gpointer user_data);
+void
+gs_policy_foreach_arrival_key(GsPolicy *self,
+			      GsEvent *event,
+			      GsPolicyKeyFunc func,
+			      gpointer user_data);
 GStrv
 gs_policy_dup_arrival_keys(GsPolicy *self, GsEvent *event);
 

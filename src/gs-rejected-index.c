@@ -351,6 +351,19 @@ gs_rejected_index_has_dependents(GsRejectedIndex *self, const gchar *key)
 }
 
 /**
+ * gs_rejected_index_has_any_dependents:
+ *
+ * Returns: %TRUE when some entry is filed under some key: %FALSE lets a caller skip computing
+ *   the keys an arriving event makes available
+ */
+gboolean
+gs_rejected_index_has_any_dependents(GsRejectedIndex *self)
+{
+	g_return_val_if_fail(GS_IS_REJECTED_INDEX(self), FALSE);
+	return g_hash_table_size(self->by_key) > 0;
+}
+
+/**
  * gs_rejected_index_expire:
  *
  * Drops hot events and cold entries whose TTL has passed. The owner calls it from a timer;

@@ -93,6 +93,8 @@ gboolean
 gs_rejected_index_contains(GsRejectedIndex *self, const gchar *id_hex);
 gboolean
 gs_rejected_index_has_dependents(GsRejectedIndex *self, const gchar *key);
+gboolean
+gs_rejected_index_has_any_dependents(GsRejectedIndex *self);
 guint
 gs_rejected_index_expire(GsRejectedIndex *self);
 

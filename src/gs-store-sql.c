@@ -124,6 +124,16 @@ gs_store_sql_bind_key32(sqlite3_stmt *stmt, gint idx8, gint idx, const guint8 *r
 	gs_store_sql_bind_blob32(stmt, idx, raw);
 }
 
+/* as gs_store_sql_bind_key32(), without a copy: for the write path, where @raw (the event's
+ * id or pubkey) outlives the step and the statement's bindings are cleared before its next
+ * use (gs_store_stmt()). A copy is a malloc() and a free() per value. */
+void
+gs_store_sql_bind_key32_static(sqlite3_stmt *stmt, gint idx8, gint idx, const guint8 *raw)
+{
+	sqlite3_bind_int64(stmt, idx8, gs_store_sql_key8(raw));
+	sqlite3_bind_blob(stmt, idx, raw, 32, SQLITE_STATIC);
+}
+
 /* the first 8 bytes of an id or pubkey, big-endian, as the integer its index holds */
 gint64
 gs_store_sql_key8(const guint8 *raw)

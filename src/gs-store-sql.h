@@ -46,6 +46,8 @@ gs_store_sql_bind_blob32(sqlite3_stmt *stmt, gint idx, const guint8 *blob);
 gboolean
 gs_store_sql_decode_hex32(const gchar *hex, guint8 *out, GError **error);
 void
+gs_store_sql_bind_key32_static(sqlite3_stmt *stmt, gint idx8, gint idx, const guint8 *raw);
+void
 gs_store_sql_bind_key32(sqlite3_stmt *stmt, gint idx8, gint idx, const guint8 *raw);
 
 gint64

@@ -315,8 +315,8 @@ gs_store_write_event(GsStore *self,
 	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_INSERT_EVENT);
 	g_autoptr(GByteArray) keys = gs_store_event_tag_keys(self, event);
 
-	gs_store_sql_bind_key32(stmt, 1, 2, gs_event_get_id_raw(event));
-	gs_store_sql_bind_key32(stmt, 3, 4, gs_event_get_pubkey_raw(event));
+	gs_store_sql_bind_key32_static(stmt, 1, 2, gs_event_get_id_raw(event));
+	gs_store_sql_bind_key32_static(stmt, 3, 4, gs_event_get_pubkey_raw(event));
 	sqlite3_bind_int64(stmt, 5, gs_event_get_created_at(event));
 	sqlite3_bind_int64(stmt, 6, gs_event_get_kind(event));
 	if (d != NULL)

@@ -826,6 +826,8 @@ static const GsCoordinateCase coordinate_cases[] = {
 	{"kind-negative", "-1:" PK ":x", FALSE, 0, NULL},
 	{"kind-plus", "+30617:" PK ":x", FALSE, 0, NULL},
 	{"kind-leading-zero", "030617:" PK ":x", FALSE, 0, NULL},
+	{"kind-leading-zero-short", "01:" PK ":x", FALSE, 0, NULL},
+	{"kind-99999", "99999:" PK ":x", FALSE, 0, NULL},
 	{"kind-hex", "0x77d9:" PK ":x", FALSE, 0, NULL},
 	{"kind-empty", ":" PK ":x", FALSE, 0, NULL},
 	{"kind-space", " 30617:" PK ":x", FALSE, 0, NULL},

@@ -293,6 +293,55 @@ gs_policy_archive_modes(Fixture *fx, gconstpointer data)
 	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
 }
 
+/* the keys a stored event makes available: its id, its coordinate, the ids it references,
+ * and an announcement's maintainers' coordinates */
+static void
+gs_policy_arrival_keys(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *listed = maintainers_tag(M1, 0);
+	g_autoptr(GsEvent) ann = announcement_new(fx, OWNER, "repo", listed);
+	g_autoptr(GsEvent) root = event_new(fx, OWNER, 1621, NULL);
+	g_autofree gchar *tags = g_strdup_printf("e\t%s\nE\t%s\ne\tnot-an-id\np\t%s",
+						 gs_event_get_id(root),
+						 gs_event_get_id(ann),
+						 gs_event_get_pubkey(root));
+	g_autoptr(GsEvent) reply = event_new(fx, M1, 1111, tags);
+	g_auto(GStrv) ann_keys = gs_policy_dup_arrival_keys(fx->policy, ann);
+	g_auto(GStrv) reply_keys = gs_policy_dup_arrival_keys(fx->policy, reply);
+
+	g_assert_cmpuint(g_strv_length(ann_keys), ==, 3);
+	g_assert_cmpstr(ann_keys[0], ==, gs_event_get_id(ann));
+	g_assert_cmpstr(ann_keys[1], ==, coord(fx, OWNER, "repo"));
+	g_assert_cmpstr(ann_keys[2], ==, coord(fx, M1, "repo"));
+	g_assert_cmpuint(g_strv_length(reply_keys), ==, 3);
+	g_assert_cmpstr(reply_keys[0], ==, gs_event_get_id(reply));
+	g_assert_cmpstr(reply_keys[1], ==, gs_event_get_id(root));
+	g_assert_cmpstr(reply_keys[2], ==, gs_event_get_id(ann));
+}
+
+/* the verdict on a URL is remembered: asking twice gives the same answer, and a change of the
+ * service URLs is seen at once */
+static void
+gs_policy_service_urls_change(Fixture *fx, gconstpointer data)
+{
+	const gchar *other[] = {"wss://other.example.net", NULL};
+	const gchar *both[] = {"wss://other.example.net", SERVICE, NULL};
+	g_autoptr(GsEvent) ours = announcement_new(fx, OWNER, "repo", "relays\t" SERVICE);
+	g_autoptr(GsEvent) clone =
+		announcement_new(fx, OWNER, "repo", "clone\thttps://relay.example.com/r.git");
+
+	for (guint round = 0; round < 2; round++) {
+		assert_accepted(fx, ours);
+		assert_accepted(fx, clone);
+	}
+	g_assert_true(gs_policy_set_service_urls(fx->policy, other, NULL));
+	assert_rejected(fx, ours, GS_REJECT_REASON_DOES_NOT_LIST_SERVICE);
+	assert_rejected(fx, clone, GS_REJECT_REASON_DOES_NOT_LIST_SERVICE);
+	g_assert_true(gs_policy_set_service_urls(fx->policy, both, NULL));
+	assert_accepted(fx, ours);
+	assert_accepted(fx, clone);
+}
+
 static void
 gs_policy_bad_service_url(Fixture *fx, gconstpointer data)
 {
@@ -761,6 +810,8 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/policy/announcement/identifier", gs_policy_announcement_identifier);
 	ADD("/grasp-sync/policy/announcement/clone-tags", gs_policy_announcement_clone_tags);
 	ADD("/grasp-sync/policy/announcement/archive", gs_policy_archive_modes);
+	ADD("/grasp-sync/policy/config/service-urls-change", gs_policy_service_urls_change);
+	ADD("/grasp-sync/policy/arrival-keys", gs_policy_arrival_keys);
 	ADD("/grasp-sync/policy/config/bad-service-url", gs_policy_bad_service_url);
 	ADD("/grasp-sync/policy/maintainers/transitive", gs_policy_maintainers_transitive);
 	ADD("/grasp-sync/policy/maintainers/three", gs_policy_three_maintainers);

@@ -199,10 +199,12 @@ gs_rejected_index_invalidation(Fixture *fx, gconstpointer data)
 	g_autoptr(GPtrArray) again = NULL;
 	GsRejectedIndexCounters cnt;
 
+	g_assert_false(gs_rejected_index_has_any_dependents(fx->index));
 	gs_rejected_index_add_deferred(fx->index, a, deps_a);
 	gs_rejected_index_add_rejected(fx->index, b, deps_b);
 	gs_rejected_index_add_deferred(fx->index, c, deps_c);
 	g_assert_true(gs_rejected_index_has_dependents(fx->index, "own-a"));
+	g_assert_true(gs_rejected_index_has_any_dependents(fx->index));
 
 	/* the arrival of "root" takes a (hot) and b (cold only), leaves c */
 	got = gs_rejected_index_take_dependents(fx->index, "root");
@@ -222,6 +224,10 @@ gs_rejected_index_invalidation(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(cnt.hot_misses, ==, 1);
 	g_assert_cmpuint(cnt.hot_current, ==, 1);
 	g_assert_cmpuint(cnt.cold_current, ==, 1);
+	/* c is still filed under "other"; once it is taken, nothing is filed */
+	g_assert_true(gs_rejected_index_has_any_dependents(fx->index));
+	g_ptr_array_unref(gs_rejected_index_take_dependents(fx->index, "other"));
+	g_assert_false(gs_rejected_index_has_any_dependents(fx->index));
 }
 
 static void
