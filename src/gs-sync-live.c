@@ -285,6 +285,20 @@ gs_sync_live_fill(GsSyncRelay *relay, GPtrArray *chunk, GPtrArray *filters, guin
 	return off;
 }
 
+/* @filters as a REQ catching up from @since: no limit:0, so that the relay also sends what
+ * it stored since then */
+static void
+gs_sync_live_catch_up_filters(GPtrArray *filters, gint64 since)
+{
+	for (guint i = 0; i < filters->len; i++) {
+		GsFilter *copy = gs_filter_copy(g_ptr_array_index(filters, i));
+		gs_filter_set_limit(copy, -1);
+		gs_filter_set_since(copy, since);
+		gs_filter_unref(g_ptr_array_index(filters, i));
+		filters->pdata[i] = copy;
+	}
+}
+
 /* opens the REQs for @filters, split as the relay takes them, as part @part of @layer */
 static gboolean
 gs_sync_live_open_filters(GsSyncRelay *relay, guint layer, guint part, GPtrArray *filters)
@@ -296,6 +310,8 @@ gs_sync_live_open_filters(GsSyncRelay *relay, guint layer, guint part, GPtrArray
 		sub->part = part;
 		sub->filters = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
 		off = gs_sync_live_fill(relay, sub->filters, filters, off);
+		if (relay->live_catch_up > 0)
+			gs_sync_live_catch_up_filters(sub->filters, relay->live_catch_up);
 		g_ptr_array_add(relay->live[layer], sub);
 		ok &= gs_sync_live_open(relay, sub);
 	}
@@ -707,18 +723,37 @@ gs_sync_live_clear(GsSyncRelay *relay)
 	}
 }
 
-/* @filters as a REQ catching up from @since: no limit:0, so that the relay also sends what
- * it stored since then */
-static void
-gs_sync_live_catch_up_filters(GPtrArray *filters, gint64 since)
+/* the live REQs of @relay with no subscription on the relay (held, or refused by the budget) */
+static gboolean
+gs_sync_live_any_closed(GsSyncRelay *relay)
 {
-	for (guint i = 0; i < filters->len; i++) {
-		GsFilter *copy = gs_filter_copy(g_ptr_array_index(filters, i));
-		gs_filter_set_limit(copy, -1);
-		gs_filter_set_since(copy, since);
-		gs_filter_unref(g_ptr_array_index(filters, i));
-		filters->pdata[i] = copy;
+	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
+		for (guint i = 0; i < relay->live[l]->len; i++) {
+			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
+			if (sub->sub_id == NULL)
+				return TRUE;
+		}
 	}
+	return FALSE;
+}
+
+/*
+ * During a pass each discovery drain adds its items as a part of their own (the live share
+ * leaves no room to merge parts), so a pass that found its items in several drains ends with
+ * more, smaller REQs than the items need; when they do not all fit in the budget, the items'
+ * layers are sent again as one part each (the fewest REQs), catching up from @since.
+ */
+static void
+gs_sync_live_consolidate(GsSyncRelay *relay, gint64 since)
+{
+	if (gs_sync_wide_live(relay) || !gs_sync_live_any_closed(relay))
+		return;
+	g_debug("%s: live REQs consolidated after the historic pass", relay->url);
+	gs_sync_live_drop_parts(relay, 1, 0);
+	gs_sync_live_drop_parts(relay, 2, 0);
+	relay->live_catch_up = since;
+	gs_sync_live_rebuild(relay->manager, relay);
+	relay->live_catch_up = 0;
 }
 
 /**
@@ -728,7 +763,8 @@ gs_sync_live_catch_up_filters(GPtrArray *filters, gint64 since)
  * The historic pass ended: the live REQs held back for it are sent, within the budget. Their
  * items' history was fetched during the pass, perhaps before events that came later: each
  * asks for what the relay stored since @since as well, so that nothing published between
- * an item's batch and now is missed.
+ * an item's batch and now is missed. When they do not all fit, the items' REQs are
+ * consolidated (gs_sync_live_consolidate()).
  */
 void
 gs_sync_live_release_held(GsSyncRelay *relay, gint64 since)
@@ -742,6 +778,7 @@ gs_sync_live_release_held(GsSyncRelay *relay, gint64 since)
 			gs_sync_live_open(relay, sub);
 		}
 	}
+	gs_sync_live_consolidate(relay, since);
 }
 
 /* after a rate limit: what the relay closed or never answered is sent again */

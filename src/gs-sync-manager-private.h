@@ -99,8 +99,9 @@ typedef struct {
 	GHashTable *live_items[3]; /* item -> the GsSyncLivePart covering it */
 	guint live_next_part;
 	gboolean live_dirty;
-	guint max_filters; /* filters per REQ the relay takes: 200, or what it said */
-	guint max_subs;	   /* subscriptions the relay takes (its NIP-11 document), 0 unknown */
+	gint64 live_catch_up; /* > 0: live REQs opened now also ask for what came since then */
+	guint max_filters;    /* filters per REQ the relay takes: 200, or what it said */
+	guint max_subs;	      /* subscriptions the relay takes (its NIP-11 document), 0 unknown */
 	/* historic subscriptions: sub id -> GsSyncRun (not a reference) */
 	GHashTable *hist_subs;
 	GHashTable *fetching;	/* id -> the GsSyncRun fetching it by id (not a reference) */
