@@ -27,6 +27,7 @@ struct _GsTestRelay {
 	GsTestRelayKnobs knobs;
 	gchar *closed_text;
 	guint received[GS_TEST_RELAY_N_TYPES];
+	guint refusals;	  /* CLOSED and NEG-ERR sent */
 	GPtrArray *log;	  /* gchar*: every client text message, in order */
 	GHashTable *sent; /* client id -> EVENTs sent (GUINT_TO_POINTER) */
 };
@@ -185,6 +186,8 @@ gs_test_relay_tap_out(GsRelayClient *client, const gchar *text, gsize len, gpoin
 	gpointer key = GSIZE_TO_POINTER(gs_relay_client_get_id(client));
 	guint sent;
 
+	if (g_str_has_prefix(text, "[\"CLOSED\"") || g_str_has_prefix(text, "[\"NEG-ERR\""))
+		self->refusals++;
 	if ((self->knobs.flags & GS_TEST_RELAY_NO_EOSE) && g_str_has_prefix(text, "[\"EOSE\""))
 		return FALSE;
 	if (self->knobs.drop_after_events == 0 || !g_str_has_prefix(text, "[\"EVENT\""))
@@ -279,6 +282,13 @@ gs_test_relay_get_received(GsTestRelay *self, GsMessageType type)
 	return self->received[type];
 }
 
+/* returns: the CLOSED and NEG-ERR messages the relay sent (refused or ended subscriptions) */
+guint
+gs_test_relay_get_refusals(GsTestRelay *self)
+{
+	return self->refusals;
+}
+
 /* returns: (transfer none) (element-type utf8): every client text message, in order */
 GPtrArray *
 gs_test_relay_get_log(GsTestRelay *self)
@@ -290,6 +300,7 @@ void
 gs_test_relay_reset_counters(GsTestRelay *self)
 {
 	memset(self->received, 0, sizeof(self->received));
+	self->refusals = 0;
 	g_ptr_array_set_size(self->log, 0);
 	g_hash_table_remove_all(self->sent);
 }

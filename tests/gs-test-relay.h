@@ -88,6 +88,8 @@ void
 gs_test_relay_add_events(GsTestRelay *self, GPtrArray *events);
 guint
 gs_test_relay_get_received(GsTestRelay *self, GsMessageType type);
+guint
+gs_test_relay_get_refusals(GsTestRelay *self);
 GPtrArray *
 gs_test_relay_get_log(GsTestRelay *self);
 void
