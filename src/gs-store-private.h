@@ -66,6 +66,10 @@ gs_store_set_checkpoint_threshold(GsStore *self, guint pages);
 guint
 gs_store_get_checkpoint_runs(GsStore *self);
 
+/* gs-store-query.c */
+GsEvent *
+gs_store_parse_stored(const gchar *json, gsize len, const gchar *id_hex, GError **error);
+
 /* gs-store-write.c: one event's part of an insert transaction */
 const gchar *
 gs_store_event_key_d(const GsEvent *event);

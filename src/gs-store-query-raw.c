@@ -134,24 +134,14 @@ gs_store_raw_matches(GsFilter *filter,
 		     GError **error)
 {
 	g_autoptr(GsEvent) event = NULL;
-	g_autoptr(GError) error_local = NULL;
 	guint found = 0;
 
 	while (found < tags->len && gs_store_raw_has_tag(json, len, tags->pdata[found]))
 		found++;
 	if (found == tags->len)
 		return TRUE;
-	event = gs_event_new_from_json(json, len, &error_local);
-	if (event == NULL) {
-		g_set_error(error,
-			    GS_ERROR,
-			    GS_ERROR_STORE,
-			    "stored event %s is unreadable: %s",
-			    id_hex,
-			    error_local->message);
-		return FALSE;
-	}
-	return gs_filter_matches(filter, event);
+	event = gs_store_parse_stored(json, len, id_hex, error);
+	return event != NULL && gs_filter_matches(filter, event);
 }
 
 struct _GsStoreRawQuery {

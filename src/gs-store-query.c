@@ -18,6 +18,31 @@
 #include "gs-store-sql.h"
 
 /* newest first: created_at descending, then id ascending */
+
+/**
+ * gs_store_parse_stored:
+ * @id_hex: the event's id, for the message
+ *
+ * Parses an event's stored JSON.
+ *
+ * Returns: (transfer full) (nullable): the event, or %NULL with %GS_ERROR_STORE
+ */
+GsEvent *
+gs_store_parse_stored(const gchar *json, gsize len, const gchar *id_hex, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	GsEvent *event = gs_event_new_from_json(json, len, &error_local);
+
+	if (event == NULL)
+		g_set_error(error,
+			    GS_ERROR,
+			    GS_ERROR_STORE,
+			    "stored event %s is unreadable: %s",
+			    id_hex,
+			    error_local->message);
+	return event;
+}
+
 static gint
 gs_store_event_cmp_newest(gconstpointer a, gconstpointer b)
 {
@@ -48,7 +73,6 @@ gs_store_collect_events(GsStore *self,
 		gchar id_hex[65];
 		guint8 id[32];
 		const gchar *json = (const gchar *)sqlite3_column_text(stmt, 1);
-		g_autoptr(GError) error_local = NULL;
 		GsEvent *event;
 
 		if (!gs_store_sql_column_id(stmt, 0, id, error))
@@ -56,17 +80,10 @@ gs_store_collect_events(GsStore *self,
 		gs_hex_encode_to(id, 32, id_hex);
 		if (seen != NULL && g_hash_table_contains(seen, id_hex))
 			continue;
-		event = gs_event_new_from_json(
-			json != NULL ? json : "", sqlite3_column_bytes(stmt, 1), &error_local);
-		if (event == NULL) {
-			g_set_error(error,
-				    GS_ERROR,
-				    GS_ERROR_STORE,
-				    "stored event %s is unreadable: %s",
-				    id_hex,
-				    error_local->message);
+		event = gs_store_parse_stored(
+			json != NULL ? json : "", sqlite3_column_bytes(stmt, 1), id_hex, error);
+		if (event == NULL)
 			return FALSE;
-		}
 		if (filter != NULL && !gs_filter_matches(filter, event)) {
 			gs_event_unref(event);
 			continue;

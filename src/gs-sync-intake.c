@@ -128,21 +128,16 @@ gs_sync_intake_raw(GsSyncManager *self,
 		   GHashTable *ids,
 		   const gchar *id)
 {
-	relay->stats.events_received++;
-	relay->stats.last_event_at = gs_sync_manager_now(self);
 	if (!g_hash_table_contains(ids, id)) {
+		relay->stats.events_received++;
+		relay->stats.last_event_at = gs_sync_manager_now(self);
 		relay->stats.events_dropped++;
 		g_debug("%s: dropped event %s: it matches no filter of its subscription",
 			relay->url,
 			id);
 		return FALSE;
 	}
-	gs_ingest_submit(self->ingest,
-			 relay->url,
-			 json,
-			 len,
-			 gs_sync_intake_done_cb,
-			 gs_sync_intake_new(self, relay, FALSE));
+	gs_sync_intake_raw_event(self, relay, json, len);
 	return TRUE;
 }
 
