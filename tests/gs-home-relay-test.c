@@ -496,22 +496,33 @@ release_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* delivers 200 notes (@seed) to a home taking 8 at a time (judge_capped), releasing what it
+ * holds every 20 ms; returns: (transfer full): the notes */
+static GPtrArray *
+deliver_capped(Fixture *f, guint seed, GsHomeRelayStats *stats)
+{
+	GPtrArray *events;
+	guint release_id;
+
+	gs_test_home_set_judge(f->home, judge_capped, f);
+	fixture_new_relay(f);
+	events = fixture_store_notes(f, seed, 200);
+	gs_home_relay_start(f->relay);
+	release_id = g_timeout_add(20, release_cb, f->home);
+	GS_TEST_WAIT_FOR(pending(f) == 0, 15000);
+	g_source_remove(release_id);
+	gs_home_relay_get_stats(f->relay, stats);
+	return events;
+}
+
 static void
 home_learn_window(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GPtrArray) events = NULL;
 	GsHomeRelayStats stats;
-	guint release_id;
 
 	f->opts.max_in_flight = 30;
-	gs_test_home_set_judge(f->home, judge_capped, f);
-	fixture_new_relay(f);
-	events = fixture_store_notes(f, 12, 200);
-	gs_home_relay_start(f->relay);
-	release_id = g_timeout_add(20, release_cb, f->home);
-	GS_TEST_WAIT_FOR(pending(f) == 0, 15000);
-	g_source_remove(release_id);
-	gs_home_relay_get_stats(f->relay, &stats);
+	events = deliver_capped(f, 12, &stats);
 	g_assert_cmpuint(stats.window, ==, 8);
 	g_assert_cmpuint(stats.retried, ==, 22);
 	g_assert_cmpuint(stats.delivered, ==, 200);
@@ -612,18 +623,10 @@ home_window_grows_to_cap(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GPtrArray) events = NULL;
 	GsHomeRelayStats stats;
-	guint release_id;
 
 	f->opts.max_in_flight = 30;
 	f->opts.start_window = 4;
-	gs_test_home_set_judge(f->home, judge_capped, f);
-	fixture_new_relay(f);
-	events = fixture_store_notes(f, 15, 200);
-	gs_home_relay_start(f->relay);
-	release_id = g_timeout_add(20, release_cb, f->home);
-	GS_TEST_WAIT_FOR(pending(f) == 0, 15000);
-	g_source_remove(release_id);
-	gs_home_relay_get_stats(f->relay, &stats);
+	events = deliver_capped(f, 15, &stats);
 	g_assert_cmpuint(stats.window, ==, 8);
 	g_assert_cmpuint(stats.retried, >=, 1);
 	g_assert_cmpuint(stats.retried, <=, 2);
