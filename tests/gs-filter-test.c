@@ -304,6 +304,62 @@ gs_filter_many_values(void)
 	g_assert_cmpstr(out, ==, expected);
 }
 
+/* gs_filter_to_json() writes plain filters itself: the same text as json-glib's generator,
+ * and values that need escaping go through json-glib */
+static void
+gs_filter_json_writer(void)
+{
+	g_autoptr(GString) ascii = g_string_new(NULL);
+	const gchar *values[] = {"",
+				 "a/b<c>&'",
+				 "\"q\"",
+				 "back\\slash",
+				 "tab\t",
+				 "\x7f",
+				 "caf\xc3\xa9",
+				 "\xe2\x82\xac",
+				 "nl\n",
+				 NULL};
+
+	/* printable ASCII: written directly */
+	for (guchar c = 0x20; c < 0x7f; c++) {
+		if (c != '"' && c != '\\')
+			g_string_append_c(ascii, (gchar)c);
+	}
+	for (guint i = 0; values[i] != NULL || i == 0; i++) {
+		g_autoptr(GsFilter) filter = gs_filter_new();
+		g_autoptr(JsonNode) node = NULL;
+		g_autofree gchar *want = NULL;
+		g_autofree gchar *out = NULL;
+
+		if (i % 2 == 0)
+			gs_filter_add_id(filter, HEX_A);
+		if (i % 3 == 0) {
+			gs_filter_add_author(filter, HEX_B);
+			gs_filter_add_kind(filter, 0);
+			gs_filter_add_kind(filter, 30617);
+		}
+		gs_filter_add_tag_value(filter, 'd', ascii->str);
+		if (values[i] != NULL)
+			gs_filter_add_tag_value(filter, 'Z', values[i]);
+		gs_filter_add_tag_value(filter, 'a', "30617:x:y");
+		gs_filter_set_since(filter, i % 2 == 0 ? 1700000000 : -1);
+		gs_filter_set_until(filter, i);
+		gs_filter_set_limit(filter, i % 4 == 0 ? 0 : -1);
+		node = gs_filter_to_node(filter);
+		want = json_to_string(node, FALSE);
+		out = gs_filter_to_json(filter);
+		g_assert_cmpstr(out, ==, want);
+		if (values[i] == NULL)
+			break;
+	}
+	{
+		g_autoptr(GsFilter) empty = gs_filter_new();
+		g_autofree gchar *out = gs_filter_to_json(empty);
+		g_assert_cmpstr(out, ==, "{}");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -315,6 +371,7 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/filter/match-id-author", gs_filter_match_id_author);
 	g_test_add_func("/grasp-sync/filter/empty-match", gs_filter_empty_match);
 	g_test_add_func("/grasp-sync/filter/many-values", gs_filter_many_values);
+	g_test_add_func("/grasp-sync/filter/json-writer", gs_filter_json_writer);
 	for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
 		g_autofree gchar *path = g_strdup_printf("/grasp-sync/filter/bad-input/%u", i);
 		g_test_add_data_func_full(path, &bad_cases[i], gs_filter_bad_input, NULL);
