@@ -237,6 +237,34 @@ store_ids_reads(Fixture *fx, gconstpointer data)
 		g_assert_cmpstr(g_ptr_array_index(ids, i), !=, gs_event_get_id(again));
 }
 
+/* ids are 64 lower-case hex digits, nothing else: each malformed one is refused, a good one
+ * with every digit decodes */
+static void
+store_ids_malformed(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) event = gs_test_event_new(1, 100, 1, NULL, "x");
+	g_autofree gchar *upper = g_ascii_strup(gs_event_get_id(event), -1);
+	g_autofree gchar *short_id = g_strndup(gs_event_get_id(event), 63);
+	g_autofree gchar *long_id = g_strconcat(gs_event_get_id(event), "0", NULL);
+	g_autofree gchar *last_bad = g_strdup(gs_event_get_id(event));
+	g_autofree gchar *odd = g_strdup(gs_event_get_id(event));
+	const gchar *digits = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	const gchar *bad[] = {upper, short_id, long_id, last_bad, odd, "", "g", NULL};
+	g_autoptr(GError) error = NULL;
+
+	last_bad[63] = 'g';
+	odd[10] = '\xc3';
+	insert_expect(fx->store, event, GS_STORE_RESULT_STORED);
+	for (guint i = 0; bad[i] != NULL; i++) {
+		g_assert_false(gs_store_has_event(fx->store, bad[i], &error));
+		g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
+		g_clear_error(&error);
+	}
+	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(event), &error));
+	g_assert_false(gs_store_has_event(fx->store, digits, &error));
+	g_assert_no_error(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -264,6 +292,12 @@ main(int argc, char **argv)
 		   NULL,
 		   fixture_setup,
 		   store_ids_reads,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/store-ids/malformed",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   store_ids_malformed,
 		   fixture_teardown);
 	return g_test_run();
 }
