@@ -26,7 +26,20 @@ struct _GsFilter {
 	gint64 since;			      /* -1 when unset */
 	gint64 until;
 	gint64 limit;
+	/* (nullable) while building: for each of ids, authors and the tags (by slot) with more
+	 * than a few values, a set of the values, so that adding one is O(1); the strings are
+	 * the arrays' own */
+	GHashTable **sets;
 };
+
+/* slots of @sets */
+#define GS_FILTER_SLOT_IDS 0
+#define GS_FILTER_SLOT_AUTHORS 1
+#define GS_FILTER_SLOT_TAGS 2
+#define GS_FILTER_N_SLOTS (GS_FILTER_SLOT_TAGS + GS_FILTER_N_LETTERS)
+
+/* up to this many values a linear search is cheaper than a set */
+#define GS_FILTER_SET_MIN 16
 
 G_DEFINE_BOXED_TYPE(GsFilter, gs_filter, gs_filter_ref, gs_filter_unref)
 
@@ -76,6 +89,11 @@ gs_filter_unref(GsFilter *self)
 	g_clear_pointer(&self->kinds, g_array_unref);
 	for (guint i = 0; i < GS_FILTER_N_LETTERS; i++)
 		g_clear_pointer(&self->tags[i], g_ptr_array_unref);
+	if (self->sets != NULL) {
+		for (guint i = 0; i < GS_FILTER_N_SLOTS; i++)
+			g_clear_pointer(&self->sets[i], g_hash_table_unref);
+		g_free(self->sets);
+	}
 	g_free(self);
 }
 
@@ -118,17 +136,52 @@ gs_filter_copy(const GsFilter *self)
 	return copy;
 }
 
-/* the builders ignore a value that is already present, so callers can add freely */
-static void
-gs_filter_strv_add_unique(GPtrArray **arr, const gchar *value)
+static gboolean
+gs_filter_strv_find(GPtrArray *arr, const gchar *value)
 {
+	for (guint i = 0; i < arr->len; i++) {
+		if (strcmp(g_ptr_array_index(arr, i), value) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* returns: (transfer none): the set of the values of @arr, built when first needed */
+static GHashTable *
+gs_filter_set(GsFilter *self, guint slot, GPtrArray *arr)
+{
+	if (self->sets == NULL)
+		self->sets = g_new0(GHashTable *, GS_FILTER_N_SLOTS);
+	if (self->sets[slot] == NULL) {
+		self->sets[slot] = g_hash_table_new(g_str_hash, g_str_equal);
+		for (guint i = 0; i < arr->len; i++)
+			g_hash_table_add(self->sets[slot], g_ptr_array_index(arr, i));
+	}
+	return self->sets[slot];
+}
+
+/* the builders ignore a value that is already present, so callers can add freely; the values
+ * keep the order they were first added in */
+static void
+gs_filter_strv_add_unique(GsFilter *self, guint slot, GPtrArray **arr, const gchar *value)
+{
+	GHashTable *set = NULL;
+	gchar *copy;
+
 	if (*arr == NULL)
 		*arr = gs_filter_strv_new();
-	for (guint i = 0; i < (*arr)->len; i++) {
-		if (g_strcmp0(g_ptr_array_index(*arr, i), value) == 0)
+	if ((*arr)->len < GS_FILTER_SET_MIN) {
+		if (gs_filter_strv_find(*arr, value))
+			return;
+	} else {
+		set = gs_filter_set(self, slot, *arr);
+		if (g_hash_table_contains(set, value))
 			return;
 	}
-	g_ptr_array_add(*arr, g_strdup(value));
+	copy = g_strdup(value);
+	g_ptr_array_add(*arr, copy);
+	if (set != NULL)
+		g_hash_table_add(set, copy);
 }
 
 void
@@ -136,7 +189,7 @@ gs_filter_add_id(GsFilter *self, const gchar *id)
 {
 	g_return_if_fail(self != NULL);
 	g_return_if_fail(gs_hex_is_lower(id, 64));
-	gs_filter_strv_add_unique(&self->ids, id);
+	gs_filter_strv_add_unique(self, GS_FILTER_SLOT_IDS, &self->ids, id);
 }
 
 void
@@ -144,7 +197,7 @@ gs_filter_add_author(GsFilter *self, const gchar *pubkey)
 {
 	g_return_if_fail(self != NULL);
 	g_return_if_fail(gs_hex_is_lower(pubkey, 64));
-	gs_filter_strv_add_unique(&self->authors, pubkey);
+	gs_filter_strv_add_unique(self, GS_FILTER_SLOT_AUTHORS, &self->authors, pubkey);
 }
 
 void
@@ -169,7 +222,7 @@ gs_filter_add_tag_value(GsFilter *self, gchar letter, const gchar *value)
 	g_return_if_fail(self != NULL);
 	g_return_if_fail(idx >= 0);
 	g_return_if_fail(value != NULL);
-	gs_filter_strv_add_unique(&self->tags[idx], value);
+	gs_filter_strv_add_unique(self, GS_FILTER_SLOT_TAGS + idx, &self->tags[idx], value);
 }
 
 void
@@ -498,12 +551,89 @@ gs_filter_to_node(const GsFilter *self)
 	return json_builder_get_root(builder);
 }
 
-/* returns: (transfer full): compact JSON of gs_filter_to_node() */
+/* printable ASCII but '"' and '\\': what JSON writes as it is */
+static gboolean
+gs_filter_strv_is_plain(GPtrArray *values)
+{
+	for (guint i = 0; values != NULL && i < values->len; i++) {
+		const guchar *p = g_ptr_array_index(values, i);
+		for (; *p != '\0'; p++) {
+			if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+				return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static void
+gs_filter_append_strv(GString *out, const gchar *member, GPtrArray *values)
+{
+	if (values == NULL)
+		return;
+	g_string_append_printf(out, "%s\"%s\":[", out->len > 1 ? "," : "", member);
+	for (guint i = 0; i < values->len; i++) {
+		if (i > 0)
+			g_string_append_c(out, ',');
+		g_string_append_c(out, '"');
+		g_string_append(out, g_ptr_array_index(values, i));
+		g_string_append_c(out, '"');
+	}
+	g_string_append_c(out, ']');
+}
+
+static void
+gs_filter_append_int(GString *out, const gchar *member, gint64 value)
+{
+	if (value < 0)
+		return;
+	g_string_append_printf(
+		out, "%s\"%s\":%" G_GINT64_FORMAT, out->len > 1 ? "," : "", member, value);
+}
+
+/* gs_filter_to_json() without a JsonNode, when no value needs escaping */
+static gchar *
+gs_filter_to_json_plain(const GsFilter *self)
+{
+	GString *out = g_string_sized_new(128);
+
+	g_string_append_c(out, '{');
+	gs_filter_append_strv(out, "ids", self->ids);
+	gs_filter_append_strv(out, "authors", self->authors);
+	if (self->kinds != NULL) {
+		g_string_append_printf(out, "%s\"kinds\":[", out->len > 1 ? "," : "");
+		for (guint i = 0; i < self->kinds->len; i++) {
+			g_string_append_printf(out,
+					       "%s%u",
+					       i > 0 ? "," : "",
+					       g_array_index(self->kinds, guint, i));
+		}
+		g_string_append_c(out, ']');
+	}
+	for (guint i = 0; i < GS_FILTER_N_LETTERS; i++) {
+		gchar member[3] = {'#', gs_filter_index_letter(i), '\0'};
+		gs_filter_append_strv(out, member, self->tags[i]);
+	}
+	gs_filter_append_int(out, "since", self->since);
+	gs_filter_append_int(out, "until", self->until);
+	gs_filter_append_int(out, "limit", self->limit);
+	g_string_append_c(out, '}');
+	return g_string_free(out, FALSE);
+}
+
+/* returns: (transfer full): compact JSON of gs_filter_to_node(); written directly (the live
+ * REQs measure every filter this way) unless a tag value needs escaping */
 gchar *
 gs_filter_to_json(const GsFilter *self)
 {
-	g_autoptr(JsonNode) node = gs_filter_to_node(self);
-	return json_to_string(node, FALSE);
+	g_autoptr(JsonNode) node = NULL;
+
+	for (guint i = 0; i < GS_FILTER_N_LETTERS; i++) {
+		if (!gs_filter_strv_is_plain(self->tags[i])) {
+			node = gs_filter_to_node(self);
+			return json_to_string(node, FALSE);
+		}
+	}
+	return gs_filter_to_json_plain(self);
 }
 
 /* matching ------------------------------------------------------------------------------------ */

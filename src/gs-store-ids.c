@@ -12,7 +12,9 @@
  * It is filled from the database at the first write transaction, then told of every id the
  * writer adds. A write by another connection (a second process) is seen through `PRAGMA
  * data_version` at the start of each transaction and empties it: the next transaction fills
- * it again. A rolled back id stays in it and only costs a lookup. When it holds more ids than
+ * it again. A rolled back id stays in it and only costs a lookup. Reads that ask whether ids
+ * are stored (gs_store_has_event(), gs_store_remove_stored()) use it too, after checking
+ * `PRAGMA data_version` the same way (gs_store_ids_current()). When it holds more ids than
  * it was sized for it is filled again, larger.
  */
 
@@ -108,6 +110,24 @@ gs_store_ids_fill(GsStoreIds *self, sqlite3 *db, GError **error)
 	return TRUE;
 }
 
+/* reads `PRAGMA data_version`: it changes when another connection commits */
+static gboolean
+gs_store_ids_version(GsStoreIds *self, sqlite3 *db, gint64 *version, GError **error)
+{
+	if (self->version == NULL) {
+		self->version = gs_store_sql_prepare(db, "PRAGMA data_version", TRUE, error);
+		if (self->version == NULL)
+			return FALSE;
+	}
+	if (sqlite3_step(self->version) != SQLITE_ROW) {
+		sqlite3_reset(self->version);
+		return gs_store_sql_error(db, "failed to read the data version", error);
+	}
+	*version = sqlite3_column_int64(self->version, 0);
+	sqlite3_reset(self->version);
+	return TRUE;
+}
+
 /**
  * gs_store_ids_begin:
  *
@@ -120,23 +140,41 @@ gs_store_ids_begin(GsStoreIds *self, sqlite3 *db, GError **error)
 {
 	gint64 version;
 
-	if (self->version == NULL) {
-		self->version = gs_store_sql_prepare(db, "PRAGMA data_version", TRUE, error);
-		if (self->version == NULL)
-			return FALSE;
-	}
-	if (sqlite3_step(self->version) != SQLITE_ROW) {
-		sqlite3_reset(self->version);
+	if (!gs_store_ids_version(self, db, &version, error)) {
 		gs_store_ids_clear(self);
-		return gs_store_sql_error(db, "failed to read the data version", error);
+		return FALSE;
 	}
-	version = sqlite3_column_int64(self->version, 0);
-	sqlite3_reset(self->version);
 	if (version != self->data_version ||
 	    (self->filter != NULL && gs_id_filter_is_full(self->filter)))
 		gs_store_ids_clear(self);
 	self->data_version = version;
 	return self->filter != NULL || gs_store_ids_fill(self, db, error);
+}
+
+/**
+ * gs_store_ids_current:
+ *
+ * For a read outside a write transaction: %TRUE when the filter is filled and no other
+ * connection wrote since it was, so that a %FALSE from gs_store_ids_may_contain() holds for
+ * the database as it is now. Otherwise it empties the filter (the next write transaction
+ * fills it again) and every id is to be looked up.
+ */
+gboolean
+gs_store_ids_current(GsStoreIds *self, sqlite3 *db)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 version;
+
+	if (self->filter == NULL)
+		return FALSE;
+	if (!gs_store_ids_version(self, db, &version, &error)) {
+		g_debug("%s", error->message);
+		gs_store_ids_clear(self);
+		return FALSE;
+	}
+	if (version != self->data_version)
+		gs_store_ids_clear(self);
+	return self->filter != NULL;
 }
 
 /* %FALSE: @id is certainly neither stored nor deleted */

@@ -22,6 +22,8 @@ gs_store_ids_set_headroom(GsStoreIds *self, guint headroom);
 gboolean
 gs_store_ids_begin(GsStoreIds *self, sqlite3 *db, GError **error);
 gboolean
+gs_store_ids_current(GsStoreIds *self, sqlite3 *db);
+gboolean
 gs_store_ids_may_contain(GsStoreIds *self, const guint8 *id);
 void
 gs_store_ids_add(GsStoreIds *self, const guint8 *id);

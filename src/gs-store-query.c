@@ -384,18 +384,58 @@ gs_store_ask(GsStore *self, sqlite3_stmt *stmt, GError **error)
 	return ok && found;
 }
 
+/* @id is in `events`; @current: the id filter may answer "not stored" */
+static gboolean
+gs_store_has_id(GsStore *self, const guint8 *id, gboolean current, GError **error)
+{
+	sqlite3_stmt *stmt;
+
+	if (current && !gs_store_ids_may_contain(gs_store_get_ids(self), id))
+		return FALSE;
+	stmt = gs_store_stmt(self, GS_STORE_STMT_HAS_ID);
+	gs_store_sql_bind_key32(stmt, 1, 2, id);
+	return gs_store_ask(self, stmt, error);
+}
+
 gboolean
 gs_store_has_event(GsStore *self, const gchar *id_hex, GError **error)
 {
-	sqlite3_stmt *stmt;
 	guint8 id[32];
 
 	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
 	if (!gs_store_sql_decode_hex32(id_hex, id, error))
 		return FALSE;
-	stmt = gs_store_stmt(self, GS_STORE_STMT_HAS_ID);
-	gs_store_sql_bind_key32(stmt, 1, 2, id);
-	return gs_store_ask(self, stmt, error);
+	return gs_store_has_id(self,
+			       id,
+			       gs_store_ids_current(gs_store_get_ids(self), gs_store_get_db(self)),
+			       error);
+}
+
+gboolean
+gs_store_remove_stored(GsStore *self, GPtrArray *ids_hex, GError **error)
+{
+	gboolean current;
+	gboolean ok = TRUE;
+
+	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(ids_hex != NULL, FALSE);
+	current = gs_store_ids_current(gs_store_get_ids(self), gs_store_get_db(self));
+	/* backwards: the last id, moved into a removed one's place, was asked about already */
+	for (guint i = ids_hex->len; i-- > 0;) {
+		g_autoptr(GError) error_local = NULL;
+		guint8 id[32];
+		gboolean stored = FALSE;
+
+		if (gs_store_sql_decode_hex32(g_ptr_array_index(ids_hex, i), id, &error_local))
+			stored = gs_store_has_id(self, id, current, &error_local);
+		if (error_local != NULL && ok) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			ok = FALSE;
+		}
+		if (stored)
+			g_ptr_array_remove_index_fast(ids_hex, i);
+	}
+	return ok;
 }
 
 gboolean

@@ -370,6 +370,22 @@ gboolean
 gs_store_has_event(GsStore *self, const gchar *id_hex, GError **error);
 
 /**
+ * gs_store_remove_stored:
+ * @ids_hex: (element-type utf8): ids, 64 lower-case hex digits each
+ * @error: (nullable): a #GError
+ *
+ * Removes from @ids_hex the ids of stored events (as gs_store_has_event() would answer, for
+ * the lot at once: most answers "not stored" come from the store's id filter, without a
+ * lookup). The order of the rest is not kept. An id that is malformed or whose lookup fails
+ * stays.
+ *
+ * Returns: %TRUE, or %FALSE with @error set after the first failure (the other ids are asked
+ *   about all the same)
+ */
+gboolean
+gs_store_remove_stored(GsStore *self, GPtrArray *ids_hex, GError **error);
+
+/**
  * gs_store_lookup_seq:
  * @id: the event id, raw 32 bytes
  * @seq: (out): the event's row number, `events.seq`

@@ -95,12 +95,13 @@ gs_sync_run_missing(GsSyncRun *run)
 			continue;
 		if (g_hash_table_contains(run->req_seen, key))
 			continue;
-		if (gs_store_has_event(self->store, key, NULL))
-			continue;
 		if (self->rejected != NULL && gs_rejected_index_contains(self->rejected, key))
 			continue;
 		g_ptr_array_add(ids, g_strdup(key));
 	}
+	/* at once: the store's id filter answers most "not stored" without a lookup; an id whose
+	 * lookup fails is fetched */
+	gs_store_remove_stored(self->store, ids, NULL);
 	g_ptr_array_sort(ids, gs_sync_run_strcmp);
 	return ids;
 }

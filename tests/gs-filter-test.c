@@ -250,6 +250,116 @@ gs_filter_empty_match(void)
 	}
 }
 
+/* thousands of values, each added again and again: kept once each, in the order first added,
+ * in the filter, its copy and a parsed one */
+static void
+gs_filter_many_values(void)
+{
+	g_autoptr(GsFilter) filter = gs_filter_new();
+	g_autoptr(GsFilter) copy = NULL;
+	g_autoptr(GsFilter) parsed = NULL;
+	g_autoptr(GString) ids = g_string_new("{\"ids\":[");
+	g_autoptr(GString) tags = g_string_new("\"#e\":[");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *expected = NULL;
+	g_autofree gchar *out = NULL;
+	const guint n = 3000;
+
+	for (guint i = 0; i < n; i++) {
+		g_autofree gchar *id = g_strdup_printf("%064x", i * 2654435761u);
+		g_autofree gchar *value = g_strdup_printf("v%u", n - i);
+		g_autofree gchar *earlier = g_strdup_printf("v%u", n - i / 2);
+
+		gs_filter_add_id(filter, id);
+		gs_filter_add_tag_value(filter, 'e', value);
+		gs_filter_add_tag_value(filter, 'e', earlier);
+		gs_filter_add_id(filter, id);
+		g_string_append_printf(ids, "%s\"%s\"", i == 0 ? "" : ",", id);
+		g_string_append_printf(tags, "%s\"%s\"", i == 0 ? "" : ",", value);
+	}
+	expected = g_strdup_printf("%s],%s]}", ids->str, tags->str);
+	out = gs_filter_to_json(filter);
+	g_assert_cmpstr(out, ==, expected);
+	g_assert_cmpuint(gs_filter_get_ids(filter)->len, ==, n);
+
+	/* a copy and a parsed filter know their values too */
+	copy = gs_filter_copy(filter);
+	parsed = gs_filter_new_from_json(out, -1, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < n; i += 7) {
+		g_autofree gchar *value = g_strdup_printf("v%u", n - i);
+		gs_filter_add_tag_value(copy, 'e', value);
+		gs_filter_add_tag_value(parsed, 'e', value);
+	}
+	gs_filter_add_tag_value(copy, 'e', "new");
+	g_clear_pointer(&out, g_free);
+	out = gs_filter_to_json(copy);
+	g_clear_pointer(&expected, g_free);
+	expected = g_strdup_printf("%s],%s,\"new\"]}", ids->str, tags->str);
+	g_assert_cmpstr(out, ==, expected);
+	g_clear_pointer(&expected, g_free);
+	expected = g_strdup_printf("%s],%s]}", ids->str, tags->str);
+	g_clear_pointer(&out, g_free);
+	out = gs_filter_to_json(parsed);
+	g_assert_cmpstr(out, ==, expected);
+}
+
+/* gs_filter_to_json() writes plain filters itself: the same text as json-glib's generator,
+ * and values that need escaping go through json-glib */
+static void
+gs_filter_json_writer(void)
+{
+	g_autoptr(GString) ascii = g_string_new(NULL);
+	const gchar *values[] = {"",
+				 "a/b<c>&'",
+				 "\"q\"",
+				 "back\\slash",
+				 "tab\t",
+				 "\x7f",
+				 "caf\xc3\xa9",
+				 "\xe2\x82\xac",
+				 "nl\n",
+				 NULL};
+
+	/* printable ASCII: written directly */
+	for (guchar c = 0x20; c < 0x7f; c++) {
+		if (c != '"' && c != '\\')
+			g_string_append_c(ascii, (gchar)c);
+	}
+	for (guint i = 0; values[i] != NULL || i == 0; i++) {
+		g_autoptr(GsFilter) filter = gs_filter_new();
+		g_autoptr(JsonNode) node = NULL;
+		g_autofree gchar *want = NULL;
+		g_autofree gchar *out = NULL;
+
+		if (i % 2 == 0)
+			gs_filter_add_id(filter, HEX_A);
+		if (i % 3 == 0) {
+			gs_filter_add_author(filter, HEX_B);
+			gs_filter_add_kind(filter, 0);
+			gs_filter_add_kind(filter, 30617);
+		}
+		gs_filter_add_tag_value(filter, 'd', ascii->str);
+		if (values[i] != NULL)
+			gs_filter_add_tag_value(filter, 'Z', values[i]);
+		gs_filter_add_tag_value(filter, 'a', "30617:x:y");
+		gs_filter_set_since(filter, i % 2 == 0 ? 1700000000 : -1);
+		gs_filter_set_until(filter, i);
+		gs_filter_set_limit(filter, i % 4 == 0 ? 0 : -1);
+		node = gs_filter_to_node(filter);
+		want = json_to_string(node, FALSE);
+		out = gs_filter_to_json(filter);
+		g_assert_cmpstr(out, ==, want);
+		if (values[i] == NULL)
+			break;
+	}
+	{
+		g_autoptr(GsFilter) empty = gs_filter_new();
+		g_autofree gchar *out = gs_filter_to_json(empty);
+		g_assert_cmpstr(out, ==, "{}");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -260,6 +370,8 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/filter/match-conditions", gs_filter_match_conditions);
 	g_test_add_func("/grasp-sync/filter/match-id-author", gs_filter_match_id_author);
 	g_test_add_func("/grasp-sync/filter/empty-match", gs_filter_empty_match);
+	g_test_add_func("/grasp-sync/filter/many-values", gs_filter_many_values);
+	g_test_add_func("/grasp-sync/filter/json-writer", gs_filter_json_writer);
 	for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
 		g_autofree gchar *path = g_strdup_printf("/grasp-sync/filter/bad-input/%u", i);
 		g_test_add_data_func_full(path, &bad_cases[i], gs_filter_bad_input, NULL);

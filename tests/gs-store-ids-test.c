@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include "gs-error.h"
 #include "gs-store-private.h"
 #include "gs-test-utils.h"
 
@@ -150,6 +151,120 @@ store_ids_growth(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(count(fx->store), ==, n);
 }
 
+/* times the id lookup statement ran */
+static gint
+lookups(GsStore *store)
+{
+	return sqlite3_stmt_status(
+		gs_store_stmt(store, GS_STORE_STMT_HAS_ID), SQLITE_STMTSTATUS_RUN, FALSE);
+}
+
+static GPtrArray *
+absent_ids(guint n)
+{
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(GsEvent) event = gs_test_event_new(9, 5000 + i, 1, NULL, "absent");
+		g_ptr_array_add(ids, g_strdup(gs_event_get_id(event)));
+	}
+	return ids;
+}
+
+/* reads (gs_store_has_event(), gs_store_remove_stored()) answer "not stored" from the filter
+ * without a lookup, but look every id up once another connection wrote, until the next write
+ * fills the filter again */
+static void
+store_ids_reads(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) mine = gs_test_event_new(1, 100, 1, NULL, "mine");
+	g_autoptr(GsEvent) theirs = gs_test_event_new(1, 101, 1, NULL, "theirs");
+	g_autoptr(GsEvent) later = gs_test_event_new(1, 102, 1, NULL, "later");
+	g_autoptr(GsEvent) again = gs_test_event_new(1, 103, 1, NULL, "again");
+	g_autoptr(GPtrArray) ids = absent_ids(200);
+	g_autoptr(GError) error = NULL;
+	gint before;
+
+	/* before any write the filter is empty: every id is looked up */
+	before = lookups(fx->store);
+	g_assert_false(gs_store_has_event(fx->store, g_ptr_array_index(ids, 0), &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(lookups(fx->store) - before, ==, 1);
+
+	insert_expect(fx->store, mine, GS_STORE_RESULT_STORED);
+	g_ptr_array_add(ids, g_strdup(gs_event_get_id(mine)));
+	before = lookups(fx->store);
+	g_assert_true(gs_store_remove_stored(fx->store, ids, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(ids->len, ==, 200);
+	/* the stored id, and a false hit or two at most */
+	g_assert_cmpint(lookups(fx->store) - before, >=, 1);
+	g_assert_cmpint(lookups(fx->store) - before, <=, 3);
+	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(mine), &error));
+
+	/* another connection stores an event: the filter does not know it, so every id is looked
+	 * up and the event is found */
+	insert_expect(fx->other, theirs, GS_STORE_RESULT_STORED);
+	g_ptr_array_add(ids, g_strdup(gs_event_get_id(theirs)));
+	before = lookups(fx->store);
+	g_assert_true(gs_store_remove_stored(fx->store, ids, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(ids->len, ==, 200);
+	g_assert_cmpint(lookups(fx->store) - before, ==, 201);
+	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(theirs), &error));
+	g_assert_no_error(error);
+
+	/* the next write fills it again, with the other's event */
+	insert_expect(fx->store, later, GS_STORE_RESULT_STORED);
+	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(theirs), &error));
+	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(later), &error));
+	before = lookups(fx->store);
+	g_assert_true(gs_store_remove_stored(fx->store, ids, &error));
+	g_assert_cmpint(lookups(fx->store) - before, <=, 2);
+
+	/* a write by the other right before a single read */
+	insert_expect(fx->other, again, GS_STORE_RESULT_STORED);
+	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(again), &error));
+	g_assert_no_error(error);
+
+	/* a malformed id stays, with an error; the others are asked about all the same */
+	g_ptr_array_add(ids, g_strdup("not-an-id"));
+	g_ptr_array_add(ids, g_strdup(gs_event_get_id(again)));
+	g_assert_false(gs_store_remove_stored(fx->store, ids, &error));
+	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
+	g_assert_cmpuint(ids->len, ==, 201);
+	for (guint i = 0; i < ids->len; i++)
+		g_assert_cmpstr(g_ptr_array_index(ids, i), !=, gs_event_get_id(again));
+}
+
+/* ids are 64 lower-case hex digits, nothing else: each malformed one is refused, a good one
+ * with every digit decodes */
+static void
+store_ids_malformed(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) event = gs_test_event_new(1, 100, 1, NULL, "x");
+	g_autofree gchar *upper = g_ascii_strup(gs_event_get_id(event), -1);
+	g_autofree gchar *short_id = g_strndup(gs_event_get_id(event), 63);
+	g_autofree gchar *long_id = g_strconcat(gs_event_get_id(event), "0", NULL);
+	g_autofree gchar *last_bad = g_strdup(gs_event_get_id(event));
+	g_autofree gchar *odd = g_strdup(gs_event_get_id(event));
+	const gchar *digits = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	const gchar *bad[] = {upper, short_id, long_id, last_bad, odd, "", "g", NULL};
+	g_autoptr(GError) error = NULL;
+
+	last_bad[63] = 'g';
+	odd[10] = '\xc3';
+	insert_expect(fx->store, event, GS_STORE_RESULT_STORED);
+	for (guint i = 0; bad[i] != NULL; i++) {
+		g_assert_false(gs_store_has_event(fx->store, bad[i], &error));
+		g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
+		g_clear_error(&error);
+	}
+	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(event), &error));
+	g_assert_false(gs_store_has_event(fx->store, digits, &error));
+	g_assert_no_error(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -171,6 +286,18 @@ main(int argc, char **argv)
 		   NULL,
 		   fixture_setup,
 		   store_ids_growth,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/store-ids/reads",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   store_ids_reads,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/store-ids/malformed",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   store_ids_malformed,
 		   fixture_teardown);
 	return g_test_run();
 }
