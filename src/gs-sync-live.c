@@ -723,20 +723,6 @@ gs_sync_live_clear(GsSyncRelay *relay)
 	}
 }
 
-/* the live REQs of @relay with no subscription on the relay (held, or refused by the budget) */
-static gboolean
-gs_sync_live_any_closed(GsSyncRelay *relay)
-{
-	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
-		for (guint i = 0; i < relay->live[l]->len; i++) {
-			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
-			if (sub->sub_id == NULL)
-				return TRUE;
-		}
-	}
-	return FALSE;
-}
-
 /*
  * During a pass each discovery drain adds its items as a part of their own (the live share
  * leaves no room to merge parts), so a pass that found its items in several drains ends with
@@ -746,7 +732,7 @@ gs_sync_live_any_closed(GsSyncRelay *relay)
 static void
 gs_sync_live_consolidate(GsSyncRelay *relay, gint64 since)
 {
-	if (gs_sync_wide_live(relay) || !gs_sync_live_any_closed(relay))
+	if (gs_sync_wide_live(relay))
 		return;
 	g_debug("%s: live REQs consolidated after the historic pass", relay->url);
 	gs_sync_live_drop_parts(relay, 1, 0);
@@ -769,6 +755,8 @@ gs_sync_live_consolidate(GsSyncRelay *relay, gint64 since)
 void
 gs_sync_live_release_held(GsSyncRelay *relay, gint64 since)
 {
+	gboolean all_sent = TRUE;
+
 	for (guint l = 0; l < G_N_ELEMENTS(relay->live); l++) {
 		for (guint i = 0; i < relay->live[l]->len; i++) {
 			GsSyncLiveSub *sub = g_ptr_array_index(relay->live[l], i);
@@ -776,9 +764,11 @@ gs_sync_live_release_held(GsSyncRelay *relay, gint64 since)
 				continue;
 			gs_sync_live_catch_up_filters(sub->filters, since);
 			gs_sync_live_open(relay, sub);
+			all_sent &= sub->sub_id != NULL;
 		}
 	}
-	gs_sync_live_consolidate(relay, since);
+	if (!all_sent)
+		gs_sync_live_consolidate(relay, since);
 }
 
 /* after a rate limit: what the relay closed or never answered is sent again */
