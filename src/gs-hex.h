@@ -20,6 +20,8 @@ gs_hex_decode_to(const gchar *hex, gsize hexlen, guint8 *out, gsize outlen);
 GBytes *
 gs_hex_decode(const gchar *hex, GError **error);
 gboolean
+gs_hex_decode_lower(const gchar *hex, guint8 *out, gsize outlen);
+gboolean
 gs_hex_is_lower(const gchar *hex, gsize expected_len);
 
 G_END_DECLS

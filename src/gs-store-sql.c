@@ -105,37 +105,7 @@ gs_store_sql_bind_blob32(sqlite3_stmt *stmt, gint idx, const guint8 *blob)
 gboolean
 gs_store_sql_decode_hex32(const gchar *hex, guint8 *out, GError **error)
 {
-	/* one pass over a table (ids to look up come by the thousand): a lower-case hex digit's
-	 * value plus one, 0 for any other byte */
-	static const guint8 digit[256] = {
-		['0'] = 1,
-		['1'] = 2,
-		['2'] = 3,
-		['3'] = 4,
-		['4'] = 5,
-		['5'] = 6,
-		['6'] = 7,
-		['7'] = 8,
-		['8'] = 9,
-		['9'] = 10,
-		['a'] = 11,
-		['b'] = 12,
-		['c'] = 13,
-		['d'] = 14,
-		['e'] = 15,
-		['f'] = 16,
-	};
-	const guchar *p = (const guchar *)hex;
-	gboolean ok = hex != NULL;
-
-	/* a NUL stops it before the next byte is read */
-	for (guint i = 0; ok && i < 32; i++) {
-		guint hi = digit[p[2 * i]];
-		guint lo = hi != 0 ? digit[p[2 * i + 1]] : 0;
-		ok = lo != 0;
-		out[i] = (guint8)(((hi - 1) << 4) | (lo - 1));
-	}
-	if (!ok || p[64] != '\0') {
+	if (hex == NULL || !gs_hex_decode_lower(hex, out, 32)) {
 		g_set_error(error,
 			    GS_ERROR,
 			    GS_ERROR_INVALID_ARGUMENT,
