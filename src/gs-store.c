@@ -467,16 +467,9 @@ gs_store_sqlite_init(void)
 	}
 }
 
-/* lookaside slots large enough for an event row's record, so that building a row or an
- * index key does not go to malloc (6 % of the instructions of an insert, with the above):
- * 200 slots of 2 KiB a connection */
-static gboolean
-gs_store_set_lookaside(GsStore *self, GError **error)
-{
-	if (sqlite3_db_config(self->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 2048, 200) != SQLITE_OK)
-		return gs_store_sql_error(self->db, "failed to configure memory", error);
-	return TRUE;
-}
+/* No SQLITE_DBCONFIG_LOOKASIDE: Debian's SQLite is built with SQLITE_OMIT_LOOKASIDE, so every
+ * allocation of a statement goes to malloc whatever is configured (the setting was accepted
+ * and ignored). */
 
 /* the key of the tags index hash (gs_store_sql_tag_key()), made once per database; a second
  * process opening a new database at the same time keeps whichever secret was written first */
@@ -562,7 +555,7 @@ gs_store_open(GsStore *self, GError **error)
 
 	gs_store_sqlite_init();
 	if (sqlite3_open_v2(self->path, &self->db, flags, NULL) != SQLITE_OK ||
-	    !gs_store_set_lookaside(self, error) || !gs_store_configure(self, error) ||
+	    !gs_store_configure(self, error) ||
 	    !gs_store_schema_migrate(self->db, self->path, &self->schema_version, error) ||
 	    !gs_store_load_tag_secret(self, error) || !gs_store_prepare_all(self, error)) {
 		if (error != NULL && *error == NULL)
