@@ -46,9 +46,9 @@ count_neg_opens(GsTestRelay *relay, guint start, guint *n_wide)
 	return n;
 }
 
-/* live REQ filters from @start on that are exactly `{"limit":0}` */
+/* the filters of REQs from @start on for which @pred is TRUE */
 static guint
-count_wide_live(GsTestRelay *relay, guint start)
+count_req_filters(GsTestRelay *relay, guint start, gboolean (*pred)(GsFilter *filter))
 {
 	GPtrArray *log = gs_test_relay_get_log(relay);
 	guint n = 0;
@@ -63,11 +63,24 @@ count_wide_live(GsTestRelay *relay, guint start)
 		for (guint j = 0; j < msg->filters->len; j++) {
 			g_autoptr(GsFilter) filter =
 				gs_filter_new_from_node(g_ptr_array_index(msg->filters, j), NULL);
-			g_autofree gchar *json = gs_filter_to_json(filter);
-			n += g_strcmp0(json, "{\"limit\":0}") == 0;
+			n += pred(filter);
 		}
 	}
 	return n;
+}
+
+/* a live REQ's filter that is exactly `{"limit":0}` */
+static gboolean
+is_wide_live(GsFilter *filter)
+{
+	g_autofree gchar *json = gs_filter_to_json(filter);
+	return g_strcmp0(json, "{\"limit\":0}") == 0;
+}
+
+static guint
+count_wide_live(GsTestRelay *relay, guint start)
+{
+	return count_req_filters(relay, start, is_wide_live);
 }
 
 /* three repositories with roots and replies on @relay; all but every @skip-th reply (0: all)
@@ -251,29 +264,18 @@ test_wide_live_refused(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(count_wide_live(source, 0), ==, 1);
 }
 
-/* REQs from @start on with a historic filter naming tag values (a `#x` key and a limit) */
+/* a historic filter naming tag values (a `#x` key and a limit) */
+static gboolean
+is_item_req(GsFilter *filter)
+{
+	g_autofree gchar *letters = gs_filter_get_tag_letters(filter);
+	return letters != NULL && letters[0] != '\0' && gs_filter_get_limit(filter) > 0;
+}
+
 static guint
 count_item_reqs(GsTestRelay *relay, guint start)
 {
-	GPtrArray *log = gs_test_relay_get_log(relay);
-	guint n = 0;
-
-	for (guint i = start; i < log->len; i++) {
-		const gchar *text = g_ptr_array_index(log, i);
-		g_autoptr(GsMessage) msg =
-			gs_message_parse(text, strlen(text), GS_MESSAGE_FROM_CLIENT, NULL);
-
-		if (msg == NULL || msg->type != GS_MESSAGE_REQ)
-			continue;
-		for (guint j = 0; j < msg->filters->len; j++) {
-			g_autoptr(GsFilter) filter =
-				gs_filter_new_from_node(g_ptr_array_index(msg->filters, j), NULL);
-			g_autofree gchar *letters = gs_filter_get_tag_letters(filter);
-			n += letters != NULL && letters[0] != '\0' &&
-			     gs_filter_get_limit(filter) > 0;
-		}
-	}
-	return n;
+	return count_req_filters(relay, start, is_item_req);
 }
 
 /* a first sync into an empty store with negentropy_req_max_local = 0: the item batches'
