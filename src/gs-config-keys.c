@@ -118,9 +118,12 @@ const GsConfigKey gs_config_keys[] = {
 	GS_INT("relay", "negentropy-frame-limit", INT, "60000", NULL, 4096, 1000000,
 	       "Largest negentropy message of a NEG-MSG sent to a client, in bytes before hex encoding"
 	       " (the hex on the wire is twice as long)"),
-	GS_INT("relay", "max-checking-bytes", INT, "1048576", NULL, 1024, 1073741824,
+	GS_INT("relay", "max-checking-bytes", INT, "8388608", NULL, 1024, 1073741824,
 	       "EVENT messages of one client connection waiting to be checked, in bytes, at "
 	       "most (one event is always taken)"),
+	GS_INT("relay", "max-checking-bytes-total", INT, "67108864", NULL, 1048576, 2147483647,
+	       "Event JSON the ingest may have waiting to be checked, from every source, for a "
+	       "client connection to send more, in bytes (one event is always taken)"),
 	{"home", "relay", GS_CONFIG_TYPE_STRING, NULL, "NGIT_HOME_RELAY_URL", 0, 0, NULL,
 	 gs_config_check_relay_url, GS_CONFIG_KEY_FLAG_NONE,
 	 "Relay of the GRASP server into which synced events are delivered; unset: none"},

@@ -210,6 +210,7 @@ gs_daemon_start_relay(GsDaemon *self)
 	limits.max_sync_events = gs_config_get_int(c, "relay", "max-sync-events");
 	limits.negentropy_frame_limit = gs_config_get_int(c, "relay", "negentropy-frame-limit");
 	limits.max_checking_bytes = gs_config_get_int(c, "relay", "max-checking-bytes");
+	limits.max_checking_bytes_total = gs_config_get_int(c, "relay", "max-checking-bytes-total");
 	self->relay = gs_relay_server_new(self->store, self->ingest, &limits);
 	gs_relay_server_set_info(self->relay,
 				 "grasp-syncd",

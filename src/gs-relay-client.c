@@ -390,6 +390,16 @@ gs_relay_client_handle_event(GsRelayClient *self, const gchar *json, gsize len)
 		gs_relay_client_answer_event(self, has_id ? id : NULL, FALSE, reason);
 		return;
 	}
+	/* and what every source together has waiting: the bound of all connections' budgets */
+	if (self->events_in_flight > 0 && ingest != NULL &&
+	    gs_ingest_get_pending_bytes(ingest) + len > limits->max_checking_bytes_total) {
+		gs_relay_client_answer_event(
+			self,
+			has_id ? id : NULL,
+			FALSE,
+			"rate-limited: this relay has too many events waiting to be checked");
+		return;
+	}
 	if (!limits->accept_events || ingest == NULL) {
 		gs_relay_client_answer_event(self,
 					     has_id ? id : NULL,

@@ -52,7 +52,8 @@ gs_relay_limits_init(GsRelayLimits *limits)
 	limits->max_sync_events = 1000000;
 	limits->negentropy_frame_limit = 60000;
 	limits->max_pending_bytes = 4 * 1024 * 1024;
-	limits->max_checking_bytes = 1024 * 1024;
+	limits->max_checking_bytes = 8 * 1024 * 1024;
+	limits->max_checking_bytes_total = 64 * 1024 * 1024;
 	limits->write_timeout_seconds = 60;
 }
 

@@ -45,6 +45,11 @@ G_BEGIN_DECLS
  * @max_checking_bytes: the most bytes of EVENTs (their JSON) one connection may have waiting
  *   to be checked by the ingest; more are answered `rate-limited:`. One event is always taken
  *   when none of the connection's waits, so an event up to @max_message_bytes still passes
+ * @max_checking_bytes_total: the most bytes of event JSON the ingest may have waiting to be
+ *   checked (from every source: all connections, and the relays sync fetches from) for a
+ *   connection to send it more; past it an EVENT is answered `rate-limited:`, but for one
+ *   event when none of the connection's waits. It bounds what @max_checking_bytes allows
+ *   all @max_connections together
  *
  * The relay endpoint's limits. The daemon maps `[relay]` configuration keys to it;
  * gs_relay_limits_init() gives the defaults.
@@ -64,6 +69,7 @@ typedef struct {
 	guint max_pending_bytes;
 	guint write_timeout_seconds;
 	guint max_checking_bytes;
+	guint max_checking_bytes_total;
 } GsRelayLimits;
 
 void

@@ -612,6 +612,47 @@ test_event_checking_budget(void)
 	assert_ok(client, big, FALSE, "blocked: ");
 }
 
+/* all connections together are held to what the ingest has waiting: with a large budget per
+ * connection, three events sent without waiting fit under the relay's total and the rest are
+ * answered rate-limited at once; answered, the total is free again */
+static void
+test_event_checking_total(void)
+{
+	GsRelayLimits limits = test_limits();
+	g_autoptr(GsTestRelay) relay = NULL;
+	g_autoptr(GsTestClient) client = NULL;
+	g_autoptr(GPtrArray) events = make_events(50, 10, 1000, 1, 1000);
+	g_autoptr(GsEvent) late = gs_test_event_new(60, 2000, 1, NULL, "late");
+	gsize len = strlen(gs_event_get_json(events->pdata[0]));
+	guint limited = 0, checked = 0;
+
+	for (guint i = 1; i < events->len; i++)
+		g_assert_cmpuint(strlen(gs_event_get_json(events->pdata[i])), ==, len);
+	limits.max_checking_bytes = 100 * len;
+	limits.max_checking_bytes_total = 3 * len + len / 2;
+	relay = gs_test_relay_new_full(NULL, &limits);
+	client = gs_test_client_new(gs_test_relay_get_url(relay));
+	assert_alive(client);
+	for (guint i = 0; i < events->len; i++) {
+		g_autofree gchar *text = gs_message_build_client_event(events->pdata[i]);
+		gs_test_client_send(client, text);
+	}
+	for (guint i = 0; i < events->len; i++) {
+		g_autoptr(GsMessage) msg = recv_type(client, GS_MESSAGE_OK);
+		if (g_str_has_prefix(msg->text,
+				     "rate-limited: this relay has too many events waiting")) {
+			g_assert_false(msg->ok);
+			limited++;
+		} else {
+			g_assert_false(g_str_has_prefix(msg->text, "rate-limited:"));
+			checked++;
+		}
+	}
+	g_assert_cmpuint(checked, ==, 3);
+	g_assert_cmpuint(limited, ==, 7);
+	assert_ok(client, late, FALSE, "blocked: ");
+}
+
 static GsEvent *
 announcement(guint seed, const gchar *d)
 {
@@ -884,6 +925,7 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/relay-server/event-ingest", test_event_ingest);
 	g_test_add_func("/grasp-sync/relay-server/event-checking-budget",
 			test_event_checking_budget);
+	g_test_add_func("/grasp-sync/relay-server/event-checking-total", test_event_checking_total);
 	g_test_add_func("/grasp-sync/relay-server/event-invalid", test_event_invalid);
 	g_test_add_func("/grasp-sync/relay-server/event-client-gone", test_event_client_gone);
 	g_test_add_func("/grasp-sync/relay-server/auth-count", test_auth_count);
