@@ -570,6 +570,32 @@ test_event_refused(void)
 	assert_alive(client);
 }
 
+/* sends @events without waiting for their OKs (read by the endpoint in one go), then reads an
+ * OK for each: returns: how many were answered with @limited (refused), the others in
+ * @checked (answered by the ingest, not rate-limited) */
+static guint
+send_unanswered(GsTestClient *client, GPtrArray *events, const gchar *limited, guint *checked)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < events->len; i++) {
+		g_autofree gchar *text = gs_message_build_client_event(events->pdata[i]);
+		gs_test_client_send(client, text);
+	}
+	*checked = 0;
+	for (guint i = 0; i < events->len; i++) {
+		g_autoptr(GsMessage) msg = recv_type(client, GS_MESSAGE_OK);
+		if (g_str_has_prefix(msg->text, limited)) {
+			g_assert_false(msg->ok);
+			n++;
+		} else {
+			g_assert_false(g_str_has_prefix(msg->text, "rate-limited:"));
+			(*checked)++;
+		}
+	}
+	return n;
+}
+
 /* the EVENTs of one connection waiting to be checked are held to a budget in bytes: sent
  * without waiting for OKs (read by the endpoint in one go), three fit and the rest are
  * answered rate-limited at once; a lone event larger than the budget is still taken */
@@ -583,7 +609,7 @@ test_event_checking_budget(void)
 	g_autoptr(GsEvent) big = gs_test_event_new(30, 2000, 1, NULL, "big");
 	g_autoptr(GPtrArray) huge = make_events(40, 1, 3000, 1, 8000);
 	gsize len = strlen(gs_event_get_json(events->pdata[0]));
-	guint limited = 0, checked = 0;
+	guint limited, checked;
 
 	for (guint i = 1; i < events->len; i++)
 		g_assert_cmpuint(strlen(gs_event_get_json(events->pdata[i])), ==, len);
@@ -591,19 +617,8 @@ test_event_checking_budget(void)
 	relay = gs_test_relay_new_full(NULL, &limits);
 	client = gs_test_client_new(gs_test_relay_get_url(relay));
 	assert_alive(client);
-	for (guint i = 0; i < events->len; i++) {
-		g_autofree gchar *text = gs_message_build_client_event(events->pdata[i]);
-		gs_test_client_send(client, text);
-	}
-	for (guint i = 0; i < events->len; i++) {
-		g_autoptr(GsMessage) msg = recv_type(client, GS_MESSAGE_OK);
-		if (g_str_has_prefix(msg->text, "rate-limited: too many events waiting")) {
-			g_assert_false(msg->ok);
-			limited++;
-		} else {
-			checked++;
-		}
-	}
+	limited =
+		send_unanswered(client, events, "rate-limited: too many events waiting", &checked);
 	g_assert_cmpuint(checked, ==, 3);
 	g_assert_cmpuint(limited, ==, 7);
 	/* all answered: the budget is free again, and one event of any size passes */
@@ -624,7 +639,7 @@ test_event_checking_total(void)
 	g_autoptr(GPtrArray) events = make_events(50, 10, 1000, 1, 1000);
 	g_autoptr(GsEvent) late = gs_test_event_new(60, 2000, 1, NULL, "late");
 	gsize len = strlen(gs_event_get_json(events->pdata[0]));
-	guint limited = 0, checked = 0;
+	guint limited, checked;
 
 	for (guint i = 1; i < events->len; i++)
 		g_assert_cmpuint(strlen(gs_event_get_json(events->pdata[i])), ==, len);
@@ -633,21 +648,8 @@ test_event_checking_total(void)
 	relay = gs_test_relay_new_full(NULL, &limits);
 	client = gs_test_client_new(gs_test_relay_get_url(relay));
 	assert_alive(client);
-	for (guint i = 0; i < events->len; i++) {
-		g_autofree gchar *text = gs_message_build_client_event(events->pdata[i]);
-		gs_test_client_send(client, text);
-	}
-	for (guint i = 0; i < events->len; i++) {
-		g_autoptr(GsMessage) msg = recv_type(client, GS_MESSAGE_OK);
-		if (g_str_has_prefix(msg->text,
-				     "rate-limited: this relay has too many events waiting")) {
-			g_assert_false(msg->ok);
-			limited++;
-		} else {
-			g_assert_false(g_str_has_prefix(msg->text, "rate-limited:"));
-			checked++;
-		}
-	}
+	limited = send_unanswered(
+		client, events, "rate-limited: this relay has too many events waiting", &checked);
 	g_assert_cmpuint(checked, ==, 3);
 	g_assert_cmpuint(limited, ==, 7);
 	assert_ok(client, late, FALSE, "blocked: ");
