@@ -319,6 +319,16 @@ bench_serve_source(const gchar *path, const gchar *service)
 
 /* the syncing daemon (child process, one per case) -------------------------------------------- */
 
+/* user + system CPU of the calling thread, microseconds (the main context's share) */
+static gint64
+bench_thread_cpu_usec(void)
+{
+	struct rusage usage;
+	getrusage(RUSAGE_THREAD, &usage);
+	return (gint64)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
+	       usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
 typedef struct {
 	guint64 stored;
 	gint64 last_stored; /* monotonic, us */
@@ -434,7 +444,8 @@ bench_run_sync(const gchar *url,
 	GsRelayConnection *conn;
 	GsConnectionStatus status = GS_CONNECTION_STATUS_DISCONNECTED;
 	struct rusage usage;
-	gint64 start, cpu_start, end, cpu, next_progress;
+	gint64 start, cpu_start, main_start, end, cpu, main_cpu, next_progress;
+	GsIngestCounters ic;
 	guint wake;
 
 	if (!bench_daemon_setup(daemon, dir, url, service, window_ms, req_only, &error) ||
@@ -444,6 +455,7 @@ bench_run_sync(const gchar *url,
 	}
 	start = g_get_monotonic_time();
 	cpu_start = bench_cpu_usec();
+	main_start = bench_thread_cpu_usec();
 	if (!gs_daemon_start(daemon, &error)) {
 		g_printerr("sync: %s\n", error->message);
 		return 1;
@@ -467,17 +479,20 @@ bench_run_sync(const gchar *url,
 	}
 	end = g_get_monotonic_time();
 	cpu = bench_cpu_usec() - cpu_start;
+	main_cpu = bench_thread_cpu_usec() - main_start;
 	g_source_remove(wake);
 	bench_progress(sync, gs_daemon_get_ingest(daemon), relay, &w, start);
 	gs_ingest_flush(gs_daemon_get_ingest(daemon));
 	digest = bench_digest(gs_daemon_get_store(daemon));
 	conn = gs_sync_manager_get_connection(sync, relay);
 	gs_sync_manager_get_relay_stats(sync, relay, &st);
+	gs_ingest_get_counters(gs_daemon_get_ingest(daemon), NULL, &ic);
 	getrusage(RUSAGE_SELF, &usage);
 	g_print("RESULT status=%d wall=%.3f last=%.3f cpu=%.3f up=%" G_GUINT64_FORMAT
 		" down=%" G_GUINT64_FORMAT " rss=%ld stored=%" G_GUINT64_FORMAT
 		" received=%" G_GUINT64_FORMAT " neg=%" G_GUINT64_FORMAT " req=%" G_GUINT64_FORMAT
-		" digest=%s\n",
+		" main=%.3f tx=%" G_GUINT64_FORMAT " deferred=%" G_GUINT64_FORMAT
+		" reprocessed=%" G_GUINT64_FORMAT " digest=%s\n",
 		(gint)status,
 		(gdouble)(end - start) / G_USEC_PER_SEC,
 		w.last_stored > 0 ? (gdouble)(w.last_stored - start) / G_USEC_PER_SEC : 0.0,
@@ -489,6 +504,10 @@ bench_run_sync(const gchar *url,
 		st.events_received,
 		st.batches[GS_SYNC_METHOD_NEGENTROPY][GS_SYNC_OUTCOME_COMPLETE],
 		st.batches[GS_SYNC_METHOD_REQ_EOSE][GS_SYNC_OUTCOME_COMPLETE],
+		(gdouble)main_cpu / G_USEC_PER_SEC,
+		ic.transactions,
+		ic.outcomes[GS_INGEST_OUTCOME_DEFERRED],
+		ic.reprocessed,
 		digest);
 	fflush(stdout);
 	gs_daemon_stop(daemon);
@@ -506,8 +525,8 @@ bench_full_ingest(const gchar *workdir, const gchar *path, const gchar *service,
 	g_autofree gchar *db = g_build_filename(dir, "store.db", NULL);
 	BenchStore s = {0};
 	guint64 skipped, n;
-	gint64 start, cpu_start;
-	gdouble wall;
+	gint64 start, cpu_start, main_start;
+	gdouble wall, main_cpu;
 	GsIngestCounters counters;
 
 	g_mkdir_with_parents(dir, 0700);
@@ -517,16 +536,22 @@ bench_full_ingest(const gchar *workdir, const gchar *path, const gchar *service,
 	}
 	start = g_get_monotonic_time();
 	cpu_start = bench_cpu_usec();
+	main_start = bench_thread_cpu_usec();
 	n = bench_ingest_file(s.ingest, path, 0, &skipped);
 	wall = (gdouble)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 	*cpu = (gdouble)(bench_cpu_usec() - cpu_start) / G_USEC_PER_SEC;
+	main_cpu = (gdouble)(bench_thread_cpu_usec() - main_start) / G_USEC_PER_SEC;
 	gs_ingest_get_counters(s.ingest, NULL, &counters);
 	g_print("full ingest: %" G_GUINT64_FORMAT " lines, %" G_GUINT64_FORMAT
-		" stored, %.2f s, %.2f s CPU\n",
+		" stored, %.2f s, %.2f s CPU (main thread %.2f s), %" G_GUINT64_FORMAT
+		" transactions, %" G_GUINT64_FORMAT " deferred\n",
 		n,
 		counters.outcomes[GS_INGEST_OUTCOME_STORED],
 		wall,
-		*cpu);
+		*cpu,
+		main_cpu,
+		counters.transactions,
+		counters.outcomes[GS_INGEST_OUTCOME_DEFERRED]);
 	bench_store_close(&s);
 	bench_remove_tree(dir);
 	return wall;
@@ -701,6 +726,16 @@ bench_report(BenchCase *cases,
 			: status >= 0 && status <= 4 ? status_names[status]
 						     : "?");
 	}
+	for (guint i = 0; i < n; i++)
+		if (bench_get(&cases[i], "main") >= 0)
+			g_print("%s: main thread %.2f s CPU, %.0f transactions, %.0f deferred, "
+				"%.0f "
+				"re-processed\n",
+				cases[i].name,
+				bench_get(&cases[i], "main"),
+				bench_get(&cases[i], "tx"),
+				bench_get(&cases[i], "deferred"),
+				bench_get(&cases[i], "reprocessed"));
 	g_print("\nsync wall / full-ingest wall (%.2f s): negentropy %.2f, REQ+EOSE %.2f "
 		"(target <= 1.5)\n",
 		ingest_wall,
