@@ -65,15 +65,34 @@ gs_nip77_append_hex(GString *out, GBytes *payload)
 gchar *
 gs_nip77_open_new(const gchar *sub_id, JsonNode *filter, GBytes *payload)
 {
-	g_autoptr(GString) out = NULL;
 	g_autofree gchar *filter_json = NULL;
 
 	g_return_val_if_fail(sub_id != NULL, NULL);
 	g_return_val_if_fail(filter != NULL && JSON_NODE_HOLDS_OBJECT(filter), NULL);
 	g_return_val_if_fail(payload != NULL, NULL);
 
-	out = gs_nip77_start(GS_NIP77_TYPE_OPEN, sub_id);
 	filter_json = json_to_string(filter, FALSE);
+	return gs_nip77_open_new_text(sub_id, filter_json, payload);
+}
+
+/**
+ * gs_nip77_open_new_text:
+ * @filter_json: the filter as compact JSON text (e.g. gs_filter_to_json())
+ *
+ * As gs_nip77_open_new(), for a filter already written as JSON (no JsonNode built).
+ *
+ * Returns: (transfer full): ["NEG-OPEN",sub_id,filter,hex]
+ */
+gchar *
+gs_nip77_open_new_text(const gchar *sub_id, const gchar *filter_json, GBytes *payload)
+{
+	g_autoptr(GString) out = NULL;
+
+	g_return_val_if_fail(sub_id != NULL, NULL);
+	g_return_val_if_fail(filter_json != NULL && filter_json[0] == '{', NULL);
+	g_return_val_if_fail(payload != NULL, NULL);
+
+	out = gs_nip77_start(GS_NIP77_TYPE_OPEN, sub_id);
 	g_string_append_c(out, ',');
 	g_string_append(out, filter_json);
 	g_string_append_c(out, ',');

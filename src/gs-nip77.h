@@ -43,6 +43,8 @@ typedef struct {
 gchar *
 gs_nip77_open_new(const gchar *sub_id, JsonNode *filter, GBytes *payload);
 gchar *
+gs_nip77_open_new_text(const gchar *sub_id, const gchar *filter_json, GBytes *payload);
+gchar *
 gs_nip77_msg_new(const gchar *sub_id, GBytes *payload);
 gchar *
 gs_nip77_close_new(const gchar *sub_id);

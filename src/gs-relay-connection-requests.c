@@ -11,6 +11,7 @@
 
 #include "gs-error.h"
 #include "gs-filter.h"
+#include "gs-json.h"
 #include "gs-nip77.h"
 #include "gs-relay-connection-private.h"
 
@@ -215,14 +216,18 @@ gs_relay_connection_handle_closed(GsRelayConnection *self, GsMessage *msg)
 static void
 gs_relay_connection_send_req(GsRelayConnection *self, GsRelaySub *sub)
 {
-	g_autoptr(GPtrArray) nodes =
-		g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
-	g_autofree gchar *req = NULL;
+	g_autoptr(GString) req = g_string_new("[\"REQ\",");
 
-	for (guint i = 0; i < sub->filters->len; i++)
-		g_ptr_array_add(nodes, gs_filter_to_node(g_ptr_array_index(sub->filters, i)));
-	req = gs_message_build_req(sub->id, nodes);
-	gs_relay_connection_send_text(self, req);
+	/* the filters' text is written directly (gs_filter_to_json()), not through JsonNodes:
+	 * the same bytes as gs_message_build_req(), without json-glib's builder and generator */
+	gs_json_append_string(req, sub->id);
+	for (guint i = 0; i < sub->filters->len; i++) {
+		g_autofree gchar *json = gs_filter_to_json(g_ptr_array_index(sub->filters, i));
+		g_string_append_c(req, ',');
+		g_string_append(req, json);
+	}
+	g_string_append_c(req, ']');
+	gs_relay_connection_send_text(self, req->str);
 }
 
 void
@@ -515,7 +520,7 @@ gs_relay_connection_neg_open(GsRelayConnection *self,
 			     gpointer user_data,
 			     GError **error)
 {
-	g_autoptr(JsonNode) node = NULL;
+	g_autofree gchar *filter_json = NULL;
 	g_autofree gchar *id = NULL;
 	g_autofree gchar *text = NULL;
 	GsRelayNeg *neg;
@@ -523,8 +528,8 @@ gs_relay_connection_neg_open(GsRelayConnection *self,
 	if (!gs_relay_connection_check_budget(self, error))
 		return NULL;
 	id = gs_relay_connection_new_sub_id(self, "neg");
-	node = gs_filter_to_node(filter);
-	text = gs_nip77_open_new(id, node, initial);
+	filter_json = gs_filter_to_json(filter);
+	text = gs_nip77_open_new_text(id, filter_json, initial);
 	neg = g_new0(GsRelayNeg, 1);
 	neg->func = func;
 	neg->user_data = user_data;

@@ -33,6 +33,12 @@ gs_nip77_build_parse_roundtrip(void)
 			==,
 			"[\"NEG-OPEN\",\"sub \\\"1\\\"\",{\"kinds\":[30617],\"#d\":[\"x\"]},"
 			"\"6100000200\"]");
+	/* the same message from the filter's text */
+	{
+		g_autofree gchar *open_text = gs_nip77_open_new_text(
+			"sub \"1\"", "{\"kinds\":[30617],\"#d\":[\"x\"]}", payload);
+		g_assert_cmpstr(open_text, ==, open);
+	}
 	g_assert_cmpstr(msg, ==, "[\"NEG-MSG\",\"s\",\"6100000200\"]");
 	g_assert_cmpstr(close, ==, "[\"NEG-CLOSE\",\"s\"]");
 	g_assert_cmpstr(err, ==, "[\"NEG-ERR\",\"s\",\"blocked: too many\\nresults\"]");
