@@ -144,6 +144,15 @@ gs_store_raw_matches(GsFilter *filter,
 	return event != NULL && gs_filter_matches(filter, event);
 }
 
+/*
+ * A filter of ids alone (the `{ids:[...]}` fetches of negentropy sessions, 300 ids each) is
+ * read id by id through a two-parameter statement instead of one `id8 IN (...) AND id IN
+ * (...)` query: preparing that statement (600 parameters, a new text for every count of ids)
+ * was most of what such a REQ cost beyond reading its rows. The keys are then ordered and cut
+ * as SQL would: created_at descending, then id ascending, up to the cursor and the limit.
+ */
+#define GS_STORE_RAW_BY_ID "SELECT seq, created_at FROM events WHERE id8 = ? AND id = ?"
+
 struct _GsStoreRawQuery {
 	GsStore *store; /* owned ref */
 	GsFilter *filter;
@@ -151,7 +160,107 @@ struct _GsStoreRawQuery {
 	sqlite3_stmt *keys;  /* ... created_at <= ?cursor ... LIMIT ?limit */
 	sqlite3_stmt *fetch; /* id, json by seq */
 	gint n_params;	     /* the filter's; the cursor and the limit follow */
+	GArray *ids;	     /* ids alone: the filter's ids, raw (guint8[32]); else NULL */
 };
+
+/* a filter whose only condition is its ids */
+static gboolean
+gs_store_raw_is_ids_only(GsFilter *filter)
+{
+	g_autofree gchar *letters = gs_filter_get_tag_letters(filter);
+
+	return gs_filter_get_ids(filter) != NULL && gs_filter_get_authors(filter) == NULL &&
+	       gs_filter_get_kinds(filter) == NULL && letters[0] == '\0' &&
+	       gs_filter_get_since(filter) < 0 && gs_filter_get_until(filter) < 0;
+}
+
+/* the store's order: newer first, then the lower id */
+static gint
+gs_store_raw_key_cmp(gconstpointer a, gconstpointer b)
+{
+	const GsStoreRawKey *ka = a;
+	const GsStoreRawKey *kb = b;
+
+	if (ka->created_at != kb->created_at)
+		return ka->created_at > kb->created_at ? -1 : 1;
+	return memcmp(ka->id, kb->id, 32);
+}
+
+/* prepares the by-id statement of an ids-only filter, with the same limit on values as the
+ * IN query it stands for */
+static sqlite3_stmt *
+gs_store_raw_ids_prepare(GsStoreRawQuery *query, GError **error)
+{
+	GPtrArray *ids = gs_filter_get_ids(query->filter);
+	sqlite3 *db = gs_store_get_db(query->store);
+	gint max = sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+
+	if (2 * (gint64)ids->len + 2 > max) {
+		g_set_error(error,
+			    GS_ERROR,
+			    GS_ERROR_TOO_LARGE,
+			    "filter has %u values, more than the store can take (%d)",
+			    2 * ids->len,
+			    max);
+		return NULL;
+	}
+	query->ids = g_array_sized_new(FALSE, FALSE, 32, ids->len);
+	g_array_set_size(query->ids, ids->len);
+	for (guint i = 0; i < ids->len; i++) {
+		guint8 *raw = (guint8 *)query->ids->data + 32 * i;
+		gs_hex_decode_to(g_ptr_array_index(ids, i), 64, raw, 32);
+	}
+	return gs_store_sql_prepare(db, GS_STORE_RAW_BY_ID, FALSE, error);
+}
+
+/* gs_store_raw_query_keys() for an ids-only filter */
+static gboolean
+gs_store_raw_ids_keys(GsStoreRawQuery *self,
+		      gint64 until,
+		      gint64 limit,
+		      GArray *keys,
+		      GError **error)
+{
+	guint from = keys->len;
+	gint rc = SQLITE_DONE;
+
+	for (guint i = 0; i < self->ids->len; i++) {
+		const guint8 *raw = (const guint8 *)self->ids->data + 32 * i;
+		GsStoreRawKey key;
+		gs_store_sql_bind_key32_static(self->keys, 1, 2, raw);
+		rc = sqlite3_step(self->keys);
+		if (rc == SQLITE_ROW) {
+			key.seq = sqlite3_column_int64(self->keys, 0);
+			key.created_at = sqlite3_column_int64(self->keys, 1);
+			memcpy(key.id, raw, 32);
+			if (until < 0 || key.created_at <= until)
+				g_array_append_val(keys, key);
+			rc = SQLITE_DONE;
+		}
+		sqlite3_reset(self->keys);
+		if (rc != SQLITE_DONE)
+			break;
+	}
+	sqlite3_clear_bindings(self->keys);
+	if (rc != SQLITE_DONE)
+		return gs_store_sql_error(
+			gs_store_get_db(self->store), "failed to read events", error);
+	g_qsort_with_data(keys->data + (gsize)from * sizeof(GsStoreRawKey),
+			  keys->len - from,
+			  sizeof(GsStoreRawKey),
+			  (GCompareDataFunc)gs_store_raw_key_cmp,
+			  NULL);
+	/* an id named twice is one row, as in SQL */
+	for (guint i = keys->len; i-- > from + 1;) {
+		if (memcmp(g_array_index(keys, GsStoreRawKey, i).id,
+			   g_array_index(keys, GsStoreRawKey, i - 1).id,
+			   32) == 0)
+			g_array_remove_index(keys, i);
+	}
+	if (limit >= 0 && keys->len - from > limit)
+		g_array_set_size(keys, from + (guint)limit);
+	return TRUE;
+}
 
 void
 gs_store_raw_query_free(GsStoreRawQuery *self)
@@ -160,6 +269,7 @@ gs_store_raw_query_free(GsStoreRawQuery *self)
 		return;
 	sqlite3_finalize(self->keys);
 	sqlite3_finalize(self->fetch);
+	g_clear_pointer(&self->ids, g_array_unref);
 	g_ptr_array_unref(self->tags);
 	gs_filter_unref(self->filter);
 	g_object_unref(self->store);
@@ -188,6 +298,24 @@ gs_store_raw_query_new(GsStore *self, GsFilter *filter, GError **error)
 
 	g_return_val_if_fail(GS_IS_STORE(self), NULL);
 	g_return_val_if_fail(filter != NULL, NULL);
+	if (!gs_filter_is_empty_match(filter) && gs_store_raw_is_ids_only(filter)) {
+		query = g_new0(GsStoreRawQuery, 1);
+		query->store = g_object_ref(self);
+		query->filter = gs_filter_ref(filter);
+		query->tags = gs_store_raw_tags_new(filter);
+		query->keys = gs_store_raw_ids_prepare(query, error);
+		if (query->keys != NULL)
+			query->fetch =
+				gs_store_sql_prepare(gs_store_get_db(self),
+						     "SELECT id, json FROM events WHERE seq = ?",
+						     FALSE,
+						     error);
+		if (query->fetch == NULL) {
+			gs_store_raw_query_free(query);
+			return NULL;
+		}
+		return query;
+	}
 	/* a filter that cannot match still gets a statement: one that reads nothing */
 	if (gs_filter_is_empty_match(filter))
 		g_string_append(sql, "0");
@@ -234,6 +362,8 @@ gs_store_raw_query_keys(GsStoreRawQuery *self,
 {
 	gint rc;
 
+	if (self->ids != NULL)
+		return gs_store_raw_ids_keys(self, until, limit, keys, error);
 	sqlite3_bind_int64(self->keys, self->n_params + 1, until >= 0 ? until : G_MAXINT64);
 	sqlite3_bind_int64(self->keys, self->n_params + 2, limit);
 	while ((rc = sqlite3_step(self->keys)) == SQLITE_ROW) {

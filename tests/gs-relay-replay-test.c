@@ -197,6 +197,22 @@ test_ids(void)
 	g_ptr_array_add(filters, b);
 	g_ptr_array_add(filters, c);
 	assert_same_as_query(store, filters);
+	/* more ids than a page of keys: read page by page from the cursor, inside runs of equal
+	 * created_at (600 events on 3 timestamps), each id read on its own */
+	{
+		g_autoptr(GsFilter) d = gs_filter_new();
+		g_autoptr(GPtrArray) big = g_ptr_array_new();
+		for (guint i = 0; i < all->len; i++)
+			gs_filter_add_id(d, gs_event_get_id(all->pdata[i]));
+		for (guint i = 0; i < 500; i++) {
+			g_autofree gchar *id = g_strdup_printf("%064x", i);
+			gs_filter_add_id(d, id);
+		}
+		g_ptr_array_add(big, d);
+		g_assert_cmpuint(assert_same_as_query(store, big), ==, 2);
+		gs_filter_set_limit(d, 250);
+		assert_same_as_query(store, big);
+	}
 }
 
 /* an event deleted after its key was read is not sent, and not counted */
