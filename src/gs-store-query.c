@@ -238,104 +238,6 @@ gs_store_collect_items(GsStore *self,
 	return TRUE;
 }
 
-/*
- * The items of a filter of one tag letter (and maybe kinds): every negentropy session of a
- * sync names 100 roots or coordinates this way, on both sides. They are read tag value by tag
- * value through one small statement, instead of preparing `e.seq IN (SELECT ... t.key IN (100
- * values))` for every session (the prepare was a fifth of what building such a set cost).
- * The rows are the same: the events holding one of the tags (each once), of one of the kinds.
- */
-#define GS_STORE_ITEMS_BY_TAG                                                                      \
-	"SELECT e.seq, e.created_at, e.id, e.kind FROM tags t JOIN events e ON e.seq = t.event "   \
-	"WHERE t.key = ?"
-
-/* the letter of a filter whose only conditions are one tag letter and maybe kinds; else 0 */
-static gchar
-gs_store_items_tag_letter(GsFilter *filter)
-{
-	g_autofree gchar *letters = gs_filter_get_tag_letters(filter);
-
-	if (gs_filter_get_ids(filter) != NULL || gs_filter_get_authors(filter) != NULL ||
-	    gs_filter_get_since(filter) >= 0 || gs_filter_get_until(filter) >= 0 ||
-	    letters[0] == '\0' || letters[1] != '\0')
-		return 0;
-	return letters[0];
-}
-
-static gboolean
-gs_store_items_kind_in(GArray *kinds, gint64 kind)
-{
-	for (guint i = 0; kinds != NULL && i < kinds->len; i++) {
-		if (g_array_index(kinds, guint, i) == kind)
-			return TRUE;
-	}
-	return kinds == NULL;
-}
-
-/* gs_store_query_items() for a filter gs_store_items_tag_letter() accepts */
-static gboolean
-gs_store_items_by_tag(GsStore *self,
-		      GsFilter *filter,
-		      gchar letter,
-		      guint max_items,
-		      GArray *items,
-		      GError **error)
-{
-	GPtrArray *values = gs_filter_get_tag_values(filter, letter);
-	GArray *kinds = gs_filter_get_kinds(filter);
-	const gchar name[2] = {letter, '\0'};
-	sqlite3 *db = gs_store_get_db(self);
-	g_autoptr(sqlite3_stmt) stmt = NULL;
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-	/* as many parameters as the IN query would bind: the values, the kinds, the limit */
-	guint n_params = values->len + (kinds != NULL ? kinds->len : 0) + 1;
-	gint max = sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
-	gint rc = SQLITE_DONE;
-
-	if (n_params > (guint)max) {
-		g_set_error(error,
-			    GS_ERROR,
-			    GS_ERROR_TOO_LARGE,
-			    "filter has %u values, more than the store can take (%d)",
-			    n_params,
-			    max);
-		return FALSE;
-	}
-	stmt = gs_store_sql_prepare(db, GS_STORE_ITEMS_BY_TAG, FALSE, error);
-	if (stmt == NULL)
-		return FALSE;
-	for (guint i = 0; i < values->len && rc == SQLITE_DONE; i++) {
-		sqlite3_bind_int64(stmt,
-				   1,
-				   gs_store_sql_tag_key(gs_store_get_tag_secret(self),
-							name,
-							g_ptr_array_index(values, i)));
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-			GsStoreItem item = {.created_at = (guint64)sqlite3_column_int64(stmt, 1)};
-			gint64 seq = sqlite3_column_int64(stmt, 0);
-			if (!gs_store_items_kind_in(kinds, sqlite3_column_int64(stmt, 3)))
-				continue;
-			if (!g_hash_table_add(seen, GSIZE_TO_POINTER((gsize)seq)))
-				continue;
-			if (items->len >= max_items) {
-				g_set_error(error,
-					    GS_ERROR,
-					    GS_ERROR_TOO_LARGE,
-					    "more than %u stored events match the filter",
-					    max_items);
-				return FALSE;
-			}
-			if (!gs_store_sql_column_id(stmt, 2, item.id, error))
-				return FALSE;
-			g_array_append_val(items, item);
-		}
-		sqlite3_reset(stmt);
-	}
-	if (rc != SQLITE_DONE)
-		return gs_store_sql_error(db, "failed to read items", error);
-	return TRUE;
-}
-
 gboolean
 gs_store_query_items(GsStore *self,
 		     GsFilter *filter,
@@ -345,16 +247,11 @@ gs_store_query_items(GsStore *self,
 {
 	g_autoptr(GArray) items = g_array_new(FALSE, FALSE, sizeof(GsStoreItem));
 	g_autoptr(sqlite3_stmt) stmt = NULL;
-	gchar letter;
 
 	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
 	g_return_val_if_fail(filter != NULL, FALSE);
 	g_return_val_if_fail(items_out != NULL, FALSE);
-	letter = gs_filter_is_empty_match(filter) ? 0 : gs_store_items_tag_letter(filter);
-	if (letter != 0) {
-		if (!gs_store_items_by_tag(self, filter, letter, max_items, items, error))
-			return FALSE;
-	} else if (!gs_filter_is_empty_match(filter)) {
+	if (!gs_filter_is_empty_match(filter)) {
 		/* one row past the maximum is enough to know there are too many */
 		gint64 limit = (gint64)max_items + 1;
 		stmt = gs_store_prepare_filter(
