@@ -46,6 +46,7 @@ struct _GsSyncRun {
 	guint n_neg_waiting;  /* of which waiting */
 	GCancellable *cancellable;
 	guint timeout_id;
+	gint64 timeout_due; /* monotonic us: when the armed timeout is due */
 	gboolean ended;
 };
 
@@ -70,6 +71,8 @@ void
 gs_sync_run_retry_with_slot(GsSyncRun *run, GsSyncSlotFunc func, gpointer data);
 void
 gs_sync_run_arm_timeout(GsSyncRun *run);
+void
+gs_sync_run_touch_timeout(GsSyncRun *run);
 void
 gs_sync_run_begin_req(GsSyncRun *run);
 void

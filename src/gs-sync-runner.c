@@ -91,8 +91,15 @@ static gboolean
 gs_sync_run_timeout_cb(gpointer user_data)
 {
 	GsSyncRun *run = user_data;
+	gint64 left = run->timeout_due - g_get_monotonic_time();
 
 	run->timeout_id = 0;
+	/* events came since it was armed (gs_sync_run_touch_timeout()): wait for the rest */
+	if (left > 0 && !run->ended) {
+		run->timeout_id =
+			g_timeout_add((guint)((left + 999) / 1000), gs_sync_run_timeout_cb, run);
+		return G_SOURCE_REMOVE;
+	}
 	if (!gs_sync_run_has_open(run)) {
 		gs_sync_run_arm_timeout(run);
 		return G_SOURCE_REMOVE;
@@ -109,9 +116,25 @@ void
 gs_sync_run_arm_timeout(GsSyncRun *run)
 {
 	g_clear_handle_id(&run->timeout_id, g_source_remove);
+	run->timeout_due = g_get_monotonic_time() +
+			   (gint64)run->manager->opts.batch_timeout_ms * G_TIME_SPAN_MILLISECOND;
 	if (!run->ended)
 		run->timeout_id = g_timeout_add(
 			run->manager->opts.batch_timeout_ms, gs_sync_run_timeout_cb, run);
+}
+
+/* an event arrived: the timeout starts again, as gs_sync_run_arm_timeout() would do it, but
+ * without a new main-loop source for every event (the armed one, when it fires early, waits
+ * for the rest) */
+void
+gs_sync_run_touch_timeout(GsSyncRun *run)
+{
+	if (run->timeout_id == 0) {
+		gs_sync_run_arm_timeout(run);
+		return;
+	}
+	run->timeout_due = g_get_monotonic_time() +
+			   (gint64)run->manager->opts.batch_timeout_ms * G_TIME_SPAN_MILLISECOND;
 }
 
 /* streams ------------------------------------------------------------------------------------- */
@@ -186,7 +209,7 @@ gs_sync_run_event_peeked(GsSyncRun *run,
 	if (run->phase == GS_SYNC_PHASE_NEG)
 		g_hash_table_add(run->req_seen, g_strdup(id));
 	gs_sync_batch_record_event(run->batch, sub_id, id, created_at);
-	gs_sync_run_arm_timeout(run);
+	gs_sync_run_touch_timeout(run);
 	return TRUE;
 }
 
@@ -211,7 +234,7 @@ gs_sync_run_event_cb(GsRelayConnection *conn,
 		 * workers parse and check it */
 		if (gs_sync_intake_raw(run->manager, relay, json, len, stream->ids, id)) {
 			gs_sync_batch_record_event(run->batch, sub_id, id, 0);
-			gs_sync_run_arm_timeout(run);
+			gs_sync_run_touch_timeout(run);
 		}
 		return;
 	}
@@ -232,7 +255,7 @@ gs_sync_run_event_cb(GsRelayConnection *conn,
 		g_hash_table_add(run->req_seen, g_strdup(gs_event_get_id(event)));
 	gs_sync_batch_record_event(
 		run->batch, sub_id, gs_event_get_id(event), gs_event_get_created_at(event));
-	gs_sync_run_arm_timeout(run);
+	gs_sync_run_touch_timeout(run);
 }
 
 static void
