@@ -15,6 +15,7 @@
 #include "gs-error.h"
 #include "gs-hex.h"
 #include "gs-store-private.h"
+#include "gs-store-query-cache.h"
 #include "gs-store-sql.h"
 
 /* newest first: created_at descending, then id ascending */
@@ -113,12 +114,13 @@ gs_store_filter_row_limit(GsFilter *filter, guint max_limit)
  * prepared and bound, or %NULL with an error; @extra (nullable) is bound last, for a `?` in
  * @tail */
 static sqlite3_stmt *
-gs_store_prepare_filter(GsStore *self,
-			GsFilter *filter,
-			const gchar *columns,
-			const gchar *tail,
-			const gint64 *extra,
-			GError **error)
+gs_store_prepare_filter_full(GsStore *self,
+			     GsFilter *filter,
+			     const gchar *columns,
+			     const gchar *tail,
+			     const gint64 *extra,
+			     gboolean cached,
+			     GError **error)
 {
 	g_autoptr(GString) sql = g_string_new(NULL);
 	g_autoptr(GArray) params = g_array_new(FALSE, FALSE, sizeof(GsStoreSqlParam));
@@ -131,7 +133,20 @@ gs_store_prepare_filter(GsStore *self,
 		GsStoreSqlParam p = {.type = GS_STORE_SQL_INT, .num = *extra};
 		g_array_append_val(params, p);
 	}
+	if (cached)
+		return gs_store_query_cache_prepare(self, sql->str, params, error);
 	return gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
+}
+
+static sqlite3_stmt *
+gs_store_prepare_filter(GsStore *self,
+			GsFilter *filter,
+			const gchar *columns,
+			const gchar *tail,
+			const gint64 *extra,
+			GError **error)
+{
+	return gs_store_prepare_filter_full(self, filter, columns, tail, extra, FALSE, error);
 }
 
 static gboolean
@@ -246,7 +261,6 @@ gs_store_query_items(GsStore *self,
 		     GError **error)
 {
 	g_autoptr(GArray) items = g_array_new(FALSE, FALSE, sizeof(GsStoreItem));
-	g_autoptr(sqlite3_stmt) stmt = NULL;
 
 	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
 	g_return_val_if_fail(filter != NULL, FALSE);
@@ -254,11 +268,14 @@ gs_store_query_items(GsStore *self,
 	if (!gs_filter_is_empty_match(filter)) {
 		/* one row past the maximum is enough to know there are too many */
 		gint64 limit = (gint64)max_items + 1;
-		stmt = gs_store_prepare_filter(
-			self, filter, "e.created_at, e.id", " LIMIT ?", &limit, error);
+		sqlite3_stmt *stmt = gs_store_prepare_filter_full(
+			self, filter, "e.created_at, e.id", " LIMIT ?", &limit, TRUE, error);
+		gboolean ok;
 		if (stmt == NULL)
 			return FALSE;
-		if (!gs_store_collect_items(self, stmt, max_items, items, error))
+		ok = gs_store_collect_items(self, stmt, max_items, items, error);
+		gs_store_query_cache_release(self, stmt);
+		if (!ok)
 			return FALSE;
 	}
 	g_array_sort(items, gs_store_item_cmp);
@@ -277,16 +294,19 @@ gs_store_run_items(GsStore *self,
 		   GError **error)
 {
 	g_autoptr(GArray) items = g_array_new(FALSE, FALSE, sizeof(GsStoreItem));
-	g_autoptr(sqlite3_stmt) stmt = NULL;
 	GsStoreSqlParam limit = {.type = GS_STORE_SQL_INT, .num = (gint64)max_items + 1};
 
 	if (sql != NULL) {
+		sqlite3_stmt *stmt;
+		gboolean ok;
 		g_string_append(sql, " LIMIT ?");
 		g_array_append_val(params, limit);
-		stmt = gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
+		stmt = gs_store_query_cache_prepare(self, sql->str, params, error);
 		if (stmt == NULL)
 			return FALSE;
-		if (!gs_store_collect_items(self, stmt, max_items, items, error))
+		ok = gs_store_collect_items(self, stmt, max_items, items, error);
+		gs_store_query_cache_release(self, stmt);
+		if (!ok)
 			return FALSE;
 	}
 	g_array_sort(items, gs_store_item_cmp);

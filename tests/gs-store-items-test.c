@@ -119,6 +119,9 @@ test_items_tags(void)
 	g_autoptr(GsStore) store = make_store(200);
 
 	assert_items(store, "{\"#e\":[\"v1\"]}", 16);
+	/* the same statement text again (kept by the store), other values */
+	assert_items(store, "{\"#e\":[\"v2\"]}", 16);
+	assert_items(store, "{\"#e\":[\"v1\"]}", 16);
 	/* event 1 names v1 and v7: one item */
 	assert_items(store, "{\"#e\":[\"v1\",\"v7\",\"nothing\"]}", 26);
 	assert_items(store, "{\"#e\":[\"v2\",\"v4\"],\"kinds\":[1111]}", 16);
@@ -130,10 +133,30 @@ test_items_tags(void)
 	assert_items(store, "{\"kinds\":[1111]}", 50);
 }
 
+/* the statements the store keeps for reuse go before it closes its database (a statement
+ * left would make the close fail, a warning), also after a query that failed half-way */
+static void
+test_items_statements_closed(void)
+{
+	for (guint round = 0; round < 2; round++) {
+		g_autoptr(GsStore) store = make_store(40);
+		g_autoptr(GsFilter) filter = gs_filter_new_from_json("{\"#e\":[\"v1\"]}", -1, NULL);
+		g_autoptr(GArray) items = NULL;
+		g_autoptr(GArray) none = NULL;
+		g_autoptr(GError) error = NULL;
+		g_assert_true(gs_store_query_items(store, filter, 10, &items, &error));
+		g_assert_no_error(error);
+		g_assert_cmpuint(items->len, >, 0);
+		g_assert_false(gs_store_query_items(store, filter, 0, &none, &error));
+		g_assert_error(error, GS_ERROR, GS_ERROR_TOO_LARGE);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	gs_test_init(&argc, &argv);
 	g_test_add_func("/grasp-sync/store-items/tags", test_items_tags);
+	g_test_add_func("/grasp-sync/store-items/statements-closed", test_items_statements_closed);
 	return g_test_run();
 }

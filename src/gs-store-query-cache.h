@@ -1,0 +1,19 @@
+/*
+ * Copyright 2026 The grasp-sync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <sqlite3.h>
+
+#include "gs-store.h"
+
+G_BEGIN_DECLS
+
+sqlite3_stmt *
+gs_store_query_cache_prepare(GsStore *store, const gchar *sql, GArray *params, GError **error);
+void
+gs_store_query_cache_release(GsStore *store, sqlite3_stmt *stmt);
+
+G_END_DECLS
