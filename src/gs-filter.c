@@ -146,6 +146,36 @@ gs_filter_strv_find(GPtrArray *arr, const gchar *value)
 	return FALSE;
 }
 
+/**
+ * gs_filter_value_hash:
+ * @v: a NUL-terminated string
+ *
+ * A #GHashFunc for strings (with g_str_equal()), for the sets of event ids, coordinates and
+ * tag values a sync keeps: it reads eight bytes at a time where g_str_hash() reads one, and
+ * 64-digit ids were most of what hashing cost the syncing side's main thread.
+ *
+ * Returns: the hash
+ */
+guint
+gs_filter_value_hash(gconstpointer v)
+{
+	const guchar *p = v;
+	gsize len = strlen(v);
+	guint64 h = (0x9e3779b97f4a7c15ULL ^ (guint64)len) * 0xbf58476d1ce4e5b9ULL;
+	guint64 w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, p, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 29;
+	return (guint)h;
+}
+
 /* returns: (transfer none): the set of the values of @arr, built when first needed */
 static GHashTable *
 gs_filter_set(GsFilter *self, guint slot, GPtrArray *arr)
@@ -153,7 +183,7 @@ gs_filter_set(GsFilter *self, guint slot, GPtrArray *arr)
 	if (self->sets == NULL)
 		self->sets = g_new0(GHashTable *, GS_FILTER_N_SLOTS);
 	if (self->sets[slot] == NULL) {
-		self->sets[slot] = g_hash_table_new(g_str_hash, g_str_equal);
+		self->sets[slot] = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 		for (guint i = 0; i < arr->len; i++)
 			g_hash_table_add(self->sets[slot], g_ptr_array_index(arr, i));
 	}

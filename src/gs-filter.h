@@ -80,6 +80,9 @@ JsonNode *
 gs_filter_to_node(const GsFilter *self);
 gchar *
 gs_filter_to_json(const GsFilter *self);
+
+guint
+gs_filter_value_hash(gconstpointer v);
 gboolean
 gs_filter_matches(const GsFilter *self, const GsEvent *event);
 gboolean

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gs-filter.h"
 #include "gs-sync-batch-private.h"
 
 struct _GsSyncBatch {
@@ -92,8 +93,8 @@ gs_sync_batch_new(guint64 id,
 	self->roots = gs_sync_batch_sorted_set(roots);
 	self->subs = g_hash_table_new_full(
 		g_str_hash, g_str_equal, g_free, (GDestroyNotify)gs_sync_pager_free);
-	self->requested = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	self->received = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->requested = g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
+	self->received = g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
 	self->outcome = GS_SYNC_OUTCOME_PENDING;
 	self->started_at = started_at;
 	self->ended_at = -1;

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "gs-filter.h"
 #include "gs-sync-filters.h"
 
 /*
@@ -259,7 +260,7 @@ gs_sync_filters_items(GPtrArray *full_repos,
 GPtrArray *
 gs_sync_filters_ids(GPtrArray *ids, GError **error)
 {
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) seen = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 	g_autoptr(GPtrArray) out = gs_sync_filters_new_array();
 	GsFilter *filter = NULL;
 	guint n = 0;

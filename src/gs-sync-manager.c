@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gs-error.h"
+#include "gs-filter.h"
 #include "gs-relay-url.h"
 #include "gs-sync-manager-private.h"
 #include "gs-sync-rules.h"
@@ -424,7 +425,7 @@ gs_sync_manager_ensure_relay(GsSyncManager *self, const gchar *url, gboolean boo
 	gs_sync_live_clear(relay);
 	relay->redo = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_items_free);
 	relay->hist_subs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	relay->fetching = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	relay->fetching = g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
 	g_queue_init(&relay->waiters);
 	relay->failure_reasons = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	relay->fallback_reasons = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

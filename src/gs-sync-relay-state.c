@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "gs-error.h"
+#include "gs-filter.h"
 #include "gs-sync-relay-state.h"
 
 GsSyncRelayState *
@@ -16,11 +17,13 @@ gs_sync_relay_state_new(void)
 	GsSyncRelayState *self = g_new0(GsSyncRelayState, 1);
 
 	self->status = GS_CONNECTION_STATUS_DISCONNECTED;
-	self->confirmed_repos = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	self->confirmed_roots = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->confirmed_repos =
+		g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
+	self->confirmed_roots =
+		g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
 	self->pending = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
-	self->pending_repos = g_hash_table_new(g_str_hash, g_str_equal);
-	self->pending_roots = g_hash_table_new(g_str_hash, g_str_equal);
+	self->pending_repos = g_hash_table_new(gs_filter_value_hash, g_str_equal);
+	self->pending_roots = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 	self->failed = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_batch_unref);
 	self->completed_at = -1;
 	return self;

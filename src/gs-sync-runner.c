@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gs-error.h"
+#include "gs-filter.h"
 #include "gs-message.h"
 #include "gs-sync-filters.h"
 #include "gs-sync-peek.h"
@@ -441,7 +442,7 @@ gs_sync_stream_new(GsFilter *base, gboolean paged, guint limit)
 	}
 	if (gs_sync_filter_is_ids_only(base)) {
 		GPtrArray *ids = gs_filter_get_ids(base);
-		stream->ids = g_hash_table_new(g_str_hash, g_str_equal);
+		stream->ids = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 		for (guint i = 0; i < ids->len; i++)
 			g_hash_table_add(stream->ids, g_ptr_array_index(ids, i));
 	}
@@ -690,8 +691,8 @@ gs_sync_runner_start_one(GsSyncManager *self,
 	run->method = method;
 	run->base = g_steal_pointer(&filters);
 	run->streams = g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_stream_free);
-	run->need = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	run->req_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	run->need = g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
+	run->req_seen = g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
 	run->cancellable = g_cancellable_new();
 	g_hash_table_insert(self->runs, &run->id, run);
 	gs_sync_run_arm_timeout(run);

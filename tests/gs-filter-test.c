@@ -360,6 +360,41 @@ gs_filter_json_writer(void)
 	}
 }
 
+/* gs_filter_value_hash(): equal strings hash alike whatever their length and alignment, and
+ * ids, coordinates and short values spread (few collisions among 20,000) */
+static void
+test_value_hash(void)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	gchar buf[96];
+	guint collisions = 0;
+
+	for (gsize len = 0; len < 40; len++) {
+		g_autofree gchar *a = g_strnfill(len, 'x');
+		memset(buf, 'x', len);
+		buf[len] = '\0';
+		g_assert_cmpuint(gs_filter_value_hash(a), ==, gs_filter_value_hash(buf));
+		/* the same text at another alignment */
+		buf[0] = 'y';
+		memset(buf + 1, 'x', len);
+		buf[len + 1] = '\0';
+		g_assert_cmpuint(gs_filter_value_hash(a), ==, gs_filter_value_hash(buf + 1));
+	}
+	for (guint i = 0; i < 20000; i++) {
+		guint h;
+		if (i % 2 == 0)
+			g_snprintf(buf, sizeof(buf), "%064x", i * 2654435761u);
+		else
+			g_snprintf(buf, sizeof(buf), "30617:%064x:r%u", 7u, i);
+		h = gs_filter_value_hash(buf);
+		if (!g_hash_table_add(seen, GUINT_TO_POINTER(h)))
+			collisions++;
+	}
+	g_assert_cmpuint(collisions, <, 10);
+	g_assert_cmpuint(gs_filter_value_hash("a"), !=, gs_filter_value_hash("b"));
+	g_assert_cmpuint(gs_filter_value_hash(""), !=, gs_filter_value_hash("\x01"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -376,5 +411,6 @@ main(int argc, char **argv)
 		g_autofree gchar *path = g_strdup_printf("/grasp-sync/filter/bad-input/%u", i);
 		g_test_add_data_func_full(path, &bad_cases[i], gs_filter_bad_input, NULL);
 	}
+	g_test_add_func("/grasp-sync/filter/value-hash", test_value_hash);
 	return g_test_run();
 }
