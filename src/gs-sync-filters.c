@@ -22,17 +22,18 @@ gs_sync_filters_strcmp(gconstpointer a, gconstpointer b)
 	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
-/* a sorted copy of the distinct keys of @set */
+/* the distinct keys of @set, sorted (the set's own strings, not copies) */
 static GPtrArray *
 gs_sync_filters_sorted(GHashTable *set)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *out = g_ptr_array_sized_new(g_hash_table_size(set));
 	GHashTableIter iter;
 	gpointer key;
 
+	/* the set's own strings: it outlives the filters' building, which copies them */
 	g_hash_table_iter_init(&iter, set);
 	while (g_hash_table_iter_next(&iter, &key, NULL))
-		g_ptr_array_add(out, g_strdup(key));
+		g_ptr_array_add(out, key);
 	g_ptr_array_sort(out, gs_sync_filters_strcmp);
 	return out;
 }
@@ -63,7 +64,8 @@ gs_sync_filters_collect(GHashTable *set, GPtrArray *items, gboolean as_identifie
 
 		if (!gs_sync_check_repo_coordinate(item, &d, error))
 			return FALSE;
-		g_hash_table_add(set, as_identifiers ? g_steal_pointer(&d) : g_strdup(item));
+		/* identifiers are new strings the set owns; coordinates are borrowed from @items */
+		g_hash_table_add(set, as_identifiers ? g_steal_pointer(&d) : (gpointer)item);
 	}
 	return TRUE;
 }
@@ -75,7 +77,8 @@ gs_sync_filters_collect_ids(GHashTable *set, GPtrArray *ids, GError **error)
 		const gchar *id = g_ptr_array_index(ids, i);
 		if (!gs_sync_check_event_id(id, error))
 			return FALSE;
-		g_hash_table_add(set, g_strdup(id));
+		/* borrowed from @ids */
+		g_hash_table_add(set, (gpointer)id);
 	}
 	return TRUE;
 }
@@ -130,7 +133,8 @@ gs_sync_filters_layer1(GsSyncFiltersMode mode, gint64 since)
 GPtrArray *
 gs_sync_filters_state(GPtrArray *coordinates, GsSyncFiltersMode mode, gint64 since, GError **error)
 {
-	g_autoptr(GHashTable) set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) set =
+		g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GPtrArray) identifiers = NULL;
 	GPtrArray *out;
 
@@ -161,7 +165,7 @@ gs_sync_filters_state(GPtrArray *coordinates, GsSyncFiltersMode mode, gint64 sin
 GPtrArray *
 gs_sync_filters_repos(GPtrArray *coordinates, GsSyncFiltersMode mode, gint64 since, GError **error)
 {
-	g_autoptr(GHashTable) set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) set = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 	g_autoptr(GPtrArray) sorted = NULL;
 	GPtrArray *out;
 
@@ -185,7 +189,7 @@ gs_sync_filters_repos(GPtrArray *coordinates, GsSyncFiltersMode mode, gint64 sin
 GPtrArray *
 gs_sync_filters_roots(GPtrArray *ids, GsSyncFiltersMode mode, gint64 since, GError **error)
 {
-	g_autoptr(GHashTable) set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) set = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 	g_autoptr(GPtrArray) sorted = NULL;
 	GPtrArray *out;
 
