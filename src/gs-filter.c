@@ -255,6 +255,37 @@ gs_filter_add_tag_value(GsFilter *self, gchar letter, const gchar *value)
 	gs_filter_strv_add_unique(self, GS_FILTER_SLOT_TAGS + idx, &self->tags[idx], value);
 }
 
+/**
+ * gs_filter_add_tag_values_distinct:
+ * @values: (array length=n_values): values of `#letter`, no two equal, none in the filter yet
+ *
+ * gs_filter_add_tag_value() for each of @values, without looking for each in the values
+ * already there: for builders whose values come from a set (the sync's chunks of 100 roots or
+ * coordinates), where the check cost a hash set per filter.
+ */
+void
+gs_filter_add_tag_values_distinct(GsFilter *self,
+				  gchar letter,
+				  const gchar *const *values,
+				  guint n_values)
+{
+	gint idx = gs_filter_letter_index(letter);
+	GPtrArray **arr;
+
+	g_return_if_fail(self != NULL);
+	g_return_if_fail(idx >= 0);
+	arr = &self->tags[idx];
+	if (*arr == NULL)
+		*arr = gs_filter_strv_new();
+	for (guint i = 0; i < n_values; i++) {
+		gchar *copy = g_strdup(values[i]);
+		g_ptr_array_add(*arr, copy);
+		/* a set built already (by earlier single adds) must know the value too */
+		if (self->sets != NULL && self->sets[GS_FILTER_SLOT_TAGS + idx] != NULL)
+			g_hash_table_add(self->sets[GS_FILTER_SLOT_TAGS + idx], copy);
+	}
+}
+
 void
 gs_filter_set_since(GsFilter *self, gint64 since)
 {

@@ -51,6 +51,11 @@ gs_filter_add_kind(GsFilter *self, guint kind);
 void
 gs_filter_add_tag_value(GsFilter *self, gchar letter, const gchar *value);
 void
+gs_filter_add_tag_values_distinct(GsFilter *self,
+				  gchar letter,
+				  const gchar *const *values,
+				  guint n_values);
+void
 gs_filter_set_since(GsFilter *self, gint64 since);
 void
 gs_filter_set_until(GsFilter *self, gint64 until);

@@ -95,8 +95,12 @@ gs_sync_filters_add_tagged(GPtrArray *out,
 		guint end = MIN(start + GS_SYNC_FILTERS_CHUNK, values->len);
 		for (const gchar *l = letters; *l != '\0'; l++) {
 			GsFilter *filter = gs_filter_new();
-			for (guint i = start; i < end; i++)
-				gs_filter_add_tag_value(filter, *l, g_ptr_array_index(values, i));
+			/* the values come from a set: distinct */
+			gs_filter_add_tag_values_distinct(filter,
+							  *l,
+							  (const gchar *const *)values->pdata +
+								  start,
+							  end - start);
 			g_ptr_array_add(out, gs_sync_filters_finish(filter, mode, since));
 		}
 	}
@@ -147,8 +151,8 @@ gs_sync_filters_state(GPtrArray *coordinates, GsSyncFiltersMode mode, gint64 sin
 		guint end = MIN(start + GS_SYNC_FILTERS_CHUNK, identifiers->len);
 
 		gs_filter_add_kind(filter, GS_SYNC_KIND_REPO_STATE);
-		for (guint i = start; i < end; i++)
-			gs_filter_add_tag_value(filter, 'd', g_ptr_array_index(identifiers, i));
+		gs_filter_add_tag_values_distinct(
+			filter, 'd', (const gchar *const *)identifiers->pdata + start, end - start);
 		g_ptr_array_add(out, gs_sync_filters_finish(filter, mode, since));
 	}
 	return out;

@@ -395,6 +395,42 @@ test_value_hash(void)
 	g_assert_cmpuint(gs_filter_value_hash(""), !=, gs_filter_value_hash("\x01"));
 }
 
+/* gs_filter_add_tag_values_distinct() builds the filter gs_filter_add_tag_value() builds, and
+ * later single adds still see its values */
+static void
+test_tag_values_distinct(void)
+{
+	g_autoptr(GsFilter) one = gs_filter_new();
+	g_autoptr(GsFilter) many = gs_filter_new();
+	g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+	g_autofree gchar *a = NULL;
+	g_autofree gchar *b = NULL;
+
+	for (guint i = 0; i < 40; i++)
+		g_ptr_array_add(values, g_strdup_printf("%064x", i));
+	for (guint i = 0; i < 20; i++)
+		gs_filter_add_tag_value(one, 'e', values->pdata[i]);
+	for (guint i = 0; i < 20; i++)
+		gs_filter_add_tag_value(many, 'e', values->pdata[i]);
+	/* the second half at once, after the set of the first half exists */
+	gs_filter_add_tag_values_distinct(many, 'e', (const gchar *const *)values->pdata + 20, 20);
+	for (guint i = 20; i < 40; i++)
+		gs_filter_add_tag_value(one, 'e', values->pdata[i]);
+	/* already there: ignored by both */
+	gs_filter_add_tag_value(one, 'e', values->pdata[35]);
+	gs_filter_add_tag_value(many, 'e', values->pdata[35]);
+	gs_filter_add_tag_values_distinct(many, 'q', (const gchar *const *)values->pdata, 3);
+	gs_filter_add_tag_value(one, 'q', values->pdata[0]);
+	gs_filter_add_tag_value(one, 'q', values->pdata[1]);
+	gs_filter_add_tag_value(one, 'q', values->pdata[2]);
+	gs_filter_add_tag_value(many, 'q', values->pdata[1]);
+	a = gs_filter_to_json(one);
+	b = gs_filter_to_json(many);
+	g_assert_cmpstr(a, ==, b);
+	g_assert_cmpuint(gs_filter_get_tag_values(many, 'e')->len, ==, 40);
+	g_assert_cmpuint(gs_filter_get_tag_values(many, 'q')->len, ==, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -412,5 +448,6 @@ main(int argc, char **argv)
 		g_test_add_data_func_full(path, &bad_cases[i], gs_filter_bad_input, NULL);
 	}
 	g_test_add_func("/grasp-sync/filter/value-hash", test_value_hash);
+	g_test_add_func("/grasp-sync/filter/tag-values-distinct", test_tag_values_distinct);
 	return g_test_run();
 }
