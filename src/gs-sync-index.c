@@ -9,6 +9,7 @@
 
 #include "gs-enums-types.h"
 #include "gs-error.h"
+#include "gs-filter.h"
 #include "gs-sync-batch-private.h"
 #include "gs-sync-index-private.h"
 #include "gs-sync-relay-state.h"
@@ -35,7 +36,7 @@ G_DEFINE_FINAL_TYPE(GsSyncIndex, gs_sync_index, G_TYPE_OBJECT)
 GHashTable *
 gs_sync_set_new(void)
 {
-	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
 }
 
 /* the nick of an enum value: the one spelling used in logs, metrics and D-Bus */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gs-error.h"
+#include "gs-filter.h"
 #include "gs-sync-filters.h"
 #include "gs-sync-manager-private.h"
 
@@ -461,7 +462,7 @@ static gboolean
 gs_sync_live_set_items(GsSyncRelay *relay, guint layer, GPtrArray *want, gboolean added)
 {
 	GPtrArray *parts = relay->live_parts[layer];
-	g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) wanted = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 	GsSyncLivePart *part;
 	guint from, n_new;
 	gboolean ok;
@@ -522,7 +523,7 @@ gs_sync_live_add_new(GHashTable *seen, GPtrArray *from, GPtrArray *to)
 static void
 gs_sync_live_collect(GsSyncManager *self, GsSyncRelay *relay, GPtrArray *repos, GPtrArray *roots)
 {
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) seen = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 	g_autoptr(GPtrArray) pending = gs_sync_index_dup_pending_batches(self->index, relay->url);
 	g_autoptr(GPtrArray) c_repos = gs_sync_index_dup_confirmed_repos(self->index, relay->url);
 	g_autoptr(GPtrArray) c_roots = gs_sync_index_dup_confirmed_roots(self->index, relay->url);
@@ -716,7 +717,7 @@ gs_sync_live_clear(GsSyncRelay *relay)
 		relay->live[l] =
 			g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_sub_free);
 		g_clear_pointer(&relay->live_items[l], g_hash_table_unref);
-		relay->live_items[l] = g_hash_table_new(g_str_hash, g_str_equal);
+		relay->live_items[l] = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 		g_clear_pointer(&relay->live_parts[l], g_ptr_array_unref);
 		relay->live_parts[l] =
 			g_ptr_array_new_with_free_func((GDestroyNotify)gs_sync_live_part_free);

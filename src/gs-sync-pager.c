@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "gs-filter.h"
 #include "gs-sync-pager.h"
 
 struct _GsSyncPager {
@@ -44,9 +45,9 @@ gs_sync_pager_new(guint limit, gint64 since)
 	self->page_limit = self->limit;
 	self->boundary = -1;
 	self->page_oldest = G_MAXINT64;
-	self->known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	self->page_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	self->oldest_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->known = g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
+	self->page_ids = g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
+	self->oldest_ids = g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
 	return self;
 }
 

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gs-filter.h"
 #include "gs-sync-peek.h"
 
 /*
@@ -261,7 +262,7 @@ gs_sync_peek_values(const GsFilter *filter)
 	    letters == NULL || strlen(letters) != 1)
 		return NULL;
 	values = gs_filter_get_tag_values(filter, letters[0]);
-	set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	set = g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; values != NULL && i < values->len; i++)
 		g_hash_table_add(set,
 				 g_strdup_printf("%c:%s", letters[0], (gchar *)values->pdata[i]));

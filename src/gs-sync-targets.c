@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "gs-error.h"
+#include "gs-filter.h"
 #include "gs-relay-url.h"
 #include "gs-sync-rules.h"
 #include "gs-sync-targets.h"
@@ -49,13 +50,13 @@ G_DEFINE_FINAL_TYPE(GsSyncTargets, gs_sync_targets, G_TYPE_OBJECT)
 static GHashTable *
 gs_sync_set_new(void)
 {
-	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, NULL);
 }
 
 static GHashTable *
 gs_sync_map_new(GDestroyNotify value_free)
 {
-	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, value_free);
+	return g_hash_table_new_full(gs_filter_value_hash, g_str_equal, g_free, value_free);
 }
 
 static gint
@@ -221,7 +222,7 @@ gs_sync_targets_has_relay(GsSyncTargets *self, const gchar *url)
 gchar **
 gs_sync_targets_dup_relays(GsSyncTargets *self)
 {
-	g_autoptr(GHashTable) set = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) set = g_hash_table_new(gs_filter_value_hash, g_str_equal);
 	GHashTableIter iter;
 	gpointer key;
 
