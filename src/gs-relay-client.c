@@ -318,6 +318,8 @@ gs_relay_client_take_token(GsRelayClient *self)
 	return TRUE;
 }
 
+#define GS_RELAY_DUPLICATE_TEXT "duplicate: already have this event"
+
 /* the OK text of an ingest outcome (docs/relay.md) */
 static gchar *
 gs_relay_client_outcome_text(const GsIngestResult *result, gboolean *accepted)
@@ -331,7 +333,7 @@ gs_relay_client_outcome_text(const GsIngestResult *result, gboolean *accepted)
 		return g_strdup("");
 	case GS_INGEST_OUTCOME_DUPLICATE:
 		*accepted = TRUE;
-		return g_strdup("duplicate: already have this event");
+		return g_strdup(GS_RELAY_DUPLICATE_TEXT);
 	case GS_INGEST_OUTCOME_DEFERRED:
 		return g_strdup_printf("blocked: waiting for %s",
 				       result->dependency != NULL ? result->dependency
@@ -348,26 +350,65 @@ gs_relay_client_outcome_text(const GsIngestResult *result, gboolean *accepted)
 /* an EVENT in the ingest: the client (referenced) and the id read from the message */
 typedef struct {
 	GsRelayClient *client;
-	gchar *id;
+	gboolean has_id;
+	gchar id[65];
 	gsize len;
 } GsRelayEventJob;
+
+/*
+ * the OK of a stored or duplicate event, as gs_message_build_ok() writes it but without
+ * allocating, escaping or checking (one OK per EVENT a home delivery sends): @id is 64
+ * lower-case hex digits and the text one of ours with nothing to escape; %FALSE (nothing
+ * sent) for other outcomes or ids
+ */
+static gboolean
+gs_relay_client_answer_accepted(GsRelayClient *self, const GsIngestResult *result, const gchar *id)
+{
+	static const gchar head[] = "[\"OK\",\"";
+	static const gchar mid[] = "\",true,\"";
+	const gchar *text =
+		result->outcome == GS_INGEST_OUTCOME_STORED ? "" : GS_RELAY_DUPLICATE_TEXT;
+	gchar buf[sizeof(head) + 64 + sizeof(mid) + sizeof(GS_RELAY_DUPLICATE_TEXT) + 2];
+	gsize text_len = strlen(text);
+	gsize n = 0;
+
+	if ((result->outcome != GS_INGEST_OUTCOME_STORED &&
+	     result->outcome != GS_INGEST_OUTCOME_DUPLICATE) ||
+	    id == NULL || strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64)
+		return FALSE;
+	memcpy(buf, head, sizeof(head) - 1);
+	n += sizeof(head) - 1;
+	memcpy(buf + n, id, 64);
+	n += 64;
+	memcpy(buf + n, mid, sizeof(mid) - 1);
+	n += sizeof(mid) - 1;
+	memcpy(buf + n, text, text_len);
+	n += text_len;
+	buf[n++] = '"';
+	buf[n++] = ']';
+	buf[n] = '\0';
+	gs_relay_client_send_valid(self, buf, n);
+	return TRUE;
+}
 
 static void
 gs_relay_client_ingest_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
 {
 	GsRelayEventJob *job = user_data;
 	GsRelayClient *self = job->client;
-	const gchar *id = result->event != NULL ? gs_event_get_id(result->event) : job->id;
+	const gchar *id = result->event != NULL ? gs_event_get_id(result->event)
+			  : job->has_id		? job->id
+						: NULL;
 	gboolean accepted = FALSE;
-	g_autofree gchar *text = gs_relay_client_outcome_text(result, &accepted);
 
 	self->events_in_flight--;
 	self->event_bytes_in_flight -= job->len;
 	/* the client may have gone while the event was checked: the answer goes nowhere */
-	if (gs_relay_client_is_open(self))
+	if (gs_relay_client_is_open(self) && !gs_relay_client_answer_accepted(self, result, id)) {
+		g_autofree gchar *text = gs_relay_client_outcome_text(result, &accepted);
 		gs_relay_client_answer_event(self, id, accepted, text);
+	}
 	g_object_unref(job->client);
-	g_free(job->id);
 	g_free(job);
 }
 
@@ -417,7 +458,9 @@ gs_relay_client_handle_event(GsRelayClient *self, const gchar *json, gsize len)
 	}
 	job = g_new0(GsRelayEventJob, 1);
 	job->client = g_object_ref(self);
-	job->id = has_id ? g_strdup(id) : NULL;
+	job->has_id = has_id;
+	if (has_id)
+		memcpy(job->id, id, sizeof(job->id));
 	job->len = len;
 	self->events_in_flight++;
 	self->event_bytes_in_flight += len;
