@@ -47,12 +47,11 @@ static const gchar *const gs_home_outbox_sql[GS_HOME_STMT_LAST] = {
 	[GS_HOME_STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[GS_HOME_STMT_COMMIT] = "COMMIT",
 	[GS_HOME_STMT_ROLLBACK] = "ROLLBACK",
-	[GS_HOME_STMT_LOAD_DUE] =
-		"SELECT o.event, o.id, o.attempts, '[\"EVENT\",' || e.json || ']' "
-		"FROM home_outbox o NOT INDEXED "
-		"LEFT JOIN events e ON e.seq = o.event AND e.id = o.id "
-		"WHERE o.event > ?1 AND o.state = 0 AND o.next_retry <= ?2 "
-		"ORDER BY o.event LIMIT ?3",
+	[GS_HOME_STMT_LOAD_DUE] = "SELECT o.event, o.id, o.attempts, e.json "
+				  "FROM home_outbox o NOT INDEXED "
+				  "LEFT JOIN events e ON e.seq = o.event AND e.id = o.id "
+				  "WHERE o.event > ?1 AND o.state = 0 AND o.next_retry <= ?2 "
+				  "ORDER BY o.event LIMIT ?3",
 	[GS_HOME_STMT_REMOVE] = "DELETE FROM home_outbox WHERE event = ?1 AND id = ?2",
 	[GS_HOME_STMT_SET_RESULT] = "UPDATE home_outbox SET state = ?3, attempts = ?4, "
 				    "last_result = ?5, next_retry = ?6 "
@@ -213,6 +212,26 @@ gs_home_outbox_entry_from_row(sqlite3_stmt *stmt)
 	return g_steal_pointer(&entry);
 }
 
+/* the `["EVENT",<json>]` message of the event JSON in column @col, built with one copy */
+static void
+gs_home_outbox_entry_set_message(GsHomeOutboxEntry *entry, sqlite3_stmt *stmt, gint col)
+{
+	static const gchar head[] = "[\"EVENT\",";
+	const gchar *json = (const gchar *)sqlite3_column_text(stmt, col);
+	gsize len = (gsize)sqlite3_column_bytes(stmt, col);
+	gchar *message;
+
+	if (json == NULL)
+		return;
+	message = g_malloc(sizeof(head) - 1 + len + 2);
+	memcpy(message, head, sizeof(head) - 1);
+	memcpy(message + sizeof(head) - 1, json, len);
+	message[sizeof(head) - 1 + len] = ']';
+	message[sizeof(head) + len] = '\0';
+	entry->message = message;
+	entry->message_len = sizeof(head) + len;
+}
+
 /**
  * gs_home_outbox_load_due:
  * @after: only rows after this row number (the delivery cursor); 0 for all
@@ -240,11 +259,8 @@ gs_home_outbox_load_due(GsHomeOutbox *self, gint64 after, gint64 now, guint max,
 				  (gint64)sqlite3_column_int64(stmt, 0));
 			continue;
 		}
-		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
-			const gchar *text = (const gchar *)sqlite3_column_text(stmt, 3);
-			entry->message_len = (gsize)sqlite3_column_bytes(stmt, 3);
-			entry->message = g_strndup(text, entry->message_len);
-		}
+		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
+			gs_home_outbox_entry_set_message(entry, stmt, 3);
 		g_ptr_array_add(entries, entry);
 	}
 	sqlite3_reset(stmt);
