@@ -188,6 +188,17 @@ gs_websocket_stop_out(GsWebsocket *self)
 	g_clear_pointer(&self->flush_source, g_source_unref);
 }
 
+/* drops what was written from the front of the output, so that a connection that never
+ * drains completely does not keep it all */
+static void
+gs_websocket_compact_out(GsWebsocket *self)
+{
+	if (self->out_off < GS_WEBSOCKET_READ_SIZE || self->out_off < self->outbuf->len / 2)
+		return;
+	g_byte_array_remove_range(self->outbuf, 0, self->out_off);
+	self->out_off = 0;
+}
+
 static gboolean
 gs_websocket_writable_cb(GObject *stream, gpointer user_data)
 {
@@ -225,6 +236,7 @@ gs_websocket_flush(GsWebsocket *self)
 			NULL,
 			&error);
 		if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+			gs_websocket_compact_out(self);
 			if (self->out_source == NULL) {
 				self->out_source =
 					g_pollable_output_stream_create_source(self->out, NULL);

@@ -268,6 +268,31 @@ ws_echo(Fixture *f, gconstpointer data)
 	g_assert_false(f->closed);
 }
 
+/* more than the socket takes at once: written in parts as the client reads, in order */
+static void
+ws_output_backlog(Fixture *f, gconstpointer data)
+{
+	const guint n = 200;
+
+	for (guint i = 0; i < n; i++) {
+		g_autofree gchar *text = g_strdup_printf("%05u", i);
+		g_autofree gchar *body = g_strnfill(20000, (gchar)('a' + i % 26));
+		g_autofree gchar *msg = g_strconcat(text, body, NULL);
+		gs_websocket_send_text(f->ws, msg, strlen(msg));
+	}
+	for (guint i = 0; i < n; i++) {
+		guint8 b0 = 0;
+		g_autoptr(GByteArray) got = fixture_read_frame(f, &b0);
+		g_autofree gchar *head = g_strdup_printf("%05u", i);
+
+		g_assert_cmpint(b0, ==, 0x81);
+		g_assert_cmpuint(got->len, ==, 20005);
+		g_assert_cmpmem(got->data, 5, head, 5);
+		g_assert_cmpint(got->data[20004], ==, 'a' + i % 26);
+	}
+	g_assert_no_error(f->error);
+}
+
 static void
 ws_fragments_and_ping(Fixture *f, gconstpointer data)
 {
@@ -412,6 +437,7 @@ main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 	ADD("/grasp-sync/websocket/echo", ws_echo);
 	ADD("/grasp-sync/websocket/fragments-and-ping", ws_fragments_and_ping);
+	ADD("/grasp-sync/websocket/output-backlog", ws_output_backlog);
 	ADD("/grasp-sync/websocket/client-closes", ws_client_closes);
 	ADD("/grasp-sync/websocket/server-closes", ws_server_closes);
 	ADD("/grasp-sync/websocket/peer-drops", ws_peer_drops);
