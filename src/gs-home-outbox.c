@@ -24,6 +24,7 @@ typedef enum {
 	GS_HOME_STMT_REQUEUE,
 	GS_HOME_STMT_SECOND_CHANCE,
 	GS_HOME_STMT_COUNT,
+	GS_HOME_STMT_COUNT_ALL,
 	GS_HOME_STMT_OLDEST,
 	GS_HOME_STMT_NEXT_RETRY,
 	GS_HOME_STMT_REFUSED,
@@ -62,6 +63,7 @@ static const gchar *const gs_home_outbox_sql[GS_HOME_STMT_LAST] = {
 		"UPDATE home_outbox SET state = 0, next_retry = 0 WHERE state = 1 AND attempts = 1 "
 		"AND coalesce(last_result, '') NOT LIKE 'auth-required:%'",
 	[GS_HOME_STMT_COUNT] = "SELECT count(*) FROM home_outbox WHERE state = ?1",
+	[GS_HOME_STMT_COUNT_ALL] = "SELECT count(*) FROM home_outbox",
 	[GS_HOME_STMT_OLDEST] = "SELECT min(queued_at) FROM home_outbox WHERE state = 0",
 	[GS_HOME_STMT_NEXT_RETRY] = "SELECT min(next_retry) FROM home_outbox "
 				    "WHERE state = 0 AND next_retry > ?1",
@@ -368,13 +370,25 @@ gs_home_outbox_requeue_first_refusals(GsHomeOutbox *self, guint *n_requeued, GEr
 	return TRUE;
 }
 
-/* rows in @state (pending includes those in flight); -1 on failure */
+/*
+ * rows in @state (pending includes those in flight); -1 on failure. Pending rows are all rows
+ * but the refused ones: SQLite counts a whole table by its pages' cell counts, without
+ * reading the rows a `state = 0` range would (the outbox counts are refreshed every second
+ * while a backlog of perhaps a million rows drains)
+ */
 gint64
 gs_home_outbox_count(GsHomeOutbox *self, GsHomeOutboxState state)
 {
 	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_COUNT);
-	sqlite3_bind_int(stmt, 1, state);
-	return gs_home_outbox_query_number(self, stmt);
+	gint64 refused;
+	gint64 all;
+
+	sqlite3_bind_int(stmt, 1, GS_HOME_OUTBOX_REFUSED);
+	refused = gs_home_outbox_query_number(self, stmt);
+	if (state == GS_HOME_OUTBOX_REFUSED || refused < 0)
+		return refused;
+	all = gs_home_outbox_query_number(self, gs_home_outbox_stmt(self, GS_HOME_STMT_COUNT_ALL));
+	return all < 0 ? -1 : all - refused;
 }
 
 /* the queueing time of the oldest pending row; 0 when none is pending, -1 on failure */
