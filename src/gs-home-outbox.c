@@ -23,13 +23,17 @@ typedef enum {
 	GS_HOME_STMT_SET_RESULT,
 	GS_HOME_STMT_REQUEUE,
 	GS_HOME_STMT_SECOND_CHANCE,
-	GS_HOME_STMT_COUNT,
+	GS_HOME_STMT_COUNT_REFUSED,
 	GS_HOME_STMT_COUNT_ALL,
 	GS_HOME_STMT_OLDEST,
 	GS_HOME_STMT_NEXT_RETRY,
 	GS_HOME_STMT_REFUSED,
 	GS_HOME_STMT_LAST
 } GsHomeStmt;
+
+/* the condition of the partial index home_outbox_due (schema 6), named in every query that
+ * should use it: SQLite takes a partial index only when the query's WHERE contains it */
+#define GS_HOME_OUTBOX_INDEXED "(state != 0 OR next_retry != 0)"
 
 /*
  * LOAD_DUE walks the rows in storing order from the cursor (a range of the integer key);
@@ -57,19 +61,24 @@ static const gchar *const gs_home_outbox_sql[GS_HOME_STMT_LAST] = {
 	[GS_HOME_STMT_SET_RESULT] = "UPDATE home_outbox SET state = ?3, attempts = ?4, "
 				    "last_result = ?5, next_retry = ?6 "
 				    "WHERE event = ?1 AND id = ?2",
-	[GS_HOME_STMT_REQUEUE] = "UPDATE home_outbox SET state = 0, next_retry = 0 "
-				 "WHERE state = 1 AND next_retry <= ?1",
+	[GS_HOME_STMT_REQUEUE] =
+		"UPDATE home_outbox SET state = 0, next_retry = 0 "
+		"WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 1 AND next_retry <= ?1",
 	[GS_HOME_STMT_SECOND_CHANCE] =
-		"UPDATE home_outbox SET state = 0, next_retry = 0 WHERE state = 1 AND attempts = 1 "
+		"UPDATE home_outbox SET state = 0, next_retry = 0 "
+		"WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 1 AND attempts = 1 "
 		"AND coalesce(last_result, '') NOT LIKE 'auth-required:%'",
-	[GS_HOME_STMT_COUNT] = "SELECT count(*) FROM home_outbox WHERE state = ?1",
+	[GS_HOME_STMT_COUNT_REFUSED] =
+		"SELECT count(*) FROM home_outbox WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 1",
 	[GS_HOME_STMT_COUNT_ALL] = "SELECT count(*) FROM home_outbox",
 	[GS_HOME_STMT_OLDEST] = "SELECT min(queued_at) FROM home_outbox WHERE state = 0",
-	[GS_HOME_STMT_NEXT_RETRY] = "SELECT min(next_retry) FROM home_outbox "
-				    "WHERE state = 0 AND next_retry > ?1",
+	/* ?1 is a time (>= 0): a row due at once (next_retry 0) is not what it looks for */
+	[GS_HOME_STMT_NEXT_RETRY] =
+		"SELECT min(next_retry) FROM home_outbox "
+		"WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 0 AND next_retry > ?1",
 	[GS_HOME_STMT_REFUSED] =
 		"SELECT event, id, attempts, last_result, next_retry FROM home_outbox "
-		"WHERE state = 1 ORDER BY event LIMIT ?1",
+		"WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 1 ORDER BY event LIMIT ?1",
 };
 
 struct _GsHomeOutbox {
@@ -379,12 +388,10 @@ gs_home_outbox_requeue_first_refusals(GsHomeOutbox *self, guint *n_requeued, GEr
 gint64
 gs_home_outbox_count(GsHomeOutbox *self, GsHomeOutboxState state)
 {
-	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_COUNT);
-	gint64 refused;
+	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_COUNT_REFUSED);
+	gint64 refused = gs_home_outbox_query_number(self, stmt);
 	gint64 all;
 
-	sqlite3_bind_int(stmt, 1, GS_HOME_OUTBOX_REFUSED);
-	refused = gs_home_outbox_query_number(self, stmt);
 	if (state == GS_HOME_OUTBOX_REFUSED || refused < 0)
 		return refused;
 	all = gs_home_outbox_query_number(self, gs_home_outbox_stmt(self, GS_HOME_STMT_COUNT_ALL));
@@ -403,7 +410,8 @@ gint64
 gs_home_outbox_get_next_retry(GsHomeOutbox *self, gint64 after)
 {
 	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_NEXT_RETRY);
-	sqlite3_bind_int64(stmt, 1, after);
+	/* a time: rows due at once (next_retry 0) are never later than it */
+	sqlite3_bind_int64(stmt, 1, MAX(after, 0));
 	return gs_home_outbox_query_number(self, stmt);
 }
 
