@@ -52,6 +52,8 @@ struct _GsWebsocket {
 	GSource *out_source;
 	GSource *flush_source;
 	GSource *close_timer;
+	GSource *finish_source; /* closes the stream from the main loop (see gs_websocket_flush) */
+	GError *write_error;	/* a write failed: nothing more is written */
 };
 
 G_DEFINE_FINAL_TYPE(GsWebsocket, gs_websocket, G_TYPE_OBJECT)
@@ -106,23 +108,24 @@ gs_websocket_utf8_valid(const guint8 *p, gsize len)
 /* closing ---------------------------------------------------------------------------------- */
 
 static void
+gs_websocket_drop_source(GSource **source)
+{
+	if (*source != NULL)
+		g_source_destroy(*source);
+	g_clear_pointer(source, g_source_unref);
+}
+
+static void
 gs_websocket_close_io(GsWebsocket *self)
 {
 	if (self->state == SOUP_WEBSOCKET_STATE_CLOSED)
 		return;
 	self->state = SOUP_WEBSOCKET_STATE_CLOSED;
-	if (self->in_source != NULL)
-		g_source_destroy(self->in_source);
-	g_clear_pointer(&self->in_source, g_source_unref);
-	if (self->out_source != NULL)
-		g_source_destroy(self->out_source);
-	g_clear_pointer(&self->out_source, g_source_unref);
-	if (self->flush_source != NULL)
-		g_source_destroy(self->flush_source);
-	g_clear_pointer(&self->flush_source, g_source_unref);
-	if (self->close_timer != NULL)
-		g_source_destroy(self->close_timer);
-	g_clear_pointer(&self->close_timer, g_source_unref);
+	gs_websocket_drop_source(&self->in_source);
+	gs_websocket_drop_source(&self->out_source);
+	gs_websocket_drop_source(&self->flush_source);
+	gs_websocket_drop_source(&self->close_timer);
+	gs_websocket_drop_source(&self->finish_source);
 	g_io_stream_close(self->stream, NULL, NULL);
 	if (self->handlers.closed != NULL)
 		self->handlers.closed(self, self->user_data);
@@ -136,7 +139,7 @@ gs_websocket_emit_error(GsWebsocket *self, GError *error)
 		self->handlers.error(self, error, self->user_data);
 }
 
-/* an I/O error: nothing more can be sent or read */
+/* an I/O error while reading: nothing more can be sent or read */
 static void
 gs_websocket_fail_io(GsWebsocket *self, GError *error)
 {
@@ -144,6 +147,34 @@ gs_websocket_fail_io(GsWebsocket *self, GError *error)
 		return;
 	gs_websocket_emit_error(self, error);
 	gs_websocket_close_io(self);
+}
+
+static gboolean
+gs_websocket_finish_cb(gpointer user_data)
+{
+	GsWebsocket *self = GS_WEBSOCKET(user_data);
+
+	g_clear_pointer(&self->finish_source, g_source_unref);
+	g_object_ref(self);
+	if (self->write_error != NULL)
+		gs_websocket_fail_io(self, self->write_error);
+	else
+		gs_websocket_close_io(self);
+	g_object_unref(self);
+	return G_SOURCE_REMOVE;
+}
+
+/* the stream is closed (and `error`, then `closed`, emitted) from the main loop, not from
+ * inside a caller that is sending */
+static void
+gs_websocket_finish_later(GsWebsocket *self)
+{
+	if (self->finish_source != NULL || self->state == SOUP_WEBSOCKET_STATE_CLOSED)
+		return;
+	self->finish_source = g_idle_source_new();
+	g_source_set_priority(self->finish_source, G_PRIORITY_DEFAULT);
+	g_source_set_callback(self->finish_source, gs_websocket_finish_cb, self, NULL);
+	g_source_attach(self->finish_source, g_main_context_get_thread_default());
 }
 
 /*
@@ -180,12 +211,8 @@ gs_websocket_close_timeout_cb(gpointer user_data)
 static void
 gs_websocket_stop_out(GsWebsocket *self)
 {
-	if (self->out_source != NULL)
-		g_source_destroy(self->out_source);
-	g_clear_pointer(&self->out_source, g_source_unref);
-	if (self->flush_source != NULL)
-		g_source_destroy(self->flush_source);
-	g_clear_pointer(&self->flush_source, g_source_unref);
+	gs_websocket_drop_source(&self->out_source);
+	gs_websocket_drop_source(&self->flush_source);
 }
 
 /* drops what was written from the front of the output, so that a connection that never
@@ -227,7 +254,8 @@ gs_websocket_flush_cb(gpointer user_data)
 void
 gs_websocket_flush(GsWebsocket *self)
 {
-	while (self->state != SOUP_WEBSOCKET_STATE_CLOSED && self->out_off < self->outbuf->len) {
+	while (self->state != SOUP_WEBSOCKET_STATE_CLOSED && self->write_error == NULL &&
+	       self->out_off < self->outbuf->len) {
 		g_autoptr(GError) error = NULL;
 		gssize n = g_pollable_output_stream_write_nonblocking(
 			self->out,
@@ -250,7 +278,9 @@ gs_websocket_flush(GsWebsocket *self)
 			return;
 		}
 		if (n < 0) {
-			gs_websocket_fail_io(self, error);
+			gs_websocket_stop_out(self);
+			self->write_error = g_steal_pointer(&error);
+			gs_websocket_finish_later(self);
 			return;
 		}
 		self->out_off += (gsize)n;
@@ -259,7 +289,7 @@ gs_websocket_flush(GsWebsocket *self)
 	g_byte_array_set_size(self->outbuf, 0);
 	self->out_off = 0;
 	if (self->close_io_after)
-		gs_websocket_close_io(self);
+		gs_websocket_finish_later(self);
 }
 
 /* queues one unmasked frame (a server's); written at the end of this main-loop round */
@@ -635,6 +665,7 @@ gs_websocket_finalize(GObject *object)
 
 	g_byte_array_unref(self->inbuf);
 	g_byte_array_unref(self->outbuf);
+	g_clear_error(&self->write_error);
 	if (self->message != NULL)
 		g_byte_array_unref(self->message);
 	G_OBJECT_CLASS(gs_websocket_parent_class)->finalize(object);

@@ -354,6 +354,23 @@ ws_peer_drops(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->messages->len, ==, 1);
 }
 
+/* a write that fails (the peer is gone) closes the connection from the main loop, never from
+ * inside the send that found it */
+static void
+ws_write_fails_later(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *big = g_strnfill(300000, 'w');
+
+	g_clear_object(&f->conn);
+	g_usleep(50000); /* the FIN arrives, unread by the server */
+	for (guint i = 0; i < 3; i++) {
+		gs_websocket_send_text(f->ws, big, strlen(big));
+		g_assert_false(f->closed);
+	}
+	fixture_wait_closed(f);
+	g_assert_cmpint(gs_websocket_get_state(f->ws), ==, SOUP_WEBSOCKET_STATE_CLOSED);
+}
+
 /* refused input: the error and the close code; the server reads on until the peer drops */
 static void
 ws_refused(Fixture *f, gushort code)
@@ -441,6 +458,7 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/websocket/client-closes", ws_client_closes);
 	ADD("/grasp-sync/websocket/server-closes", ws_server_closes);
 	ADD("/grasp-sync/websocket/peer-drops", ws_peer_drops);
+	ADD("/grasp-sync/websocket/write-fails-later", ws_write_fails_later);
 	ADD("/grasp-sync/websocket/unmasked", ws_unmasked);
 	ADD("/grasp-sync/websocket/too-big", ws_too_big);
 	ADD("/grasp-sync/websocket/too-big-joined", ws_too_big_joined);
