@@ -23,12 +23,17 @@ typedef enum {
 	GS_HOME_STMT_SET_RESULT,
 	GS_HOME_STMT_REQUEUE,
 	GS_HOME_STMT_SECOND_CHANCE,
-	GS_HOME_STMT_COUNT,
+	GS_HOME_STMT_COUNT_REFUSED,
+	GS_HOME_STMT_COUNT_ALL,
 	GS_HOME_STMT_OLDEST,
 	GS_HOME_STMT_NEXT_RETRY,
 	GS_HOME_STMT_REFUSED,
 	GS_HOME_STMT_LAST
 } GsHomeStmt;
+
+/* the condition of the partial index home_outbox_due (schema 6), named in every query that
+ * should use it: SQLite takes a partial index only when the query's WHERE contains it */
+#define GS_HOME_OUTBOX_INDEXED "(state != 0 OR next_retry != 0)"
 
 /*
  * LOAD_DUE walks the rows in storing order from the cursor (a range of the integer key);
@@ -47,28 +52,33 @@ static const gchar *const gs_home_outbox_sql[GS_HOME_STMT_LAST] = {
 	[GS_HOME_STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[GS_HOME_STMT_COMMIT] = "COMMIT",
 	[GS_HOME_STMT_ROLLBACK] = "ROLLBACK",
-	[GS_HOME_STMT_LOAD_DUE] =
-		"SELECT o.event, o.id, o.attempts, '[\"EVENT\",' || e.json || ']' "
-		"FROM home_outbox o NOT INDEXED "
-		"LEFT JOIN events e ON e.seq = o.event AND e.id = o.id "
-		"WHERE o.event > ?1 AND o.state = 0 AND o.next_retry <= ?2 "
-		"ORDER BY o.event LIMIT ?3",
+	[GS_HOME_STMT_LOAD_DUE] = "SELECT o.event, o.id, o.attempts, e.json "
+				  "FROM home_outbox o NOT INDEXED "
+				  "LEFT JOIN events e ON e.seq = o.event AND e.id = o.id "
+				  "WHERE o.event > ?1 AND o.state = 0 AND o.next_retry <= ?2 "
+				  "ORDER BY o.event LIMIT ?3",
 	[GS_HOME_STMT_REMOVE] = "DELETE FROM home_outbox WHERE event = ?1 AND id = ?2",
 	[GS_HOME_STMT_SET_RESULT] = "UPDATE home_outbox SET state = ?3, attempts = ?4, "
 				    "last_result = ?5, next_retry = ?6 "
 				    "WHERE event = ?1 AND id = ?2",
-	[GS_HOME_STMT_REQUEUE] = "UPDATE home_outbox SET state = 0, next_retry = 0 "
-				 "WHERE state = 1 AND next_retry <= ?1",
+	[GS_HOME_STMT_REQUEUE] =
+		"UPDATE home_outbox SET state = 0, next_retry = 0 "
+		"WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 1 AND next_retry <= ?1",
 	[GS_HOME_STMT_SECOND_CHANCE] =
-		"UPDATE home_outbox SET state = 0, next_retry = 0 WHERE state = 1 AND attempts = 1 "
+		"UPDATE home_outbox SET state = 0, next_retry = 0 "
+		"WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 1 AND attempts = 1 "
 		"AND coalesce(last_result, '') NOT LIKE 'auth-required:%'",
-	[GS_HOME_STMT_COUNT] = "SELECT count(*) FROM home_outbox WHERE state = ?1",
+	[GS_HOME_STMT_COUNT_REFUSED] =
+		"SELECT count(*) FROM home_outbox WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 1",
+	[GS_HOME_STMT_COUNT_ALL] = "SELECT count(*) FROM home_outbox",
 	[GS_HOME_STMT_OLDEST] = "SELECT min(queued_at) FROM home_outbox WHERE state = 0",
-	[GS_HOME_STMT_NEXT_RETRY] = "SELECT min(next_retry) FROM home_outbox "
-				    "WHERE state = 0 AND next_retry > ?1",
+	/* ?1 is a time (>= 0): a row due at once (next_retry 0) is not what it looks for */
+	[GS_HOME_STMT_NEXT_RETRY] =
+		"SELECT min(next_retry) FROM home_outbox "
+		"WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 0 AND next_retry > ?1",
 	[GS_HOME_STMT_REFUSED] =
 		"SELECT event, id, attempts, last_result, next_retry FROM home_outbox "
-		"WHERE state = 1 ORDER BY event LIMIT ?1",
+		"WHERE " GS_HOME_OUTBOX_INDEXED " AND state = 1 ORDER BY event LIMIT ?1",
 };
 
 struct _GsHomeOutbox {
@@ -213,6 +223,26 @@ gs_home_outbox_entry_from_row(sqlite3_stmt *stmt)
 	return g_steal_pointer(&entry);
 }
 
+/* the `["EVENT",<json>]` message of the event JSON in column @col, built with one copy */
+static void
+gs_home_outbox_entry_set_message(GsHomeOutboxEntry *entry, sqlite3_stmt *stmt, gint col)
+{
+	static const gchar head[] = "[\"EVENT\",";
+	const gchar *json = (const gchar *)sqlite3_column_text(stmt, col);
+	gsize len = (gsize)sqlite3_column_bytes(stmt, col);
+	gchar *message;
+
+	if (json == NULL)
+		return;
+	message = g_malloc(sizeof(head) - 1 + len + 2);
+	memcpy(message, head, sizeof(head) - 1);
+	memcpy(message + sizeof(head) - 1, json, len);
+	message[sizeof(head) - 1 + len] = ']';
+	message[sizeof(head) + len] = '\0';
+	entry->message = message;
+	entry->message_len = sizeof(head) + len;
+}
+
 /**
  * gs_home_outbox_load_due:
  * @after: only rows after this row number (the delivery cursor); 0 for all
@@ -240,11 +270,8 @@ gs_home_outbox_load_due(GsHomeOutbox *self, gint64 after, gint64 now, guint max,
 				  (gint64)sqlite3_column_int64(stmt, 0));
 			continue;
 		}
-		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
-			const gchar *text = (const gchar *)sqlite3_column_text(stmt, 3);
-			entry->message_len = (gsize)sqlite3_column_bytes(stmt, 3);
-			entry->message = g_strndup(text, entry->message_len);
-		}
+		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL)
+			gs_home_outbox_entry_set_message(entry, stmt, 3);
 		g_ptr_array_add(entries, entry);
 	}
 	sqlite3_reset(stmt);
@@ -352,13 +379,23 @@ gs_home_outbox_requeue_first_refusals(GsHomeOutbox *self, guint *n_requeued, GEr
 	return TRUE;
 }
 
-/* rows in @state (pending includes those in flight); -1 on failure */
+/*
+ * rows in @state (pending includes those in flight); -1 on failure. Pending rows are all rows
+ * but the refused ones: SQLite counts a whole table by its pages' cell counts, without
+ * reading the rows a `state = 0` range would (the outbox counts are refreshed every second
+ * while a backlog of perhaps a million rows drains)
+ */
 gint64
 gs_home_outbox_count(GsHomeOutbox *self, GsHomeOutboxState state)
 {
-	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_COUNT);
-	sqlite3_bind_int(stmt, 1, state);
-	return gs_home_outbox_query_number(self, stmt);
+	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_COUNT_REFUSED);
+	gint64 refused = gs_home_outbox_query_number(self, stmt);
+	gint64 all;
+
+	if (state == GS_HOME_OUTBOX_REFUSED || refused < 0)
+		return refused;
+	all = gs_home_outbox_query_number(self, gs_home_outbox_stmt(self, GS_HOME_STMT_COUNT_ALL));
+	return all < 0 ? -1 : all - refused;
 }
 
 /* the queueing time of the oldest pending row; 0 when none is pending, -1 on failure */
@@ -373,7 +410,8 @@ gint64
 gs_home_outbox_get_next_retry(GsHomeOutbox *self, gint64 after)
 {
 	sqlite3_stmt *stmt = gs_home_outbox_stmt(self, GS_HOME_STMT_NEXT_RETRY);
-	sqlite3_bind_int64(stmt, 1, after);
+	/* a time: rows due at once (next_retry 0) are never later than it */
+	sqlite3_bind_int64(stmt, 1, MAX(after, 0));
 	return gs_home_outbox_query_number(self, stmt);
 }
 

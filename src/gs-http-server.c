@@ -106,7 +106,30 @@ gs_http_dup_peer(SoupServerMessage *msg)
 		g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(addr)));
 }
 
-/* leaves the status unset when libsoup's websocket handler should take the request */
+/* the 101 answer is written: the connection is the websocket's from here on */
+static void
+gs_http_upgraded_cb(SoupServerMessage *msg, gpointer user_data)
+{
+	GsHttpServer *self = GS_HTTP_SERVER(user_data);
+	g_autofree gchar *peer = gs_http_dup_peer(msg);
+	g_autoptr(GIOStream) stream = soup_server_message_steal_connection(msg);
+	g_autoptr(GsWebsocket) ws = NULL;
+
+	if (stream == NULL)
+		return;
+	ws = gs_websocket_new_server(stream);
+	if (self->ws_func == NULL) {
+		gs_websocket_close(ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+		return;
+	}
+	self->ws_func(ws, peer, self->ws_data);
+}
+
+/*
+ * the websocket upgrade of `/`: refused with the check's status, else answered 101 (libsoup
+ * checks the handshake and answers 400 to a bad one; no extension is offered) and handed to
+ * a GsWebsocket once that answer is written
+ */
 static void
 gs_http_root_upgrade(GsHttpServer *self, SoupServerMessage *msg)
 {
@@ -124,7 +147,11 @@ gs_http_root_upgrade(GsHttpServer *self, SoupServerMessage *msg)
 			peer != NULL ? peer : "an unknown peer",
 			reason);
 		gs_http_set_text(msg, status, "text/plain", reason != NULL ? reason : "refused\n");
+		return;
 	}
+	if (soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL))
+		g_signal_connect_object(
+			msg, "wrote-informational", G_CALLBACK(gs_http_upgraded_cb), self, 0);
 }
 
 static void
@@ -188,22 +215,6 @@ gs_http_health_cb(SoupServer *server,
 		return;
 	}
 	gs_http_set_text(msg, SOUP_STATUS_OK, "text/plain", "ok\n");
-}
-
-static void
-gs_http_websocket_cb(SoupServer *server,
-		     SoupServerMessage *msg,
-		     const char *path,
-		     SoupWebsocketConnection *conn,
-		     gpointer user_data)
-{
-	GsHttpServer *self = GS_HTTP_SERVER(user_data);
-	g_autofree gchar *peer = NULL;
-
-	if (self->ws_func == NULL)
-		return;
-	peer = gs_http_dup_peer(msg);
-	self->ws_func(conn, peer, self->ws_data);
 }
 
 static void
@@ -415,11 +426,9 @@ gs_http_server_init(GsHttpServer *self)
 		self->server, "request-started", G_CALLBACK(gs_http_request_started_cb), self);
 	soup_server_add_handler(self->server, "/", gs_http_root_cb, self, NULL);
 	soup_server_add_handler(self->server, "/health", gs_http_health_cb, self, NULL);
-	soup_server_add_websocket_handler(
-		self->server, "/", NULL, NULL, gs_http_websocket_cb, self, NULL);
-	/* no permessage-deflate: the relay endpoint bounds each connection's queue by comparing
-	 * the bytes it queued with the bytes TCP acknowledged, which needs uncompressed frames */
-	soup_server_remove_websocket_extension(self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+	/* `/`'s websocket upgrades are gs_http_root_upgrade()'s, without extensions (no
+	 * permessage-deflate: the relay endpoint bounds each connection's queue by comparing the
+	 * bytes it queued with the bytes TCP acknowledged, which needs uncompressed frames) */
 }
 
 GsHttpServer *

@@ -7,6 +7,8 @@
 
 #include <libsoup/soup.h>
 
+#include "gs-websocket.h"
+
 G_BEGIN_DECLS
 
 #define GS_TYPE_HTTP_SERVER (gs_http_server_get_type())
@@ -18,9 +20,7 @@ G_DECLARE_FINAL_TYPE(GsHttpServer, gs_http_server, GS, HTTP_SERVER, GObject)
 typedef gboolean (*GsHttpHealthFunc)(gpointer user_data, GError **error);
 typedef gchar *(*GsHttpDocumentFunc)(gpointer user_data);
 typedef gboolean (*GsHttpWebsocketCheckFunc)(gpointer user_data, guint *status, gchar **reason);
-typedef void (*GsHttpWebsocketFunc)(SoupWebsocketConnection *conn,
-				    const gchar *peer,
-				    gpointer user_data);
+typedef void (*GsHttpWebsocketFunc)(GsWebsocket *conn, const gchar *peer, gpointer user_data);
 
 GsHttpServer *
 gs_http_server_new(void);

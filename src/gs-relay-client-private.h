@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 struct _GsRelayClient {
 	GObject parent_instance;
 	GsRelayServer *server; /* unowned; the server holds us while the connection is open */
-	SoupWebsocketConnection *conn;
+	GsWebsocket *conn;
 	gchar *peer;
 	guint64 id;
 	gboolean closing;

@@ -65,8 +65,18 @@ gs_relay_client_check_pending(GsRelayClient *self)
 gboolean
 gs_relay_client_is_open(GsRelayClient *self)
 {
-	return !self->closing &&
-	       soup_websocket_connection_get_state(self->conn) == SOUP_WEBSOCKET_STATE_OPEN;
+	return !self->closing && gs_websocket_get_state(self->conn) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+/* queues @len bytes of UTF-8 (not checked again) as one text message */
+static gboolean
+gs_relay_client_send_text_len(GsRelayClient *self, const gchar *text, gsize len)
+{
+	if (!gs_relay_client_is_open(self))
+		return FALSE;
+	gs_websocket_send_text(self->conn, text, len);
+	gs_relay_outq_add_frame(self->outq, len);
+	return TRUE;
 }
 
 /**
@@ -80,11 +90,7 @@ gs_relay_client_is_open(GsRelayClient *self)
 gboolean
 gs_relay_client_send_text(GsRelayClient *self, const gchar *text)
 {
-	if (!gs_relay_client_is_open(self))
-		return FALSE;
-	soup_websocket_connection_send_text(self->conn, text);
-	gs_relay_outq_add_frame(self->outq, strlen(text));
-	return TRUE;
+	return gs_relay_client_send_text_len(self, text, strlen(text));
 }
 
 /* every message of the relay goes here: outgoing tap, queue, slow-reader bound */
@@ -92,6 +98,7 @@ gboolean
 gs_relay_client_send(GsRelayClient *self, gchar *text)
 {
 	g_autofree gchar *owned = text;
+	gsize len;
 
 	if (!gs_relay_client_is_open(self))
 		return FALSE;
@@ -106,9 +113,10 @@ gs_relay_client_send(GsRelayClient *self, gchar *text)
 		owned = repaired;
 		text = repaired;
 	}
-	if (!gs_relay_server_run_tap(self->server, self, TRUE, text, strlen(text)))
+	len = strlen(text);
+	if (!gs_relay_server_run_tap(self->server, self, TRUE, text, len))
 		return gs_relay_client_is_open(self);
-	if (!gs_relay_client_send_text(self, text))
+	if (!gs_relay_client_send_text_len(self, text, len))
 		return FALSE;
 	return gs_relay_client_check_pending(self);
 }
@@ -130,7 +138,7 @@ gs_relay_client_send_valid(GsRelayClient *self, const gchar *text, gsize len)
 		return FALSE;
 	if (!gs_relay_server_run_tap(self->server, self, TRUE, text, len))
 		return gs_relay_client_is_open(self);
-	if (!gs_relay_client_send_text(self, text))
+	if (!gs_relay_client_send_text_len(self, text, len))
 		return FALSE;
 	return gs_relay_client_check_pending(self);
 }
@@ -310,6 +318,8 @@ gs_relay_client_take_token(GsRelayClient *self)
 	return TRUE;
 }
 
+#define GS_RELAY_DUPLICATE_TEXT "duplicate: already have this event"
+
 /* the OK text of an ingest outcome (docs/relay.md) */
 static gchar *
 gs_relay_client_outcome_text(const GsIngestResult *result, gboolean *accepted)
@@ -323,7 +333,7 @@ gs_relay_client_outcome_text(const GsIngestResult *result, gboolean *accepted)
 		return g_strdup("");
 	case GS_INGEST_OUTCOME_DUPLICATE:
 		*accepted = TRUE;
-		return g_strdup("duplicate: already have this event");
+		return g_strdup(GS_RELAY_DUPLICATE_TEXT);
 	case GS_INGEST_OUTCOME_DEFERRED:
 		return g_strdup_printf("blocked: waiting for %s",
 				       result->dependency != NULL ? result->dependency
@@ -340,26 +350,65 @@ gs_relay_client_outcome_text(const GsIngestResult *result, gboolean *accepted)
 /* an EVENT in the ingest: the client (referenced) and the id read from the message */
 typedef struct {
 	GsRelayClient *client;
-	gchar *id;
+	gboolean has_id;
+	gchar id[65];
 	gsize len;
 } GsRelayEventJob;
+
+/*
+ * the OK of a stored or duplicate event, as gs_message_build_ok() writes it but without
+ * allocating, escaping or checking (one OK per EVENT a home delivery sends): @id is 64
+ * lower-case hex digits and the text one of ours with nothing to escape; %FALSE (nothing
+ * sent) for other outcomes or ids
+ */
+static gboolean
+gs_relay_client_answer_accepted(GsRelayClient *self, const GsIngestResult *result, const gchar *id)
+{
+	static const gchar head[] = "[\"OK\",\"";
+	static const gchar mid[] = "\",true,\"";
+	const gchar *text =
+		result->outcome == GS_INGEST_OUTCOME_STORED ? "" : GS_RELAY_DUPLICATE_TEXT;
+	gchar buf[sizeof(head) + 64 + sizeof(mid) + sizeof(GS_RELAY_DUPLICATE_TEXT) + 2];
+	gsize text_len = strlen(text);
+	gsize n = 0;
+
+	if ((result->outcome != GS_INGEST_OUTCOME_STORED &&
+	     result->outcome != GS_INGEST_OUTCOME_DUPLICATE) ||
+	    id == NULL || strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64)
+		return FALSE;
+	memcpy(buf, head, sizeof(head) - 1);
+	n += sizeof(head) - 1;
+	memcpy(buf + n, id, 64);
+	n += 64;
+	memcpy(buf + n, mid, sizeof(mid) - 1);
+	n += sizeof(mid) - 1;
+	memcpy(buf + n, text, text_len);
+	n += text_len;
+	buf[n++] = '"';
+	buf[n++] = ']';
+	buf[n] = '\0';
+	gs_relay_client_send_valid(self, buf, n);
+	return TRUE;
+}
 
 static void
 gs_relay_client_ingest_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
 {
 	GsRelayEventJob *job = user_data;
 	GsRelayClient *self = job->client;
-	const gchar *id = result->event != NULL ? gs_event_get_id(result->event) : job->id;
+	const gchar *id = result->event != NULL ? gs_event_get_id(result->event)
+			  : job->has_id		? job->id
+						: NULL;
 	gboolean accepted = FALSE;
-	g_autofree gchar *text = gs_relay_client_outcome_text(result, &accepted);
 
 	self->events_in_flight--;
 	self->event_bytes_in_flight -= job->len;
 	/* the client may have gone while the event was checked: the answer goes nowhere */
-	if (gs_relay_client_is_open(self))
+	if (gs_relay_client_is_open(self) && !gs_relay_client_answer_accepted(self, result, id)) {
+		g_autofree gchar *text = gs_relay_client_outcome_text(result, &accepted);
 		gs_relay_client_answer_event(self, id, accepted, text);
+	}
 	g_object_unref(job->client);
-	g_free(job->id);
 	g_free(job);
 }
 
@@ -409,7 +458,9 @@ gs_relay_client_handle_event(GsRelayClient *self, const gchar *json, gsize len)
 	}
 	job = g_new0(GsRelayEventJob, 1);
 	job->client = g_object_ref(self);
-	job->id = has_id ? g_strdup(id) : NULL;
+	job->has_id = has_id;
+	if (has_id)
+		memcpy(job->id, id, sizeof(job->id));
 	job->len = len;
 	self->events_in_flight++;
 	self->event_bytes_in_flight += len;
@@ -496,18 +547,17 @@ gs_relay_client_handle_text(GsRelayClient *self, const gchar *text, gsize len)
 }
 
 static void
-gs_relay_client_message_cb(SoupWebsocketConnection *conn,
-			   gint type,
-			   GBytes *message,
+gs_relay_client_message_cb(GsWebsocket *conn,
+			   const gchar *data,
+			   gsize len,
+			   gboolean text,
 			   gpointer user_data)
 {
 	GsRelayClient *self = GS_RELAY_CLIENT(user_data);
-	gsize len = 0;
-	const gchar *data = g_bytes_get_data(message, &len);
 
 	if (!gs_relay_client_is_open(self))
 		return;
-	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+	if (!text) {
 		gs_relay_client_send_notice(self, "invalid: binary messages are not supported");
 		return;
 	}
@@ -551,9 +601,9 @@ gs_relay_client_close(GsRelayClient *self, gushort code, const gchar *reason)
 		return;
 	self->closing = TRUE;
 	gs_relay_client_drop_state(self);
-	if (soup_websocket_connection_get_state(self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+	if (gs_websocket_get_state(self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
 		return;
-	soup_websocket_connection_close(self->conn, code, reason);
+	gs_websocket_close(self->conn, code, reason);
 	self->close_timer_id = g_timeout_add(
 		GS_RELAY_CLIENT_CLOSE_GRACE_MS, gs_relay_client_close_timeout_cb, self);
 }
@@ -569,6 +619,8 @@ gs_relay_client_abort(GsRelayClient *self)
 {
 	g_autoptr(GError) error = NULL;
 
+	/* what was sent before goes out first, as far as the socket takes it */
+	gs_websocket_flush(self->conn);
 	if (!gs_relay_outq_shutdown(self->outq, &error)) {
 		g_debug("cannot shut down connection %" G_GUINT64_FORMAT ": %s",
 			self->id,
@@ -581,7 +633,7 @@ gs_relay_client_abort(GsRelayClient *self)
 }
 
 static void
-gs_relay_client_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
+gs_relay_client_closed_cb(GsWebsocket *conn, gpointer user_data)
 {
 	GsRelayClient *self = GS_RELAY_CLIENT(user_data);
 
@@ -597,7 +649,7 @@ gs_relay_client_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
 }
 
 static void
-gs_relay_client_error_cb(SoupWebsocketConnection *conn, GError *error, gpointer user_data)
+gs_relay_client_error_cb(GsWebsocket *conn, const GError *error, gpointer user_data)
 {
 	GsRelayClient *self = GS_RELAY_CLIENT(user_data);
 
@@ -605,16 +657,21 @@ gs_relay_client_error_cb(SoupWebsocketConnection *conn, GError *error, gpointer 
 		self->id,
 		self->peer,
 		error->message);
-	/* libsoup drops the connection after this signal without telling the peer why; a close
-	 * frame queued now is written before that */
+	/* the connection closes after this; a close frame queued now says why */
 	if (g_error_matches(error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG) &&
-	    soup_websocket_connection_get_state(conn) == SOUP_WEBSOCKET_STATE_OPEN) {
+	    gs_websocket_get_state(conn) == SOUP_WEBSOCKET_STATE_OPEN) {
 		const GsRelayLimits *limits = gs_relay_server_get_limits(self->server);
 		g_autofree gchar *reason = g_strdup_printf("message too big (at most %u bytes)",
 							   limits->max_message_bytes);
-		soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_TOO_BIG, reason);
+		gs_websocket_close(conn, SOUP_WEBSOCKET_CLOSE_TOO_BIG, reason);
 	}
 }
+
+static const GsWebsocketHandlers gs_relay_client_ws_handlers = {
+	gs_relay_client_message_cb,
+	gs_relay_client_error_cb,
+	gs_relay_client_closed_cb,
+};
 
 guint64
 gs_relay_client_get_id(GsRelayClient *self)
@@ -636,10 +693,8 @@ gs_relay_client_dispose(GObject *object)
 	gs_relay_client_drop_state(self);
 	g_clear_handle_id(&self->close_timer_id, g_source_remove);
 	if (self->conn != NULL) {
-		g_signal_handlers_disconnect_by_data(self->conn, self);
-		if (soup_websocket_connection_get_state(self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-			soup_websocket_connection_close(
-				self->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+		gs_websocket_start(self->conn, NULL, NULL);
+		gs_websocket_close(self->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
 	}
 	g_clear_object(&self->conn);
 	g_clear_pointer(&self->outq, gs_relay_outq_free);
@@ -685,10 +740,7 @@ gs_relay_client_init(GsRelayClient *self)
  * @conn: the open websocket (referenced)
  */
 GsRelayClient *
-gs_relay_client_new(GsRelayServer *server,
-		    SoupWebsocketConnection *conn,
-		    const gchar *peer,
-		    guint64 id)
+gs_relay_client_new(GsRelayServer *server, GsWebsocket *conn, const gchar *peer, guint64 id)
 {
 	GsRelayClient *self = g_object_new(GS_TYPE_RELAY_CLIENT, NULL);
 	const GsRelayLimits *limits = gs_relay_server_get_limits(server);
@@ -697,12 +749,10 @@ gs_relay_client_new(GsRelayServer *server,
 	self->conn = g_object_ref(conn);
 	self->peer = g_strdup(peer);
 	self->id = id;
-	self->outq = gs_relay_outq_new(conn);
+	self->outq = gs_relay_outq_new(gs_websocket_get_io_stream(conn));
 	if (!gs_relay_outq_can_measure(self->outq))
 		g_debug("connection %" G_GUINT64_FORMAT ": no TCP_INFO, no slow-reader bound", id);
-	soup_websocket_connection_set_max_incoming_payload_size(conn, limits->max_message_bytes);
-	g_signal_connect(conn, "message", G_CALLBACK(gs_relay_client_message_cb), self);
-	g_signal_connect(conn, "closed", G_CALLBACK(gs_relay_client_closed_cb), self);
-	g_signal_connect(conn, "error", G_CALLBACK(gs_relay_client_error_cb), self);
+	gs_websocket_set_max_incoming_payload_size(conn, limits->max_message_bytes);
+	gs_websocket_start(conn, &gs_relay_client_ws_handlers, self);
 	return self;
 }

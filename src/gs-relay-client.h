@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "gs-event.h"
+#include "gs-websocket.h"
 
 G_BEGIN_DECLS
 
@@ -29,10 +30,7 @@ G_DECLARE_FINAL_TYPE(GsRelayClient, gs_relay_client, GS, RELAY_CLIENT, GObject)
  */
 
 GsRelayClient *
-gs_relay_client_new(GsRelayServer *server,
-		    SoupWebsocketConnection *conn,
-		    const gchar *peer,
-		    guint64 id);
+gs_relay_client_new(GsRelayServer *server, GsWebsocket *conn, const gchar *peer, guint64 id);
 guint64
 gs_relay_client_get_id(GsRelayClient *self);
 const gchar *

@@ -190,9 +190,8 @@ gs_relay_outq_shutdown(GsRelayOutq *self, GError **error)
 
 /* the GSocket under libsoup's server-side stream (a SoupIOStream over a GTcpConnection) */
 static GSocket *
-gs_relay_outq_find_socket(SoupWebsocketConnection *conn)
+gs_relay_outq_find_socket(GIOStream *io)
 {
-	GIOStream *io = soup_websocket_connection_get_io_stream(conn);
 	g_autoptr(GIOStream) base = NULL;
 
 	if (G_IS_SOCKET_CONNECTION(io))
@@ -220,11 +219,11 @@ gs_relay_outq_free(GsRelayOutq *self)
 
 /* starts counting on a freshly upgraded connection */
 GsRelayOutq *
-gs_relay_outq_new(SoupWebsocketConnection *conn)
+gs_relay_outq_new(GIOStream *io)
 {
 	GsRelayOutq *self = g_new0(GsRelayOutq, 1);
 
-	self->socket = gs_relay_outq_find_socket(conn);
+	self->socket = gs_relay_outq_find_socket(io);
 	if (self->socket != NULL && !gs_relay_outq_read_acked(self, &self->acked_base))
 		g_clear_object(&self->socket);
 	self->progress_at = g_get_monotonic_time();

@@ -22,7 +22,7 @@ G_BEGIN_DECLS
 typedef struct _GsRelayOutq GsRelayOutq;
 
 GsRelayOutq *
-gs_relay_outq_new(SoupWebsocketConnection *conn);
+gs_relay_outq_new(GIOStream *io);
 void
 gs_relay_outq_free(GsRelayOutq *self);
 gboolean

@@ -228,14 +228,13 @@ gs_relay_server_client_closed_cb(GsRelayClient *client, gpointer user_data)
  * Serves the relay endpoint on @conn until it closes.
  */
 void
-gs_relay_server_accept(GsRelayServer *self, SoupWebsocketConnection *conn, const gchar *peer)
+gs_relay_server_accept(GsRelayServer *self, GsWebsocket *conn, const gchar *peer)
 {
 	GsRelayClient *client;
 	guint64 *key;
 
 	if (g_hash_table_size(self->clients) >= self->limits.max_connections) {
-		soup_websocket_connection_close(
-			conn, GS_RELAY_CLOSE_TRY_AGAIN_LATER, "too many connections");
+		gs_websocket_close(conn, GS_RELAY_CLOSE_TRY_AGAIN_LATER, "too many connections");
 		return;
 	}
 	key = g_new(guint64, 1);
@@ -310,7 +309,7 @@ gs_relay_server_ws_check(gpointer user_data, guint *status, gchar **reason)
 }
 
 static void
-gs_relay_server_ws_accept(SoupWebsocketConnection *conn, const gchar *peer, gpointer user_data)
+gs_relay_server_ws_accept(GsWebsocket *conn, const gchar *peer, gpointer user_data)
 {
 	gs_relay_server_accept(GS_RELAY_SERVER(user_data), conn, peer);
 }

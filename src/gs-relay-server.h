@@ -106,7 +106,7 @@ gs_relay_server_attach(GsRelayServer *self, GsHttpServer *http);
 gboolean
 gs_relay_server_can_accept(GsRelayServer *self, guint *status, gchar **reason);
 void
-gs_relay_server_accept(GsRelayServer *self, SoupWebsocketConnection *conn, const gchar *peer);
+gs_relay_server_accept(GsRelayServer *self, GsWebsocket *conn, const gchar *peer);
 gchar *
 gs_relay_server_dup_nip11_json(GsRelayServer *self);
 guint

@@ -115,6 +115,14 @@ static const GsStoreMigration gs_store_migrations[] = {
 	 "  kind INTEGER NOT NULL,"
 	 "  d TEXT NOT NULL,"
 	 "  created_at INTEGER NOT NULL) WITHOUT ROWID;"},
+	/* the home outbox's index holds only the rows a query by state or retry time looks for
+	 * (refused, or waiting for a retry time): a row that is queued and then delivered, as
+	 * nearly every row is, no longer writes and deletes an index entry (GsHomeOutbox's
+	 * queries name the index's condition so that SQLite uses it) */
+	{6,
+	 "DROP INDEX home_outbox_due;"
+	 "CREATE INDEX home_outbox_due ON home_outbox (state, next_retry) "
+	 "WHERE state != 0 OR next_retry != 0;"},
 };
 
 guint

@@ -10,6 +10,7 @@
 #include "gs-error.h"
 #include "gs-home-outbox.h"
 #include "gs-home-relay.h"
+#include "gs-message.h"
 #include "gs-test-home.h"
 #include "gs-test-utils.h"
 
@@ -457,9 +458,19 @@ home_resume_after_restart(Fixture *f, gconstpointer data)
 	outbox = gs_home_outbox_new(gs_store_get_db(f->store), &error);
 	due = gs_home_outbox_load_due(outbox, 0, G_MAXINT64, 1000, &error);
 	g_assert_cmpuint(due->len, ==, 52);
-	for (guint i = 0; i < due->len; i++)
-		g_hash_table_add(left,
-				 g_strdup(((GsHomeOutboxEntry *)g_ptr_array_index(due, i))->id));
+	for (guint i = 0; i < due->len; i++) {
+		GsHomeOutboxEntry *entry = g_ptr_array_index(due, i);
+		g_autoptr(GsMessage) msg = NULL;
+
+		/* each row comes with its EVENT message, ready to send */
+		g_assert_cmpuint(entry->message_len, ==, strlen(entry->message));
+		msg = gs_message_parse(
+			entry->message, entry->message_len, GS_MESSAGE_FROM_CLIENT, &error);
+		g_assert_no_error(error);
+		g_assert_cmpint(msg->type, ==, GS_MESSAGE_EVENT);
+		g_assert_nonnull(strstr(entry->message, entry->id));
+		g_hash_table_add(left, g_strdup(entry->id));
+	}
 	g_clear_pointer(&outbox, gs_home_outbox_free);
 
 	gs_test_home_set_judge(f->home, fixture_judge, f);

@@ -18,6 +18,7 @@ typedef struct {
 	gboolean healthy;
 	gboolean accept_ws;
 	guint ws_count;
+	GPtrArray *ws; /* GsWebsocket accepted, held open */
 } Fixture;
 
 static gboolean
@@ -47,12 +48,14 @@ fixture_ws_check(gpointer user_data, guint *status, gchar **reason)
 }
 
 static void
-fixture_ws(SoupWebsocketConnection *conn, const gchar *peer, gpointer user_data)
+fixture_ws(GsWebsocket *conn, const gchar *peer, gpointer user_data)
 {
 	Fixture *f = user_data;
 	f->ws_count++;
 	g_assert_cmpstr(peer, ==, "127.0.0.1");
-	soup_websocket_connection_send_text(conn, "welcome");
+	gs_websocket_start(conn, NULL, NULL);
+	gs_websocket_send_text(conn, "welcome", 7);
+	g_ptr_array_add(f->ws, g_object_ref(conn));
 }
 
 static void
@@ -62,6 +65,7 @@ fixture_setup(Fixture *f, gconstpointer data)
 
 	f->healthy = TRUE;
 	f->accept_ws = TRUE;
+	f->ws = g_ptr_array_new_with_free_func(g_object_unref);
 	f->server = gs_http_server_new();
 	gs_http_server_set_health_func(f->server, fixture_health, f);
 	gs_http_server_set_nip11_func(f->server, fixture_nip11, f);
@@ -85,6 +89,7 @@ fixture_teardown(Fixture *f, gconstpointer data)
 	g_usleep(10000);
 	while (g_main_context_iteration(NULL, FALSE))
 		;
+	g_ptr_array_unref(f->ws);
 	g_object_unref(f->server);
 	while (g_main_context_iteration(NULL, FALSE))
 		;

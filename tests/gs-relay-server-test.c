@@ -662,6 +662,28 @@ announcement(guint seed, const gchar *d)
 	return gs_test_event_new(seed, 1700000000, 30617, tags, "");
 }
 
+/* the OKs of stored and duplicate events, written without gs_message_build_ok(), are its
+ * text byte for byte */
+static void
+test_event_ok_text(void)
+{
+	g_autoptr(GsTestRelay) relay = gs_test_relay_new(NULL);
+	g_autoptr(GsTestClient) client = gs_test_client_new(gs_test_relay_get_url(relay));
+	g_autoptr(GsEvent) repo = announcement(1, "repo1");
+	g_autofree gchar *text = gs_message_build_client_event(repo);
+	const gchar *answers[] = {"", "duplicate: already have this event"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(answers); i++) {
+		g_autofree gchar *want =
+			gs_message_build_ok(gs_event_get_id(repo), TRUE, answers[i]);
+		g_autofree gchar *got = NULL;
+
+		gs_test_client_send(client, text);
+		got = gs_test_client_recv(client, WAIT_MS);
+		g_assert_cmpstr(got, ==, want);
+	}
+}
+
 /* client EVENTs go through the ingest: the policy's outcome is the OK */
 static void
 test_event_ingest(void)
@@ -914,6 +936,7 @@ main(int argc, char **argv)
 {
 	gs_test_init(&argc, &argv);
 	g_test_add_func("/grasp-sync/relay-server/nip11", test_nip11);
+	g_test_add_func("/grasp-sync/relay-server/event-ok-text", test_event_ok_text);
 	g_test_add_func("/grasp-sync/relay-server/no-deflate", test_no_deflate);
 	g_test_add_func("/grasp-sync/relay-server/req-limits", test_req_limits);
 	g_test_add_func("/grasp-sync/relay-server/req-live-close", test_req_live_close);
