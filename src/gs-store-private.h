@@ -30,6 +30,7 @@ typedef enum {
 	GS_STORE_STMT_HAS_ID,
 	GS_STORE_STMT_IS_DELETED_ID,
 	GS_STORE_STMT_DELETED_UNTIL,
+	GS_STORE_STMT_ANY_DELETED_ADDRESS,
 	GS_STORE_STMT_GET_ADDRESS,
 	GS_STORE_STMT_FIND_BY_ID_AUTHOR,
 	GS_STORE_STMT_FIND_ADDRESS_UNTIL,
@@ -58,6 +59,8 @@ sqlite3_stmt *
 gs_store_tags_stmt(GsStore *self, guint n, GError **error);
 GArray *
 gs_store_get_pending_tags(GsStore *self);
+gboolean *
+gs_store_get_any_deleted_address(GsStore *self);
 gboolean
 gs_store_step_row(GsStore *self, sqlite3_stmt *stmt, gboolean *found, GError **error);
 gboolean

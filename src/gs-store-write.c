@@ -135,7 +135,8 @@ gs_store_remove_selected(GsStore *self, sqlite3_stmt *select, GError **error)
 
 /* classifying --------------------------------------------------------------------------------- */
 
-/* NIP-09: an address deleted up to T refuses versions with created_at <= T */
+/* NIP-09: an address deleted up to T refuses versions with created_at <= T (no lookup while no
+ * address is deleted) */
 static gboolean
 gs_store_check_deleted_address(GsStore *self,
 			       const GsEvent *event,
@@ -143,13 +144,18 @@ gs_store_check_deleted_address(GsStore *self,
 			       gboolean *deleted,
 			       GError **error)
 {
-	sqlite3_stmt *stmt = gs_store_stmt_address(self,
-						   GS_STORE_STMT_DELETED_UNTIL,
-						   gs_event_get_kind(event),
-						   gs_event_get_pubkey_raw(event),
-						   d);
+	sqlite3_stmt *stmt;
 	gboolean found = FALSE;
 
+	if (!*gs_store_get_any_deleted_address(self)) {
+		*deleted = FALSE;
+		return TRUE;
+	}
+	stmt = gs_store_stmt_address(self,
+				     GS_STORE_STMT_DELETED_UNTIL,
+				     gs_event_get_kind(event),
+				     gs_event_get_pubkey_raw(event),
+				     d);
 	if (!gs_store_step_row(self, stmt, &found, error))
 		return FALSE;
 	*deleted = found && gs_event_get_created_at(event) <= sqlite3_column_int64(stmt, 0);
@@ -520,6 +526,7 @@ gs_store_delete_address(GsStore *self, const GsEvent *deletion, const gchar *coo
 	gs_store_sql_bind_blob32(stmt, 5, gs_event_get_id_raw(deletion));
 	if (!gs_store_step_done(self, stmt, error))
 		return FALSE;
+	*gs_store_get_any_deleted_address(self) = TRUE;
 	stmt = gs_store_stmt_address(self, GS_STORE_STMT_KEEP_DELETED_VERSIONS, kind, pk, d);
 	sqlite3_bind_int64(stmt, 4, until);
 	if (!gs_store_step_done(self, stmt, error))

@@ -45,6 +45,7 @@ static const gchar *const gs_store_stmt_sql[GS_STORE_STMT_LAST] = {
 	[GS_STORE_STMT_IS_DELETED_ID] = "SELECT 1 FROM deleted_ids WHERE id = ?1 AND pubkey = ?2",
 	[GS_STORE_STMT_DELETED_UNTIL] = "SELECT deleted_until FROM deleted_addresses "
 					"WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
+	[GS_STORE_STMT_ANY_DELETED_ADDRESS] = "SELECT EXISTS (SELECT 1 FROM deleted_addresses)",
 	[GS_STORE_STMT_GET_ADDRESS] = "SELECT seq, tag_keys, id, created_at FROM events "
 				      "WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
 	[GS_STORE_STMT_FIND_BY_ID_AUTHOR] = "SELECT seq, tag_keys FROM events WHERE id8 = ?1 "
@@ -103,6 +104,10 @@ struct _GsStore {
 	sqlite3_stmt *stmts[GS_STORE_STMT_LAST];
 	sqlite3_stmt *tag_stmts[GS_STORE_TAG_STMTS]; /* [i]: 2^i rows, prepared when first used */
 	GArray *pending_tags; /* GsStoreTagRow: the tags rows of this transaction's events */
+	/* whether deleted_addresses has a row, read at the start of each write transaction (which
+	 * holds the write lock) and set by the transaction's own `a` deletions: without one, an
+	 * addressable event skips the lookup of its address there */
+	gboolean any_deleted_address;
 	GsStoreCheckpointer *checkpointer; /* NULL when not in WAL mode (":memory:") */
 	GsStoreInsertHook hook;
 	gpointer hook_data;
@@ -194,6 +199,25 @@ gs_store_get_pending_tags(GsStore *self)
 	return self->pending_tags;
 }
 
+gboolean *
+gs_store_get_any_deleted_address(GsStore *self)
+{
+	return &self->any_deleted_address;
+}
+
+static gboolean
+gs_store_read_any_deleted_address(GsStore *self, GError **error)
+{
+	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_ANY_DELETED_ADDRESS);
+	gboolean found = FALSE;
+
+	if (!gs_store_step_row(self, stmt, &found, error))
+		return FALSE;
+	self->any_deleted_address = !found || sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_reset(stmt);
+	return TRUE;
+}
+
 static gboolean
 gs_store_insert_one(GsStore *self, GsEvent *event, GsStoreResult *result, GError **error)
 {
@@ -260,6 +284,10 @@ gs_store_insert_transaction(GsStore *self,
 
 	if (!gs_store_step_done(self, gs_store_stmt(self, GS_STORE_STMT_BEGIN), error))
 		return FALSE;
+	if (!gs_store_read_any_deleted_address(self, error)) {
+		gs_store_rollback(self);
+		return FALSE;
+	}
 	/* without the filter every id is looked up */
 	if (!gs_store_ids_begin(self->ids, self->db, &ids_error))
 		g_debug("%s", ids_error->message);

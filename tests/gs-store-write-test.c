@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* GsStore's tags index: rows written at the end of each transaction, in key order, and kept
- * right when the same transaction removes an event it stored */
+/* GsStore's write path: the tags index (rows written at the end of each transaction, in key
+ * order, and kept right when the same transaction removes an event it stored), and the NIP-09
+ * address deletions that other connections write */
 
 #include "config.h"
 
@@ -251,27 +252,70 @@ tags_many(Fixture *fx, gconstpointer data)
 	}
 }
 
+/* an `a` deletion written through another connection (another process) refuses the versions
+ * it covers here too, though this connection had seen no deleted address */
+static void
+write_deleted_address_elsewhere(Fixture *fx, gconstpointer data)
+{
+	const gchar *d_tags[] = {"d", "repo", NULL, NULL};
+	g_autoptr(GsEvent) v1 = gs_test_event_new(1, 100, 30617, d_tags, "");
+	g_autoptr(GsEvent) v0 = gs_test_event_new(1, 90, 30617, d_tags, "");
+	g_autoptr(GsEvent) v2 = gs_test_event_new(1, 200, 30617, d_tags, "");
+	g_autoptr(GsEvent) deletion = NULL;
+	g_autoptr(GsStore) other = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *coord = NULL;
+	GsStoreResult stored[] = {GS_STORE_RESULT_STORED};
+	GsStoreResult refused[] = {GS_STORE_RESULT_REFUSED_DELETED};
+	GsEvent *one[1];
+
+	one[0] = v1;
+	insert_batch_expect(fx->store, one, 1, stored);
+	coord = g_strdup_printf("30617:%s:repo", gs_event_get_pubkey(v1));
+	{
+		const gchar *del_tags[] = {"a", coord, NULL, NULL};
+		deletion = gs_test_event_new(1, 150, 5, del_tags, "");
+	}
+	other = gs_store_new(fx->path, &error);
+	g_assert_no_error(error);
+	one[0] = deletion;
+	insert_batch_expect(other, one, 1, stored);
+	g_clear_object(&other);
+	one[0] = v0;
+	insert_batch_expect(fx->store, one, 1, refused);
+	one[0] = v1;
+	insert_batch_expect(fx->store, one, 1, refused);
+	one[0] = v2;
+	insert_batch_expect(fx->store, one, 1, stored);
+}
+
 int
 main(int argc, char **argv)
 {
 	gs_test_init(&argc, &argv);
-	g_test_add("/grasp-sync/store-tags/same-batch-removals",
+	g_test_add("/grasp-sync/store-write/same-batch-removals",
 		   Fixture,
 		   NULL,
 		   fixture_setup,
 		   tags_same_batch_removals,
 		   fixture_teardown);
-	g_test_add("/grasp-sync/store-tags/removal-across-batches",
+	g_test_add("/grasp-sync/store-write/removal-across-batches",
 		   Fixture,
 		   NULL,
 		   fixture_setup,
 		   tags_removal_across_batches,
 		   fixture_teardown);
-	g_test_add("/grasp-sync/store-tags/many",
+	g_test_add("/grasp-sync/store-write/many",
 		   Fixture,
 		   NULL,
 		   fixture_setup,
 		   tags_many,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/store-write/deleted-address-elsewhere",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   write_deleted_address_elsewhere,
 		   fixture_teardown);
 	return g_test_run();
 }
