@@ -56,6 +56,8 @@ typedef enum {
 sqlite3_stmt *
 gs_store_stmt(GsStore *self, GsStoreStmt which);
 sqlite3_stmt *
+gs_store_stmt_rebind(GsStore *self, GsStoreStmt which);
+sqlite3_stmt *
 gs_store_tags_stmt(GsStore *self, guint n, GError **error);
 GArray *
 gs_store_get_pending_tags(GsStore *self);

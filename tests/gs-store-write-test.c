@@ -289,6 +289,41 @@ write_deleted_address_elsewhere(Fixture *fx, gconstpointer data)
 	insert_batch_expect(fx->store, one, 1, stored);
 }
 
+/* an event with more tags than the write path keeps on its stack, repeats among them: one row
+ * per distinct single-letter tag */
+static void
+write_many_tags_one_event(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GPtrArray) flat = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GsEvent) event = NULL;
+	GsStoreResult stored[] = {GS_STORE_RESULT_STORED};
+	GsEvent *one[1];
+
+	for (guint i = 0; i < 150; i++) {
+		g_ptr_array_add(flat, g_strdup(i % 3 == 0 ? "t" : "p"));
+		g_ptr_array_add(flat, g_strdup_printf("value-%u", i % 100));
+		g_ptr_array_add(flat, NULL);
+	}
+	g_ptr_array_add(flat, g_strdup("name"));
+	g_ptr_array_add(flat, g_strdup("not indexed"));
+	g_ptr_array_add(flat, NULL);
+	g_ptr_array_add(flat, NULL);
+	event = gs_test_event_new(1, 100, 1, (const gchar *const *)flat->pdata, "many");
+	one[0] = event;
+	add_unhex_key(fx->store);
+	insert_batch_expect(fx->store, one, 1, stored);
+	assert_tags_consistent(fx->store);
+	/* i and i + 100 give the same value; the letter is t when i % 3 == 0 */
+	g_assert_cmpint(query_int(fx->store, "SELECT count(*) FROM tags"), ==, 133);
+	g_assert_cmpuint(count_tag(fx->store, "t", "value-0"), ==, 1);
+	g_assert_cmpuint(count_tag(fx->store, "p", "value-1"), ==, 1);
+	g_assert_cmpuint(count_tag(fx->store, "p", "value-0"), ==, 1);
+	g_assert_cmpuint(count_tag(fx->store, "t", "value-2"), ==, 1);
+	g_assert_cmpuint(count_tag(fx->store, "p", "value-51"), ==, 0);
+	g_assert_cmpuint(count_tag(fx->store, "t", "value-52"), ==, 0);
+	g_assert_cmpuint(count_tag(fx->store, "t", "value-51"), ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -316,6 +351,12 @@ main(int argc, char **argv)
 		   NULL,
 		   fixture_setup,
 		   write_deleted_address_elsewhere,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/store-write/many-tags-one-event",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   write_many_tags_one_event,
 		   fixture_teardown);
 	return g_test_run();
 }
