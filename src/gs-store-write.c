@@ -356,6 +356,8 @@ gs_store_sort_tag_rows(GsStoreTagSortRow *rows, GsStoreTagSortRow *tmp, gsize n)
 {
 	GsStoreTagSortRow *from = rows, *to = tmp;
 
+	if (n < 2)
+		return;
 	for (guint shift = 0; shift < 64; shift += 8) {
 		gsize count[257] = {0};
 		GsStoreTagSortRow *swap;
