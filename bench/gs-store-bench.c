@@ -7,11 +7,17 @@
  * Insert and query rates of GsStore: `gs-store-bench [N [BATCH [DIR]]]` inserts N events (made
  * up, unsigned: the store does not verify) in batches of BATCH into a new store under DIR and
  * prints events/s, then times a few typical queries.
+ *
+ * `gs-store-bench --jsonl FILE [N [BATCH]]` inserts the first N events of a JSONL file (as
+ * bench/gen-events writes it; parsed before the clock starts, not verified) instead: the
+ * store's own cost per event of a real data set, e.g. under
+ * `valgrind --tool=callgrind --toggle-collect=gs_store_insert_batch`.
  */
 
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "gs-store.h"
@@ -81,28 +87,66 @@ bench_query(GsStore *store, const gchar *json)
 		g_timer_elapsed(timer, NULL) * 1000);
 }
 
+/* the first @n events of the JSONL file @path */
+static GPtrArray *
+bench_read_jsonl(const gchar *path, guint n)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = NULL;
+	gchar *line, *next;
+
+	if (!g_file_get_contents(path, &text, NULL, &error))
+		g_error("%s", error->message);
+	for (line = text; *line != '\0' && all->len < n; line = next) {
+		GsEvent *event;
+		next = strchr(line, '\n');
+		next = next != NULL ? next + 1 : line + strlen(line);
+		if (next - line <= 1)
+			continue;
+		event = gs_event_new_from_json(line, next - line - (next[-1] == '\n'), &error);
+		if (event == NULL)
+			g_error("%s", error->message);
+		g_ptr_array_add(all, event);
+	}
+	return g_steal_pointer(&all);
+}
+
 int
 main(int argc, char **argv)
 {
-	guint n = argc > 1 ? (guint)g_ascii_strtoull(argv[1], NULL, 10) : 200000;
-	guint batch_size = argc > 2 ? (guint)g_ascii_strtoull(argv[2], NULL, 10) : 1000;
+	const gchar *jsonl = NULL;
+	guint n, batch_size;
 	g_autofree gchar *dir = NULL;
 	g_autofree gchar *path = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GsStore) store = NULL;
-	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GPtrArray) all = NULL;
 	g_autoptr(GTimer) timer = NULL;
 	gdouble cpu0, wall, cpu;
 
+	if (argc > 2 && g_strcmp0(argv[1], "--jsonl") == 0) {
+		jsonl = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
+	n = argc > 1 ? (guint)g_ascii_strtoull(argv[1], NULL, 10) : (jsonl ? G_MAXUINT : 200000);
+	batch_size = argc > 2 ? (guint)g_ascii_strtoull(argv[2], NULL, 10) : 1000;
 	dir = argc > 3 ? g_strdup(argv[3]) : g_dir_make_tmp("gs-store-bench-XXXXXX", &error);
 	if (dir == NULL || batch_size == 0)
-		g_error("usage: %s [N [BATCH [DIR]]]", argv[0]);
+		g_error("usage: %s [--jsonl FILE] [N [BATCH [DIR]]]", argv[0]);
 	path = g_build_filename(dir, "bench.db", NULL);
 	store = gs_store_new(path, &error);
 	if (store == NULL)
 		g_error("%s", error->message);
-	for (guint i = 0; i < n; i++)
-		g_ptr_array_add(all, bench_event(i));
+	if (jsonl != NULL) {
+		all = bench_read_jsonl(jsonl, n);
+		n = all->len;
+	} else {
+		all = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+		for (guint i = 0; i < n; i++)
+			g_ptr_array_add(all, bench_event(i));
+	}
 	timer = g_timer_new();
 	cpu0 = bench_cpu_seconds();
 	for (guint i = 0; i < n; i += batch_size) {

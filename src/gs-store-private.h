@@ -12,8 +12,15 @@ G_BEGIN_DECLS
 
 /* shared by gs-store.c (lifecycle and writes) and gs-store-query.c (reads) */
 
-/* tag rows inserted by one statement */
-#define GS_STORE_TAGS_PER_STMT 8
+/* the most tags rows one statement inserts (a power of two: fewer rows go by halves) */
+#define GS_STORE_TAGS_PER_STMT 64
+
+/* a tags row waiting for the end of its transaction (gs_store_flush_tags()) */
+typedef struct {
+	gint64 key;
+	gint64 event;
+	gboolean removed; /* its event was removed in the same transaction */
+} GsStoreTagRow;
 
 typedef enum {
 	GS_STORE_STMT_BEGIN,
@@ -23,6 +30,7 @@ typedef enum {
 	GS_STORE_STMT_HAS_ID,
 	GS_STORE_STMT_IS_DELETED_ID,
 	GS_STORE_STMT_DELETED_UNTIL,
+	GS_STORE_STMT_ANY_DELETED_ADDRESS,
 	GS_STORE_STMT_GET_ADDRESS,
 	GS_STORE_STMT_FIND_BY_ID_AUTHOR,
 	GS_STORE_STMT_FIND_ADDRESS_UNTIL,
@@ -48,7 +56,13 @@ typedef enum {
 sqlite3_stmt *
 gs_store_stmt(GsStore *self, GsStoreStmt which);
 sqlite3_stmt *
+gs_store_stmt_rebind(GsStore *self, GsStoreStmt which);
+sqlite3_stmt *
 gs_store_tags_stmt(GsStore *self, guint n, GError **error);
+GArray *
+gs_store_get_pending_tags(GsStore *self);
+gboolean *
+gs_store_get_any_deleted_address(GsStore *self);
 gboolean
 gs_store_step_row(GsStore *self, sqlite3_stmt *stmt, gboolean *found, GError **error);
 gboolean
@@ -85,6 +99,8 @@ gs_store_write_event(GsStore *self,
 		     const gchar *d,
 		     gint64 *seq,
 		     GError **error);
+gboolean
+gs_store_flush_tags(GsStore *self, GError **error);
 gboolean
 gs_store_apply_deletion(GsStore *self, const GsEvent *deletion, GError **error);
 gboolean

@@ -125,8 +125,9 @@ gs_store_sql_bind_key32(sqlite3_stmt *stmt, gint idx8, gint idx, const guint8 *r
 }
 
 /* as gs_store_sql_bind_key32(), without a copy: for the write path, where @raw (the event's
- * id or pubkey) outlives the step and the statement's bindings are cleared before its next
- * use (gs_store_stmt()). A copy is a malloc() and a free() per value. */
+ * id or pubkey) outlives the step and the statement's bindings are cleared or bound again
+ * before its next step (gs_store_stmt(), gs_store_stmt_rebind()). A copy is a malloc() and a
+ * free() per value. */
 void
 gs_store_sql_bind_key32_static(sqlite3_stmt *stmt, gint idx8, gint idx, const guint8 *raw)
 {

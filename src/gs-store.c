@@ -20,6 +20,10 @@
 
 #define GS_STORE_TAG_SECRET_SIZE 16
 
+/* statements of 1, 2, 4, ... GS_STORE_TAGS_PER_STMT tags rows */
+#define GS_STORE_TAG_STMTS 7
+G_STATIC_ASSERT(1 << (GS_STORE_TAG_STMTS - 1) == GS_STORE_TAGS_PER_STMT);
+
 /* the log length in pages (4 KiB) from which a checkpoint runs: ~100 MB. Each checkpoint
  * copies every index page written since the last one, and the random-key indexes are written
  * all over by each large commit: 25,000 pages instead of 10,000 wrote 12 % fewer bytes in
@@ -41,6 +45,7 @@ static const gchar *const gs_store_stmt_sql[GS_STORE_STMT_LAST] = {
 	[GS_STORE_STMT_IS_DELETED_ID] = "SELECT 1 FROM deleted_ids WHERE id = ?1 AND pubkey = ?2",
 	[GS_STORE_STMT_DELETED_UNTIL] = "SELECT deleted_until FROM deleted_addresses "
 					"WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
+	[GS_STORE_STMT_ANY_DELETED_ADDRESS] = "SELECT EXISTS (SELECT 1 FROM deleted_addresses)",
 	[GS_STORE_STMT_GET_ADDRESS] = "SELECT seq, tag_keys, id, created_at FROM events "
 				      "WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
 	[GS_STORE_STMT_FIND_BY_ID_AUTHOR] = "SELECT seq, tag_keys FROM events WHERE id8 = ?1 "
@@ -97,7 +102,12 @@ struct _GsStore {
 	sqlite3 *db;
 	guint schema_version;
 	sqlite3_stmt *stmts[GS_STORE_STMT_LAST];
-	sqlite3_stmt *tag_stmts[GS_STORE_TAGS_PER_STMT + 1]; /* by number of rows, lazily */
+	sqlite3_stmt *tag_stmts[GS_STORE_TAG_STMTS]; /* [i]: 2^i rows, prepared when first used */
+	GArray *pending_tags; /* GsStoreTagRow: the tags rows of this transaction's events */
+	/* whether deleted_addresses has a row, read at the start of each write transaction (which
+	 * holds the write lock) and set by the transaction's own `a` deletions: without one, an
+	 * addressable event skips the lookup of its address there */
+	gboolean any_deleted_address;
 	GsStoreCheckpointer *checkpointer; /* NULL when not in WAL mode (":memory:") */
 	GsStoreInsertHook hook;
 	gpointer hook_data;
@@ -124,6 +134,16 @@ gs_store_stmt(GsStore *self, GsStoreStmt which)
 	sqlite3_stmt *stmt = self->stmts[which];
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
+	return stmt;
+}
+
+/* returns: (transfer none): the cached statement, reset, its bindings left: for a statement whose
+ * caller binds every parameter each time (sqlite3_clear_bindings() is 200 instructions) */
+sqlite3_stmt *
+gs_store_stmt_rebind(GsStore *self, GsStoreStmt which)
+{
+	sqlite3_stmt *stmt = self->stmts[which];
+	sqlite3_reset(stmt);
 	return stmt;
 }
 
@@ -162,23 +182,50 @@ gs_store_step_done(GsStore *self, sqlite3_stmt *stmt, GError **error)
 
 /* insert ------------------------------------------------------------------------------------- */
 
-/* returns: (transfer none) (nullable): the cached "INSERT OR IGNORE INTO tags" for @n rows:
- * ?1 is the event, ?2.. the keys */
+/* returns: (transfer none) (nullable): the cached "INSERT OR IGNORE INTO tags" for @n rows, a
+ * power of two up to GS_STORE_TAGS_PER_STMT: ?1 is the first key, ?2 its event, and so on */
 sqlite3_stmt *
 gs_store_tags_stmt(GsStore *self, guint n, GError **error)
 {
 	g_autoptr(GString) sql = NULL;
+	guint i = g_bit_nth_lsf(n, -1);
 
-	g_return_val_if_fail(n >= 1 && n <= GS_STORE_TAGS_PER_STMT, NULL);
-	if (self->tag_stmts[n] != NULL) {
-		sqlite3_reset(self->tag_stmts[n]);
-		return self->tag_stmts[n];
+	g_return_val_if_fail(n >= 1 && n <= GS_STORE_TAGS_PER_STMT && (n & (n - 1)) == 0, NULL);
+	if (self->tag_stmts[i] != NULL) {
+		sqlite3_reset(self->tag_stmts[i]);
+		return self->tag_stmts[i];
 	}
 	sql = g_string_new("INSERT OR IGNORE INTO tags (key, event) VALUES ");
-	for (guint i = 0; i < n; i++)
-		g_string_append_printf(sql, "%s(?%u, ?1)", i == 0 ? "" : ", ", i + 2);
-	self->tag_stmts[n] = gs_store_sql_prepare(self->db, sql->str, TRUE, error);
-	return self->tag_stmts[n];
+	for (guint row = 0; row < n; row++)
+		g_string_append_printf(
+			sql, "%s(?%u, ?%u)", row == 0 ? "" : ", ", 2 * row + 1, 2 * row + 2);
+	self->tag_stmts[i] = gs_store_sql_prepare(self->db, sql->str, TRUE, error);
+	return self->tag_stmts[i];
+}
+
+GArray *
+gs_store_get_pending_tags(GsStore *self)
+{
+	return self->pending_tags;
+}
+
+gboolean *
+gs_store_get_any_deleted_address(GsStore *self)
+{
+	return &self->any_deleted_address;
+}
+
+static gboolean
+gs_store_read_any_deleted_address(GsStore *self, GError **error)
+{
+	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_ANY_DELETED_ADDRESS);
+	gboolean found = FALSE;
+
+	if (!gs_store_step_row(self, stmt, &found, error))
+		return FALSE;
+	self->any_deleted_address = !found || sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_reset(stmt);
+	return TRUE;
 }
 
 static gboolean
@@ -221,10 +268,13 @@ gs_store_check_batch(GPtrArray *events, GError **error)
 	return TRUE;
 }
 
+/* also forgets the tags rows waiting for the commit */
 static void
 gs_store_rollback(GsStore *self)
 {
 	sqlite3_stmt *stmt = gs_store_stmt(self, GS_STORE_STMT_ROLLBACK);
+
+	g_array_set_size(self->pending_tags, 0);
 	if (sqlite3_get_autocommit(self->db))
 		return; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
 	if (sqlite3_step(stmt) != SQLITE_DONE)
@@ -244,6 +294,10 @@ gs_store_insert_transaction(GsStore *self,
 
 	if (!gs_store_step_done(self, gs_store_stmt(self, GS_STORE_STMT_BEGIN), error))
 		return FALSE;
+	if (!gs_store_read_any_deleted_address(self, error)) {
+		gs_store_rollback(self);
+		return FALSE;
+	}
 	/* without the filter every id is looked up */
 	if (!gs_store_ids_begin(self->ids, self->db, &ids_error))
 		g_debug("%s", ids_error->message);
@@ -258,7 +312,8 @@ gs_store_insert_transaction(GsStore *self,
 		if (result == GS_STORE_RESULT_STORED || result == GS_STORE_RESULT_REPLACED)
 			g_ptr_array_add(stored, gs_event_ref(event));
 	}
-	if (!gs_store_step_done(self, gs_store_stmt(self, GS_STORE_STMT_COMMIT), error)) {
+	if (!gs_store_flush_tags(self, error) ||
+	    !gs_store_step_done(self, gs_store_stmt(self, GS_STORE_STMT_COMMIT), error)) {
 		gs_store_rollback(self);
 		return FALSE;
 	}
@@ -611,8 +666,9 @@ gs_store_finalize(GObject *object)
 	gs_store_ids_free(self->ids);
 	for (guint i = 0; i < GS_STORE_STMT_LAST; i++)
 		sqlite3_finalize(self->stmts[i]);
-	for (guint i = 0; i <= GS_STORE_TAGS_PER_STMT; i++)
+	for (guint i = 0; i < GS_STORE_TAG_STMTS; i++)
 		sqlite3_finalize(self->tag_stmts[i]);
+	g_array_unref(self->pending_tags);
 	if (self->db != NULL && sqlite3_close(self->db) != SQLITE_OK)
 		g_warning("failed to close %s: %s", self->path, sqlite3_errmsg(self->db));
 	g_free(self->path);
@@ -659,6 +715,7 @@ static void
 gs_store_init(GsStore *self)
 {
 	self->ids = gs_store_ids_new();
+	self->pending_tags = g_array_new(FALSE, FALSE, sizeof(GsStoreTagRow));
 }
 
 GsStore *
