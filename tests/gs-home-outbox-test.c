@@ -14,9 +14,7 @@
 #include "gs-test-utils.h"
 
 typedef struct {
-	gchar *tmpdir;
-	gchar *path;
-	GsStore *store;
+	GsTestStore ts;
 	GsHomeOutbox *outbox;
 } Fixture;
 
@@ -25,11 +23,8 @@ fixture_setup(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 
-	f->tmpdir = gs_test_tmpdir_new();
-	f->path = g_build_filename(f->tmpdir, "events.db", NULL);
-	f->store = gs_store_new(f->path, &error);
-	g_assert_no_error(error);
-	f->outbox = gs_home_outbox_new(gs_store_get_db(f->store), &error);
+	gs_test_store_open(&f->ts);
+	f->outbox = gs_home_outbox_new(gs_store_get_db(f->ts.store), &error);
 	g_assert_no_error(error);
 }
 
@@ -37,10 +32,7 @@ static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
 	g_clear_pointer(&f->outbox, gs_home_outbox_free);
-	g_clear_object(&f->store);
-	gs_test_tmpdir_remove(f->tmpdir);
-	g_free(f->tmpdir);
-	g_free(f->path);
+	gs_test_store_close(&f->ts);
 }
 
 /* column @col of every row of @sql, one a line */
@@ -136,11 +128,11 @@ static void
 outbox_partial_index(Fixture *f, gconstpointer data)
 {
 	g_autofree gchar *sql = query_text(
-		f->store, "SELECT sql FROM sqlite_master WHERE name = 'home_outbox_due'", 0);
+		f->ts.store, "SELECT sql FROM sqlite_master WHERE name = 'home_outbox_due'", 0);
 	g_autofree gchar *plan = NULL;
 
 	g_assert_nonnull(strstr(sql, "WHERE state != 0 OR next_retry != 0"));
-	plan = query_text(f->store,
+	plan = query_text(f->ts.store,
 			  "EXPLAIN QUERY PLAN SELECT count(*) FROM home_outbox "
 			  "WHERE (state != 0 OR next_retry != 0) AND state = 1",
 			  3); /* the plan's detail */
@@ -157,7 +149,7 @@ outbox_migrate(Fixture *f, gconstpointer data)
 	add_rows(f, 3);
 	set_result(f, 1, GS_HOME_OUTBOX_REFUSED, 9000);
 	g_clear_pointer(&f->outbox, gs_home_outbox_free);
-	g_assert_cmpint(sqlite3_exec(gs_store_get_db(f->store),
+	g_assert_cmpint(sqlite3_exec(gs_store_get_db(f->ts.store),
 				     "DROP INDEX home_outbox_due; CREATE INDEX home_outbox_due ON "
 				     "home_outbox (state, next_retry); PRAGMA user_version = 5",
 				     NULL,
@@ -165,14 +157,14 @@ outbox_migrate(Fixture *f, gconstpointer data)
 				     NULL),
 			==,
 			SQLITE_OK);
-	g_clear_object(&f->store);
-	f->store = gs_store_new(f->path, &error);
+	g_clear_object(&f->ts.store);
+	f->ts.store = gs_store_new(f->ts.path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(gs_store_get_schema_version(f->store), >=, 6);
+	g_assert_cmpuint(gs_store_get_schema_version(f->ts.store), >=, 6);
 	sql = query_text(
-		f->store, "SELECT sql FROM sqlite_master WHERE name = 'home_outbox_due'", 0);
+		f->ts.store, "SELECT sql FROM sqlite_master WHERE name = 'home_outbox_due'", 0);
 	g_assert_nonnull(strstr(sql, "WHERE"));
-	f->outbox = gs_home_outbox_new(gs_store_get_db(f->store), &error);
+	f->outbox = gs_home_outbox_new(gs_store_get_db(f->ts.store), &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(gs_home_outbox_count(f->outbox, GS_HOME_OUTBOX_PENDING), ==, 2);
 	g_assert_cmpint(gs_home_outbox_count(f->outbox, GS_HOME_OUTBOX_REFUSED), ==, 1);

@@ -13,9 +13,7 @@
 #include "gs-test-utils.h"
 
 typedef struct {
-	gchar *dir;
-	gchar *path;
-	GsStore *store;
+	GsTestStore ts;
 	GsStore *other; /* a second connection to the same file, as a second process */
 } Fixture;
 
@@ -24,11 +22,8 @@ fixture_setup(Fixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 
-	fx->dir = gs_test_tmpdir_new();
-	fx->path = g_build_filename(fx->dir, "events.db", NULL);
-	fx->store = gs_store_new(fx->path, &error);
-	g_assert_no_error(error);
-	fx->other = gs_store_new(fx->path, &error);
+	gs_test_store_open(&fx->ts);
+	fx->other = gs_store_new(fx->ts.path, &error);
 	g_assert_no_error(error);
 }
 
@@ -36,21 +31,7 @@ static void
 fixture_teardown(Fixture *fx, gconstpointer data)
 {
 	g_clear_object(&fx->other);
-	g_clear_object(&fx->store);
-	gs_test_tmpdir_remove(fx->dir);
-	g_free(fx->path);
-	g_free(fx->dir);
-}
-
-static void
-insert_expect(GsStore *store, GsEvent *event, GsStoreResult expected)
-{
-	g_autoptr(GError) error = NULL;
-	GsStoreResult result = 99;
-
-	g_assert_true(gs_store_insert(store, event, &result, &error));
-	g_assert_no_error(error);
-	g_assert_cmpint(result, ==, expected);
+	gs_test_store_close(&fx->ts);
 }
 
 static guint64
@@ -78,19 +59,19 @@ store_ids_own_writes(Fixture *fx, gconstpointer data)
 	g_autoptr(GArray) results = g_array_new(FALSE, FALSE, sizeof(GsStoreResult));
 	g_autoptr(GError) error = NULL;
 
-	insert_expect(fx->store, first, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, first, GS_STORE_RESULT_DUPLICATE);
+	gs_test_store_insert_expect(fx->ts.store, first, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->ts.store, first, GS_STORE_RESULT_DUPLICATE);
 	/* a deletion of an event never stored, then the event */
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, gone, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->ts.store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->ts.store, gone, GS_STORE_RESULT_REFUSED_DELETED);
 	/* twice in one batch */
 	g_ptr_array_add(batch, second);
 	g_ptr_array_add(batch, second);
-	g_assert_true(gs_store_insert_batch(fx->store, batch, results, &error));
+	g_assert_true(gs_store_insert_batch(fx->ts.store, batch, results, &error));
 	g_assert_no_error(error);
 	g_assert_cmpint(g_array_index(results, GsStoreResult, 0), ==, GS_STORE_RESULT_STORED);
 	g_assert_cmpint(g_array_index(results, GsStoreResult, 1), ==, GS_STORE_RESULT_DUPLICATE);
-	g_assert_cmpuint(count(fx->store), ==, 3);
+	g_assert_cmpuint(count(fx->ts.store), ==, 3);
 }
 
 /* what another connection stores or deletes is seen (PRAGMA data_version), and a store
@@ -106,21 +87,21 @@ store_ids_other_writer(Fixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 
 	/* the first write fills the filter */
-	insert_expect(fx->store, mine, GS_STORE_RESULT_STORED);
-	insert_expect(fx->other, theirs, GS_STORE_RESULT_STORED);
-	insert_expect(fx->other, deletion, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, theirs, GS_STORE_RESULT_DUPLICATE);
-	insert_expect(fx->store, gone, GS_STORE_RESULT_REFUSED_DELETED);
-	insert_expect(fx->other, mine, GS_STORE_RESULT_DUPLICATE);
-	g_assert_cmpuint(count(fx->store), ==, 3);
+	gs_test_store_insert_expect(fx->ts.store, mine, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->other, theirs, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->other, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->ts.store, theirs, GS_STORE_RESULT_DUPLICATE);
+	gs_test_store_insert_expect(fx->ts.store, gone, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->other, mine, GS_STORE_RESULT_DUPLICATE);
+	g_assert_cmpuint(count(fx->ts.store), ==, 3);
 
-	g_clear_object(&fx->store);
-	fx->store = gs_store_new(fx->path, &error);
+	g_clear_object(&fx->ts.store);
+	fx->ts.store = gs_store_new(fx->ts.path, &error);
 	g_assert_no_error(error);
-	insert_expect(fx->store, mine, GS_STORE_RESULT_DUPLICATE);
-	insert_expect(fx->store, theirs, GS_STORE_RESULT_DUPLICATE);
-	insert_expect(fx->store, gone, GS_STORE_RESULT_REFUSED_DELETED);
-	g_assert_cmpuint(count(fx->store), ==, 3);
+	gs_test_store_insert_expect(fx->ts.store, mine, GS_STORE_RESULT_DUPLICATE);
+	gs_test_store_insert_expect(fx->ts.store, theirs, GS_STORE_RESULT_DUPLICATE);
+	gs_test_store_insert_expect(fx->ts.store, gone, GS_STORE_RESULT_REFUSED_DELETED);
+	g_assert_cmpuint(count(fx->ts.store), ==, 3);
 }
 
 /* many more ids than the filter was sized for: saturated, then filled again, larger; the
@@ -135,11 +116,11 @@ store_ids_growth(Fixture *fx, gconstpointer data)
 	const guint n = 1500;
 
 	/* room for 16 ids: full after about 50 */
-	gs_store_ids_set_headroom(gs_store_get_ids(fx->store), 16);
+	gs_store_ids_set_headroom(gs_store_get_ids(fx->ts.store), 16);
 	for (guint i = 0; i < n; i++)
 		g_ptr_array_add(events, gs_test_event_new(i % 7 + 1, 1000 + i, 1, NULL, "x"));
 	for (guint pass = 0; pass < 2; pass++) {
-		g_assert_true(gs_store_insert_batch(fx->store, events, results, &error));
+		g_assert_true(gs_store_insert_batch(fx->ts.store, events, results, &error));
 		g_assert_no_error(error);
 		for (guint i = 0; i < n; i++) {
 			g_assert_cmpint(g_array_index(results, GsStoreResult, i),
@@ -148,7 +129,7 @@ store_ids_growth(Fixture *fx, gconstpointer data)
 						  : GS_STORE_RESULT_DUPLICATE);
 		}
 	}
-	g_assert_cmpuint(count(fx->store), ==, n);
+	g_assert_cmpuint(count(fx->ts.store), ==, n);
 }
 
 /* times the id lookup statement ran */
@@ -186,51 +167,51 @@ store_ids_reads(Fixture *fx, gconstpointer data)
 	gint before;
 
 	/* before any write the filter is empty: every id is looked up */
-	before = lookups(fx->store);
-	g_assert_false(gs_store_has_event(fx->store, g_ptr_array_index(ids, 0), &error));
+	before = lookups(fx->ts.store);
+	g_assert_false(gs_store_has_event(fx->ts.store, g_ptr_array_index(ids, 0), &error));
 	g_assert_no_error(error);
-	g_assert_cmpint(lookups(fx->store) - before, ==, 1);
+	g_assert_cmpint(lookups(fx->ts.store) - before, ==, 1);
 
-	insert_expect(fx->store, mine, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->ts.store, mine, GS_STORE_RESULT_STORED);
 	g_ptr_array_add(ids, g_strdup(gs_event_get_id(mine)));
-	before = lookups(fx->store);
-	g_assert_true(gs_store_remove_stored(fx->store, ids, &error));
+	before = lookups(fx->ts.store);
+	g_assert_true(gs_store_remove_stored(fx->ts.store, ids, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(ids->len, ==, 200);
 	/* the stored id, and a false hit or two at most */
-	g_assert_cmpint(lookups(fx->store) - before, >=, 1);
-	g_assert_cmpint(lookups(fx->store) - before, <=, 3);
-	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(mine), &error));
+	g_assert_cmpint(lookups(fx->ts.store) - before, >=, 1);
+	g_assert_cmpint(lookups(fx->ts.store) - before, <=, 3);
+	g_assert_true(gs_store_has_event(fx->ts.store, gs_event_get_id(mine), &error));
 
 	/* another connection stores an event: the filter does not know it, so every id is looked
 	 * up and the event is found */
-	insert_expect(fx->other, theirs, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->other, theirs, GS_STORE_RESULT_STORED);
 	g_ptr_array_add(ids, g_strdup(gs_event_get_id(theirs)));
-	before = lookups(fx->store);
-	g_assert_true(gs_store_remove_stored(fx->store, ids, &error));
+	before = lookups(fx->ts.store);
+	g_assert_true(gs_store_remove_stored(fx->ts.store, ids, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(ids->len, ==, 200);
-	g_assert_cmpint(lookups(fx->store) - before, ==, 201);
-	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(theirs), &error));
+	g_assert_cmpint(lookups(fx->ts.store) - before, ==, 201);
+	g_assert_true(gs_store_has_event(fx->ts.store, gs_event_get_id(theirs), &error));
 	g_assert_no_error(error);
 
 	/* the next write fills it again, with the other's event */
-	insert_expect(fx->store, later, GS_STORE_RESULT_STORED);
-	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(theirs), &error));
-	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(later), &error));
-	before = lookups(fx->store);
-	g_assert_true(gs_store_remove_stored(fx->store, ids, &error));
-	g_assert_cmpint(lookups(fx->store) - before, <=, 2);
+	gs_test_store_insert_expect(fx->ts.store, later, GS_STORE_RESULT_STORED);
+	g_assert_true(gs_store_has_event(fx->ts.store, gs_event_get_id(theirs), &error));
+	g_assert_true(gs_store_has_event(fx->ts.store, gs_event_get_id(later), &error));
+	before = lookups(fx->ts.store);
+	g_assert_true(gs_store_remove_stored(fx->ts.store, ids, &error));
+	g_assert_cmpint(lookups(fx->ts.store) - before, <=, 2);
 
 	/* a write by the other right before a single read */
-	insert_expect(fx->other, again, GS_STORE_RESULT_STORED);
-	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(again), &error));
+	gs_test_store_insert_expect(fx->other, again, GS_STORE_RESULT_STORED);
+	g_assert_true(gs_store_has_event(fx->ts.store, gs_event_get_id(again), &error));
 	g_assert_no_error(error);
 
 	/* a malformed id stays, with an error; the others are asked about all the same */
 	g_ptr_array_add(ids, g_strdup("not-an-id"));
 	g_ptr_array_add(ids, g_strdup(gs_event_get_id(again)));
-	g_assert_false(gs_store_remove_stored(fx->store, ids, &error));
+	g_assert_false(gs_store_remove_stored(fx->ts.store, ids, &error));
 	g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
 	g_assert_cmpuint(ids->len, ==, 201);
 	for (guint i = 0; i < ids->len; i++)
@@ -254,14 +235,14 @@ store_ids_malformed(Fixture *fx, gconstpointer data)
 
 	last_bad[63] = 'g';
 	odd[10] = '\xc3';
-	insert_expect(fx->store, event, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->ts.store, event, GS_STORE_RESULT_STORED);
 	for (guint i = 0; bad[i] != NULL; i++) {
-		g_assert_false(gs_store_has_event(fx->store, bad[i], &error));
+		g_assert_false(gs_store_has_event(fx->ts.store, bad[i], &error));
 		g_assert_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT);
 		g_clear_error(&error);
 	}
-	g_assert_true(gs_store_has_event(fx->store, gs_event_get_id(event), &error));
-	g_assert_false(gs_store_has_event(fx->store, digits, &error));
+	g_assert_true(gs_store_has_event(fx->ts.store, gs_event_get_id(event), &error));
+	g_assert_false(gs_store_has_event(fx->ts.store, digits, &error));
 	g_assert_no_error(error);
 }
 

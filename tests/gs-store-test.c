@@ -18,42 +18,18 @@
 #include "gs-store.h"
 #include "gs-test-utils.h"
 
-typedef struct {
-	gchar *tmpdir;
-	gchar *path;
-	GsStore *store;
-} Fixture;
+typedef GsTestStore Fixture;
 
 static void
 fixture_setup(Fixture *fx, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
-
-	fx->tmpdir = gs_test_tmpdir_new();
-	fx->path = g_build_filename(fx->tmpdir, "events.db", NULL);
-	fx->store = gs_store_new(fx->path, &error);
-	g_assert_no_error(error);
-	g_assert_nonnull(fx->store);
+	gs_test_store_open(fx);
 }
 
 static void
 fixture_teardown(Fixture *fx, gconstpointer data)
 {
-	g_clear_object(&fx->store);
-	gs_test_tmpdir_remove(fx->tmpdir);
-	g_free(fx->tmpdir);
-	g_free(fx->path);
-}
-
-static void
-insert_expect(GsStore *store, GsEvent *event, GsStoreResult expected)
-{
-	g_autoptr(GError) error = NULL;
-	GsStoreResult result = 99;
-
-	g_assert_true(gs_store_insert(store, event, &result, &error));
-	g_assert_no_error(error);
-	g_assert_cmpint(result, ==, expected);
+	gs_test_store_close(fx);
 }
 
 static gboolean
@@ -125,7 +101,7 @@ store_open_reopen(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(gs_store_get_schema_version(fx->store), >=, 1);
 	g_assert_cmpstr(gs_store_get_path(fx->store), ==, fx->path);
 	g_assert_true(gs_store_check_health(fx->store, &error));
-	insert_expect(fx->store, ev, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, ev, GS_STORE_RESULT_STORED);
 	g_clear_object(&fx->store);
 	fx->store = gs_store_new(fx->path, &error);
 	g_assert_no_error(error);
@@ -145,16 +121,16 @@ store_outcomes(Fixture *fx, gconstpointer data)
 	const gchar *del_tags[] = {"e", gs_event_get_id(note), NULL, NULL};
 	g_autoptr(GsEvent) deletion = gs_test_event_new(1, 300, 5, del_tags, "");
 
-	insert_expect(fx->store, note, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, note, GS_STORE_RESULT_DUPLICATE);
-	insert_expect(fx->store, meta1, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, meta2, GS_STORE_RESULT_REPLACED);
+	gs_test_store_insert_expect(fx->store, note, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, note, GS_STORE_RESULT_DUPLICATE);
+	gs_test_store_insert_expect(fx->store, meta1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, meta2, GS_STORE_RESULT_REPLACED);
 	g_assert_false(has(fx->store, meta1));
-	insert_expect(fx->store, meta1, GS_STORE_RESULT_REFUSED_OLDER);
-	insert_expect(fx->store, meta0, GS_STORE_RESULT_REFUSED_OLDER);
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, meta1, GS_STORE_RESULT_REFUSED_OLDER);
+	gs_test_store_insert_expect(fx->store, meta0, GS_STORE_RESULT_REFUSED_OLDER);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
 	g_assert_false(has(fx->store, note));
-	insert_expect(fx->store, note, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, note, GS_STORE_RESULT_REFUSED_DELETED);
 	g_assert_true(has(fx->store, meta2));
 	g_assert_true(has(fx->store, deletion));
 }
@@ -192,9 +168,9 @@ store_replaceable_tie(Fixture *fx, gconstpointer data)
 	g_autoptr(GsEvent) latest = NULL;
 
 	/* same created_at: the lowest id wins, whichever arrives first */
-	insert_expect(fx->store, high, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, low, GS_STORE_RESULT_REPLACED);
-	insert_expect(fx->store, high, GS_STORE_RESULT_REFUSED_OLDER);
+	gs_test_store_insert_expect(fx->store, high, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, low, GS_STORE_RESULT_REPLACED);
+	gs_test_store_insert_expect(fx->store, high, GS_STORE_RESULT_REFUSED_OLDER);
 	latest = gs_store_get_latest(fx->store, 10002, gs_event_get_pubkey(a), NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(gs_event_get_id(latest), ==, gs_event_get_id(low));
@@ -243,14 +219,14 @@ store_deleted_items(Fixture *fx, gconstpointer data)
 		g_strdup_printf("{\"authors\":[\"%s\"]}", gs_event_get_pubkey(other));
 	g_autofree gchar *by_id = g_strdup_printf("{\"ids\":[\"%s\"]}", gs_event_get_id(late));
 
-	insert_expect(fx->store, stored, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, other, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, stored, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, other, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
 	g_assert_false(has(fx->store, stored));
 	g_assert_true(has(fx->store, other)); /* not the deleter's */
 	g_assert_cmpuint(deleted_count(fx->store, "{}"), ==, 1);
-	insert_expect(fx->store, late, GS_STORE_RESULT_REFUSED_DELETED);
-	insert_expect(fx->store, late, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, late, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, late, GS_STORE_RESULT_REFUSED_DELETED);
 	g_assert_true(gs_store_query_deleted_items(fx->store, all, 100, &items, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(items->len, ==, 2);
@@ -297,12 +273,12 @@ store_deleted_versions(Fixture *fx, gconstpointer data)
 	g_autofree gchar *by_theirs =
 		g_strdup_printf("{\"authors\":[\"%s\"]}", gs_event_get_pubkey(theirs));
 
-	insert_expect(fx->store, v1, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, v2, GS_STORE_RESULT_REPLACED);
-	insert_expect(fx->store, beta, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, relays, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, theirs, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, v1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, v2, GS_STORE_RESULT_REPLACED);
+	gs_test_store_insert_expect(fx->store, beta, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, relays, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, theirs, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
 	/* the deletion removed v2 and the relay list and kept them; v1 is a superseded version */
 	g_assert_false(has(fx->store, v2));
 	g_assert_false(has(fx->store, relays));
@@ -310,10 +286,10 @@ store_deleted_versions(Fixture *fx, gconstpointer data)
 	g_assert_true(has(fx->store, theirs)); /* not the deleter's */
 	g_assert_cmpuint(deleted_count(fx->store, "{}"), ==, 2);
 	/* a version never seen is kept once offered, however often; a newer one is stored */
-	insert_expect(fx->store, v3, GS_STORE_RESULT_REFUSED_DELETED);
-	insert_expect(fx->store, v3, GS_STORE_RESULT_REFUSED_DELETED);
-	insert_expect(fx->store, v2, GS_STORE_RESULT_REFUSED_DELETED);
-	insert_expect(fx->store, v4, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, v3, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, v3, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, v2, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, v4, GS_STORE_RESULT_STORED);
 	g_assert_true(gs_store_query_deleted_items(fx->store, all, 100, &items, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(items->len, ==, 3);
@@ -388,12 +364,12 @@ store_addressable(Fixture *fx, gconstpointer data)
 	g_autoptr(GsEvent) latest = NULL;
 	g_autoptr(GError) error = NULL;
 
-	insert_expect(fx->store, r1, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, o1, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, x1, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, low, GS_STORE_RESULT_REPLACED);
-	insert_expect(fx->store, high, GS_STORE_RESULT_REFUSED_OLDER);
-	insert_expect(fx->store, r1, GS_STORE_RESULT_REFUSED_OLDER);
+	gs_test_store_insert_expect(fx->store, r1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, o1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, x1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, low, GS_STORE_RESULT_REPLACED);
+	gs_test_store_insert_expect(fx->store, high, GS_STORE_RESULT_REFUSED_OLDER);
+	gs_test_store_insert_expect(fx->store, r1, GS_STORE_RESULT_REFUSED_OLDER);
 	g_assert_true(has(fx->store, o1));
 	g_assert_true(has(fx->store, x1));
 	latest = gs_store_get_latest(fx->store, 30617, gs_event_get_pubkey(r1), "repo", &error);
@@ -414,8 +390,8 @@ store_deletion_foreign(Fixture *fx, gconstpointer data)
 	g_autoptr(GsEvent) deletion = gs_test_event_new(1, 300, 5, tags, "spam");
 	g_autoptr(GError) error = NULL;
 
-	insert_expect(fx->store, mine, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, mine, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
 	g_assert_false(has(fx->store, mine));
 	g_assert_true(gs_store_is_deleted(
 		fx->store, gs_event_get_id(mine), gs_event_get_pubkey(mine), &error));
@@ -423,8 +399,8 @@ store_deletion_foreign(Fixture *fx, gconstpointer data)
 		fx->store, gs_event_get_id(theirs), gs_event_get_pubkey(theirs), &error));
 	g_assert_no_error(error);
 	/* the deletion came first: another author's event is not affected by it */
-	insert_expect(fx->store, theirs, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, mine, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, theirs, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, mine, GS_STORE_RESULT_REFUSED_DELETED);
 }
 
 static void
@@ -434,8 +410,8 @@ store_deletion_foreign_stored(Fixture *fx, gconstpointer data)
 	const gchar *tags[] = {"e", gs_event_get_id(theirs), NULL, NULL};
 	g_autoptr(GsEvent) deletion = gs_test_event_new(1, 300, 5, tags, "");
 
-	insert_expect(fx->store, theirs, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, theirs, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
 	g_assert_true(has(fx->store, theirs));
 }
 
@@ -454,15 +430,15 @@ store_deletion_address(Fixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GsEvent) latest = NULL;
 
-	insert_expect(fx->store, v1, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, other, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, v1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, other, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
 	g_assert_false(has(fx->store, v1));
 	g_assert_true(has(fx->store, other));
 	/* versions up to the deletion's created_at stay out; later ones come in */
-	insert_expect(fx->store, v0, GS_STORE_RESULT_REFUSED_DELETED);
-	insert_expect(fx->store, v1, GS_STORE_RESULT_REFUSED_DELETED);
-	insert_expect(fx->store, v3, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, v0, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, v1, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, v3, GS_STORE_RESULT_STORED);
 	latest = gs_store_get_latest(fx->store, 30618, gs_event_get_pubkey(v1), "repo", &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(gs_event_get_id(latest), ==, gs_event_get_id(v3));
@@ -480,15 +456,15 @@ store_deletion_address_later(Fixture *fx, gconstpointer data)
 	g_autoptr(GsEvent) v2 = gs_test_event_new(1, 150, 30618, d, "v2");
 
 	/* a version newer than the deletion survives it */
-	insert_expect(fx->store, v3, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, v3, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
 	g_assert_true(has(fx->store, v3));
 	/* an older deletion does not lower the remembered time */
-	insert_expect(fx->store, old_deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, old_deletion, GS_STORE_RESULT_STORED);
 	g_clear_object(&fx->store);
 	fx->store = gs_store_new(fx->path, NULL);
 	g_assert_nonnull(fx->store);
-	insert_expect(fx->store, v2, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, v2, GS_STORE_RESULT_REFUSED_DELETED);
 }
 
 static void
@@ -501,10 +477,10 @@ store_deletion_of_deletion(Fixture *fx, gconstpointer data)
 	g_autoptr(GsEvent) del2 = gs_test_event_new(1, 300, 5, t2, "");
 
 	/* a deletion request against a deletion request has no effect (NIP-09) */
-	insert_expect(fx->store, del2, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, del1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, del2, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, del1, GS_STORE_RESULT_STORED);
 	g_assert_true(has(fx->store, del1));
-	insert_expect(fx->store, note, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, note, GS_STORE_RESULT_REFUSED_DELETED);
 }
 
 static void
@@ -516,13 +492,13 @@ store_superseded_restored(Fixture *fx, gconstpointer data)
 	const gchar *tags[] = {"e", gs_event_get_id(v2), NULL, NULL};
 	g_autoptr(GsEvent) deletion = gs_test_event_new(1, 300, 5, tags, "");
 
-	insert_expect(fx->store, v1, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, v2, GS_STORE_RESULT_REPLACED);
+	gs_test_store_insert_expect(fx->store, v1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, v2, GS_STORE_RESULT_REPLACED);
 	g_assert_cmpuint(superseded_count(fx->store, "{\"kinds\":[30618]}"), ==, 1);
 	/* deleting v2 by id leaves the key empty: v1 may come back, and is no longer a loser */
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, v1, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, v2, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, v1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, v2, GS_STORE_RESULT_REFUSED_DELETED);
 	g_assert_cmpuint(superseded_count(fx->store, "{\"kinds\":[30618]}"), ==, 0);
 }
 
@@ -636,7 +612,7 @@ store_count(Fixture *fx, gconstpointer data)
 
 	for (guint i = 0; i < 7; i++) {
 		g_autoptr(GsEvent) ev = gs_test_event_new(1, 100 + i, 1111, i < 3 ? t : NULL, "c");
-		insert_expect(fx->store, ev, GS_STORE_RESULT_STORED);
+		gs_test_store_insert_expect(fx->store, ev, GS_STORE_RESULT_STORED);
 	}
 	g_assert_true(gs_store_count(fx->store, f, &count, &error));
 	g_assert_cmpuint(count, ==, 7);
@@ -719,10 +695,10 @@ store_lookups(Fixture *fx, gconstpointer data)
 	g_autoptr(GsEvent) none = NULL;
 	g_autoptr(GError) error = NULL;
 
-	insert_expect(fx->store, owner, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, maint, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, issue, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, reply, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, owner, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, maint, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, issue, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, reply, GS_STORE_RESULT_STORED);
 
 	anns = gs_store_find_addressable(fx->store, 30617, "repo", &error);
 	g_assert_no_error(error);
@@ -943,8 +919,8 @@ store_insert_hook(Fixture *fx, gconstpointer data)
 		SQLITE_OK);
 	gs_store_set_insert_hook(fx->store, outbox_hook, &hd, hook_data_destroy);
 	g_signal_connect(fx->store, "event-stored", G_CALLBACK(count_emission), &emitted);
-	insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, a, GS_STORE_RESULT_DUPLICATE);
+	gs_test_store_insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, a, GS_STORE_RESULT_DUPLICATE);
 	g_assert_cmpuint(hd.calls, ==, 1);
 	g_assert_cmpint(outbox_rows(fx->store), ==, 1);
 
@@ -980,9 +956,9 @@ store_lookup_seq(Fixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	gint64 seq_a = 0, seq_b = 0, seq_old = 0, seq_new = 0;
 
-	insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, b, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, old, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, b, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, old, GS_STORE_RESULT_STORED);
 	g_assert_true(gs_store_lookup_seq(fx->store, gs_event_get_id_raw(a), &seq_a, &error));
 	g_assert_no_error(error);
 	g_assert_true(gs_store_lookup_seq(fx->store, gs_event_get_id_raw(b), &seq_b, &error));
@@ -993,7 +969,7 @@ store_lookup_seq(Fixture *fx, gconstpointer data)
 
 	/* a replaced version is gone; its successor has a row of its own (which may reuse the
 	 * number of the removed one: SQLite hands out max(seq) + 1) */
-	insert_expect(fx->store, new, GS_STORE_RESULT_REPLACED);
+	gs_test_store_insert_expect(fx->store, new, GS_STORE_RESULT_REPLACED);
 	g_assert_false(gs_store_lookup_seq(fx->store, gs_event_get_id_raw(old), &seq_new, &error));
 	g_assert_error(error, GS_ERROR, GS_ERROR_NOT_FOUND);
 	g_clear_error(&error);
@@ -1054,11 +1030,11 @@ store_dup_coordinates(Fixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_cmpuint(coords->len, ==, 0);
 	g_clear_pointer(&coords, g_ptr_array_unref);
-	insert_expect(fx->store, a1, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, a2, GS_STORE_RESULT_REPLACED);
-	insert_expect(fx->store, b, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, nod, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, state, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, a1, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, a2, GS_STORE_RESULT_REPLACED);
+	gs_test_store_insert_expect(fx->store, b, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, nod, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, state, GS_STORE_RESULT_STORED);
 	coords = gs_store_dup_coordinates(fx->store, 30617, &error);
 	g_assert_no_error(error);
 	g_ptr_array_sort(coords, strcmp_cb);
@@ -1085,8 +1061,8 @@ store_migrate_from_2(Fixture *fx, gconstpointer data)
 	g_autoptr(GsStore) store = NULL;
 	gint64 seq = 0;
 
-	insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, a, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
 	g_assert_cmpint(
 		sqlite3_exec(gs_store_get_db(fx->store),
 			     "DROP TABLE home_outbox;"
@@ -1110,7 +1086,7 @@ store_migrate_from_2(Fixture *fx, gconstpointer data)
 	g_assert_true(gs_store_query_deleted_items(store, all, 10, &items, &error));
 	g_assert_cmpuint(items->len, ==, 0);
 	g_clear_pointer(&items, g_array_unref);
-	insert_expect(store, gone, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(store, gone, GS_STORE_RESULT_REFUSED_DELETED);
 	g_assert_true(gs_store_query_deleted_items(store, all, 10, &items, &error));
 	g_assert_cmpuint(items->len, ==, 1);
 	g_assert_true(gs_store_lookup_seq(store, gs_event_get_id_raw(a), &seq, &error));
@@ -1136,7 +1112,7 @@ store_migrate_from_4(Fixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GsStore) store = NULL;
 
-	insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, deletion, GS_STORE_RESULT_STORED);
 	g_assert_cmpint(sqlite3_exec(gs_store_get_db(fx->store),
 				     "DROP TABLE deleted_versions; PRAGMA user_version = 4",
 				     NULL,
@@ -1149,7 +1125,7 @@ store_migrate_from_4(Fixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_cmpuint(gs_store_get_schema_version(store), >=, 5);
 	g_assert_cmpuint(deleted_count(store, "{}"), ==, 0);
-	insert_expect(store, old, GS_STORE_RESULT_REFUSED_DELETED);
+	gs_test_store_insert_expect(store, old, GS_STORE_RESULT_REFUSED_DELETED);
 	g_assert_cmpuint(deleted_count(store, "{}"), ==, 1);
 }
 
@@ -1195,7 +1171,7 @@ store_damaged_rows(Fixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	sqlite3 *db = gs_store_get_db(fx->store);
 
-	insert_expect(fx->store, ev, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, ev, GS_STORE_RESULT_STORED);
 	g_ptr_array_add(filters, all);
 	g_assert_cmpint(sqlite3_exec(db, "UPDATE events SET json = '{\"id\":1}'", NULL, NULL, NULL),
 			==,

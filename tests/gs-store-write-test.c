@@ -17,30 +17,18 @@
 #include "gs-store.h"
 #include "gs-test-utils.h"
 
-typedef struct {
-	gchar *tmpdir;
-	gchar *path;
-	GsStore *store;
-} Fixture;
+typedef GsTestStore Fixture;
 
 static void
 fixture_setup(Fixture *fx, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
-
-	fx->tmpdir = gs_test_tmpdir_new();
-	fx->path = g_build_filename(fx->tmpdir, "events.db", NULL);
-	fx->store = gs_store_new(fx->path, &error);
-	g_assert_no_error(error);
+	gs_test_store_open(fx);
 }
 
 static void
 fixture_teardown(Fixture *fx, gconstpointer data)
 {
-	g_clear_object(&fx->store);
-	gs_test_tmpdir_remove(fx->tmpdir);
-	g_free(fx->tmpdir);
-	g_free(fx->path);
+	gs_test_store_close(fx);
 }
 
 static gint64

@@ -107,6 +107,41 @@ gs_test_tmpdir_remove(const gchar *path)
 		gs_test_rm_rf(path);
 }
 
+/* creates a directory and opens a new store in it (events.db) */
+void
+gs_test_store_open(GsTestStore *ts)
+{
+	g_autoptr(GError) error = NULL;
+
+	ts->tmpdir = gs_test_tmpdir_new();
+	ts->path = g_build_filename(ts->tmpdir, "events.db", NULL);
+	ts->store = gs_store_new(ts->path, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(ts->store);
+}
+
+/* closes the store and removes its directory */
+void
+gs_test_store_close(GsTestStore *ts)
+{
+	g_clear_object(&ts->store);
+	gs_test_tmpdir_remove(ts->tmpdir);
+	g_clear_pointer(&ts->tmpdir, g_free);
+	g_clear_pointer(&ts->path, g_free);
+}
+
+/* inserts @event alone and asserts the store's outcome */
+void
+gs_test_store_insert_expect(GsStore *store, GsEvent *event, GsStoreResult expected)
+{
+	g_autoptr(GError) error = NULL;
+	GsStoreResult result = 99;
+
+	g_assert_true(gs_store_insert(store, event, &result, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(result, ==, expected);
+}
+
 /* a path the meson test environment gives, e.g. GS_CTL_PATH */
 const gchar *
 gs_test_env_path(const gchar *name)

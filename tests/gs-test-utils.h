@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "gs-event.h"
+#include "gs-store.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,20 @@ gchar *
 gs_test_tmpdir_new(void);
 void
 gs_test_tmpdir_remove(const gchar *path);
+
+/* a fresh store in a directory of its own, for a test fixture */
+typedef struct {
+	gchar *tmpdir;
+	gchar *path;
+	GsStore *store;
+} GsTestStore;
+
+void
+gs_test_store_open(GsTestStore *ts);
+void
+gs_test_store_close(GsTestStore *ts);
+void
+gs_test_store_insert_expect(GsStore *store, GsEvent *event, GsStoreResult expected);
 
 /* running other programs (integration tests) */
 const gchar *
