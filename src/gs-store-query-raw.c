@@ -298,39 +298,29 @@ gs_store_raw_query_new(GsStore *self, GsFilter *filter, GError **error)
 
 	g_return_val_if_fail(GS_IS_STORE(self), NULL);
 	g_return_val_if_fail(filter != NULL, NULL);
-	if (!gs_filter_is_empty_match(filter) && gs_store_raw_is_ids_only(filter)) {
-		query = g_new0(GsStoreRawQuery, 1);
-		query->store = g_object_ref(self);
-		query->filter = gs_filter_ref(filter);
-		query->tags = gs_store_raw_tags_new(filter);
-		query->keys = gs_store_raw_ids_prepare(query, error);
-		if (query->keys != NULL)
-			query->fetch =
-				gs_store_sql_prepare(gs_store_get_db(self),
-						     "SELECT id, json FROM events WHERE seq = ?",
-						     FALSE,
-						     error);
-		if (query->fetch == NULL) {
-			gs_store_raw_query_free(query);
-			return NULL;
-		}
-		return query;
-	}
-	/* a filter that cannot match still gets a statement: one that reads nothing */
-	if (gs_filter_is_empty_match(filter))
-		g_string_append(sql, "0");
-	else if (!gs_store_sql_filter_where(
-			 filter, gs_store_get_tag_secret(self), sql, params, error))
-		return NULL;
-	g_string_append(sql, " AND e.created_at <= ? ORDER BY e.created_at DESC, e.id LIMIT ?");
-	g_array_append_val(params, p);
-	g_array_append_val(params, p);
 	query = g_new0(GsStoreRawQuery, 1);
 	query->store = g_object_ref(self);
 	query->filter = gs_filter_ref(filter);
 	query->tags = gs_store_raw_tags_new(filter);
-	query->n_params = params->len - 2;
-	query->keys = gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
+	if (!gs_filter_is_empty_match(filter) && gs_store_raw_is_ids_only(filter)) {
+		query->keys = gs_store_raw_ids_prepare(query, error);
+	} else {
+		/* a filter that cannot match still gets a statement: one that reads nothing */
+		if (gs_filter_is_empty_match(filter))
+			g_string_append(sql, "0");
+		else if (!gs_store_sql_filter_where(
+				 filter, gs_store_get_tag_secret(self), sql, params, error)) {
+			gs_store_raw_query_free(query);
+			return NULL;
+		}
+		g_string_append(sql,
+				" AND e.created_at <= ? ORDER BY e.created_at DESC, e.id LIMIT ?");
+		g_array_append_val(params, p);
+		g_array_append_val(params, p);
+		query->n_params = params->len - 2;
+		query->keys =
+			gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
+	}
 	if (query->keys != NULL)
 		query->fetch = gs_store_sql_prepare(gs_store_get_db(self),
 						    "SELECT id, json FROM events WHERE seq = ?",
