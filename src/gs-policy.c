@@ -123,7 +123,6 @@ gs_policy_has_coordinate(GsPolicy *self, const gchar *coordinate, gboolean *foun
 	guint kind = 0;
 	g_autofree gchar *pubkey = NULL;
 	g_autofree gchar *d = NULL;
-	g_autoptr(GsEvent) latest = NULL;
 	g_autoptr(GError) error_local = NULL;
 
 	*found = FALSE;
@@ -137,12 +136,12 @@ gs_policy_has_coordinate(GsPolicy *self, const gchar *coordinate, gboolean *foun
 		*found = TRUE;
 		return TRUE;
 	}
-	latest = gs_store_get_latest(self->store, kind, pubkey, d, &error_local);
-	if (latest == NULL && !g_error_matches(error_local, GS_ERROR, GS_ERROR_NOT_FOUND)) {
+	/* whether a version is stored, without reading and parsing it */
+	*found = gs_store_has_latest(self->store, kind, pubkey, d, &error_local);
+	if (error_local != NULL) {
 		g_propagate_error(error, g_steal_pointer(&error_local));
 		return FALSE;
 	}
-	*found = latest != NULL;
 	return TRUE;
 }
 
@@ -164,25 +163,27 @@ gs_policy_is_coordinate(const gchar *value)
 	return gs_coordinate_parse(value, NULL, NULL, NULL, NULL);
 }
 
-/* does a stored or pending event carry [e|E|q, id] or [a|A|q, coordinate]? */
+/* does a stored or pending event carry [e|E|q, id] or [a|A|q, coordinate]? the stored ones in
+ * one query */
 static gboolean
 gs_policy_is_referenced(GsPolicy *self, GsEvent *event, gboolean *found, GError **error)
 {
 	const gchar *names[] = {"e", "E", "q", "a", "A", "q"};
+	const gchar *values[G_N_ELEMENTS(names)];
 	g_autofree gchar *coordinate = gs_event_dup_coordinate(event);
+	g_autoptr(GError) error_local = NULL;
+	guint n = coordinate != NULL ? 6 : 3;
 
 	*found = g_hash_table_contains(self->pending_refs, gs_event_get_id(event)) ||
 		 (coordinate != NULL && g_hash_table_contains(self->pending_refs, coordinate));
-	for (guint i = 0; i < G_N_ELEMENTS(names) && !*found; i++) {
-		const gchar *value = i < 3 ? gs_event_get_id(event) : coordinate;
-		g_autoptr(GError) error_local = NULL;
-		if (value == NULL)
-			break;
-		*found = gs_store_has_tag_reference(self->store, names[i], value, &error_local);
-		if (error_local != NULL) {
-			g_propagate_error(error, g_steal_pointer(&error_local));
-			return FALSE;
-		}
+	if (*found)
+		return TRUE;
+	for (guint i = 0; i < n; i++)
+		values[i] = i < 3 ? gs_event_get_id(event) : coordinate;
+	*found = gs_store_has_tag_references(self->store, names, values, n, &error_local);
+	if (error_local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
 	}
 	return TRUE;
 }
