@@ -169,6 +169,32 @@ policy_coordinate_deleted(Fixture *fx, gconstpointer data)
 	g_assert_cmpint(verdict_of(fx, reply), ==, GS_POLICY_VERDICT_DEFERRED);
 }
 
+/* a reply to a regular event is accepted while the event is stored (the policy remembers the
+ * regular events the store stored), and waits for it again once its author deleted it */
+static void
+policy_root_deleted(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) root = event_new(fx, OWNER, 1, NULL, NULL);
+	g_autoptr(GsEvent) reply = event_new(fx, STRANGER, 1111, "e", gs_event_get_id(root));
+	g_autoptr(GsEvent) other_reply = event_new(fx, OTHER, 1111, "E", gs_event_get_id(root));
+	g_autoptr(GsEvent) not_author = event_new(fx, STRANGER, 5, "e", gs_event_get_id(root));
+	g_autoptr(GsEvent) deletion = NULL;
+
+	g_assert_cmpint(verdict_of(fx, reply), ==, GS_POLICY_VERDICT_DEFERRED);
+	store_event(fx, root);
+	g_assert_cmpint(verdict_of(fx, reply), ==, GS_POLICY_VERDICT_ACCEPTED);
+	g_assert_cmpint(verdict_of(fx, reply), ==, GS_POLICY_VERDICT_ACCEPTED);
+	/* someone else's deletion removes nothing */
+	store_event(fx, not_author);
+	g_assert_cmpint(verdict_of(fx, other_reply), ==, GS_POLICY_VERDICT_ACCEPTED);
+	fx->clock += 10;
+	deletion = event_new(fx, OWNER, 5, "e", gs_event_get_id(root));
+	store_event(fx, deletion);
+	g_assert_false(gs_store_has_event(fx->store, gs_event_get_id(root), NULL));
+	g_assert_cmpint(verdict_of(fx, reply), ==, GS_POLICY_VERDICT_DEFERRED);
+	g_assert_cmpint(verdict_of(fx, other_reply), ==, GS_POLICY_VERDICT_DEFERRED);
+}
+
 /* an event no accepted event names gets in when a stored one names it, by id (e, E, q) or by
  * its coordinate (a, A, q) */
 static void
@@ -204,6 +230,7 @@ main(int argc, char **argv)
 	    has_latest_follows_replacement_and_deletion);
 	ADD("/grasp-sync/policy-lookups/store/has-tag-references", has_tag_references_any_pair);
 	ADD("/grasp-sync/policy-lookups/coordinate-deleted", policy_coordinate_deleted);
+	ADD("/grasp-sync/policy-lookups/root-deleted", policy_root_deleted);
 	ADD("/grasp-sync/policy-lookups/referenced-each-tag", policy_referenced_each_tag);
 	return g_test_run();
 }
