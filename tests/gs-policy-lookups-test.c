@@ -195,6 +195,76 @@ policy_root_deleted(Fixture *fx, gconstpointer data)
 	g_assert_cmpint(verdict_of(fx, other_reply), ==, GS_POLICY_VERDICT_DEFERRED);
 }
 
+static GsEvent *
+announcement_new(Fixture *fx, guint32 seed, const gchar *maintainer)
+{
+	g_autofree gchar *listed = NULL;
+	const gchar *tags[] = {"d", "repo", NULL, "relays", SERVICE, NULL, NULL, NULL, NULL, NULL};
+
+	if (maintainer != NULL) {
+		tags[6] = "maintainers";
+		tags[7] = maintainer;
+	}
+	return gs_test_event_new(seed, fx->clock++, 30617, tags, "");
+}
+
+/* accepted (pending), then committed, as the ingest does */
+static void
+accept_and_store(Fixture *fx, GsEvent *event)
+{
+	g_assert_cmpint(verdict_of(fx, event), ==, GS_POLICY_VERDICT_ACCEPTED);
+	gs_policy_add_pending(fx->policy, event);
+	store_event(fx, event);
+	gs_policy_clear_pending(fx->policy);
+}
+
+/* the verdict of a policy made now, which knows nothing but the store */
+static GsPolicyVerdict
+fresh_verdict_of(Fixture *fx, GsEvent *event)
+{
+	g_autoptr(GsPolicy) fresh = gs_policy_new(fx->store);
+	g_auto(GsPolicyResult) result = {0};
+	g_autoptr(GError) error = NULL;
+	const gchar *urls[] = {SERVICE, NULL};
+
+	g_assert_true(gs_policy_set_service_urls(fresh, urls, &error));
+	g_assert_true(gs_policy_decide(fresh, event, &result, &error));
+	g_assert_no_error(error);
+	return result.verdict;
+}
+
+/* the announcements of an identifier are known from the first one accepted on: those stored
+ * after it, through the policy or not, count; a deletion makes them read again. Each verdict
+ * is also the one a policy made afresh gives */
+static void
+policy_announcements_after_accept(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GsEvent) state_other = event_new(fx, OTHER, 30618, "d", "repo");
+	g_autoptr(GsEvent) state_stranger = event_new(fx, STRANGER, 30618, "d", "repo");
+	g_autoptr(GsEvent) owner = announcement_new(fx, OWNER, gs_event_get_pubkey(state_other));
+	g_autoptr(GsEvent) listed =
+		announcement_new(fx, OTHER, gs_event_get_pubkey(state_stranger));
+	g_autofree gchar *coordinate = gs_event_dup_coordinate(owner);
+	g_autoptr(GsEvent) deletion = NULL;
+
+	accept_and_store(fx, owner);
+	g_assert_cmpint(verdict_of(fx, state_other), ==, GS_POLICY_VERDICT_ACCEPTED);
+	g_assert_cmpint(verdict_of(fx, state_stranger), ==, GS_POLICY_VERDICT_REJECTED);
+	g_assert_cmpint(fresh_verdict_of(fx, state_stranger), ==, GS_POLICY_VERDICT_REJECTED);
+	/* OTHER's announcement, stored without the policy, lists STRANGER */
+	store_event(fx, listed);
+	g_assert_cmpint(verdict_of(fx, state_stranger), ==, GS_POLICY_VERDICT_ACCEPTED);
+	g_assert_cmpint(fresh_verdict_of(fx, state_stranger), ==, GS_POLICY_VERDICT_ACCEPTED);
+	/* the owner deletes its announcement */
+	fx->clock += 10;
+	deletion = event_new(fx, OWNER, 5, "a", coordinate);
+	store_event(fx, deletion);
+	g_assert_false(
+		gs_store_has_latest(fx->store, 30617, gs_event_get_pubkey(owner), "repo", NULL));
+	g_assert_cmpint(verdict_of(fx, state_other), ==, fresh_verdict_of(fx, state_other));
+	g_assert_cmpint(verdict_of(fx, state_stranger), ==, fresh_verdict_of(fx, state_stranger));
+}
+
 /* an event no accepted event names gets in when a stored one names it, by id (e, E, q) or by
  * its coordinate (a, A, q) */
 static void
@@ -231,6 +301,8 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/policy-lookups/store/has-tag-references", has_tag_references_any_pair);
 	ADD("/grasp-sync/policy-lookups/coordinate-deleted", policy_coordinate_deleted);
 	ADD("/grasp-sync/policy-lookups/root-deleted", policy_root_deleted);
+	ADD("/grasp-sync/policy-lookups/announcements-after-accept",
+	    policy_announcements_after_accept);
 	ADD("/grasp-sync/policy-lookups/referenced-each-tag", policy_referenced_each_tag);
 	return g_test_run();
 }
