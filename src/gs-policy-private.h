@@ -11,6 +11,8 @@
 G_BEGIN_DECLS
 
 #define GS_KIND_DELETION 5
+/* regular events gs_policy_has_event() remembers as stored at most (about 80 bytes each) */
+#define GS_POLICY_MAX_STORED_IDS 131072
 #define GS_KIND_USER_GRASP_LIST 10317
 #define GS_KIND_ANNOUNCEMENT 30617
 #define GS_KIND_STATE 30618
@@ -38,6 +40,10 @@ struct _GsPolicy {
 	GHashTable *pending_ids;    /* id hex (borrowed from pending_events) */
 	GHashTable *pending_coords; /* coordinate (owned) */
 	GHashTable *pending_refs;   /* tag values of e/E/q/a/A tags (borrowed) */
+	/* raw 32-byte ids of regular events this store stored since the policy was made (a
+	 * positive cache for the roots a sync names: only a NIP-09 deletion removes a regular
+	 * event, so any stored deletion empties it); emptied too when it grows large */
+	GHashTable *stored_ids;
 };
 
 gboolean

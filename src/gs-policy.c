@@ -104,7 +104,11 @@ gs_policy_has_event(GsPolicy *self, const gchar *id, gboolean *found, GError **e
 {
 	g_autoptr(GError) error_local = NULL;
 
-	if (g_hash_table_contains(self->pending_ids, id)) {
+	guint8 raw[32];
+
+	if (g_hash_table_contains(self->pending_ids, id) ||
+	    (gs_hex_decode_lower(id, raw, sizeof(raw)) &&
+	     g_hash_table_contains(self->stored_ids, raw))) {
 		*found = TRUE;
 		return TRUE;
 	}
@@ -123,7 +127,6 @@ gs_policy_has_coordinate(GsPolicy *self, const gchar *coordinate, gboolean *foun
 	guint kind = 0;
 	g_autofree gchar *pubkey = NULL;
 	g_autofree gchar *d = NULL;
-	g_autoptr(GsEvent) latest = NULL;
 	g_autoptr(GError) error_local = NULL;
 
 	*found = FALSE;
@@ -137,12 +140,12 @@ gs_policy_has_coordinate(GsPolicy *self, const gchar *coordinate, gboolean *foun
 		*found = TRUE;
 		return TRUE;
 	}
-	latest = gs_store_get_latest(self->store, kind, pubkey, d, &error_local);
-	if (latest == NULL && !g_error_matches(error_local, GS_ERROR, GS_ERROR_NOT_FOUND)) {
+	/* whether a version is stored, without reading and parsing it */
+	*found = gs_store_has_latest(self->store, kind, pubkey, d, &error_local);
+	if (error_local != NULL) {
 		g_propagate_error(error, g_steal_pointer(&error_local));
 		return FALSE;
 	}
-	*found = latest != NULL;
 	return TRUE;
 }
 
@@ -164,25 +167,27 @@ gs_policy_is_coordinate(const gchar *value)
 	return gs_coordinate_parse(value, NULL, NULL, NULL, NULL);
 }
 
-/* does a stored or pending event carry [e|E|q, id] or [a|A|q, coordinate]? */
+/* does a stored or pending event carry [e|E|q, id] or [a|A|q, coordinate]? the stored ones in
+ * one query */
 static gboolean
 gs_policy_is_referenced(GsPolicy *self, GsEvent *event, gboolean *found, GError **error)
 {
 	const gchar *names[] = {"e", "E", "q", "a", "A", "q"};
+	const gchar *values[G_N_ELEMENTS(names)];
 	g_autofree gchar *coordinate = gs_event_dup_coordinate(event);
+	g_autoptr(GError) error_local = NULL;
+	guint n = coordinate != NULL ? 6 : 3;
 
 	*found = g_hash_table_contains(self->pending_refs, gs_event_get_id(event)) ||
 		 (coordinate != NULL && g_hash_table_contains(self->pending_refs, coordinate));
-	for (guint i = 0; i < G_N_ELEMENTS(names) && !*found; i++) {
-		const gchar *value = i < 3 ? gs_event_get_id(event) : coordinate;
-		g_autoptr(GError) error_local = NULL;
-		if (value == NULL)
-			break;
-		*found = gs_store_has_tag_reference(self->store, names[i], value, &error_local);
-		if (error_local != NULL) {
-			g_propagate_error(error, g_steal_pointer(&error_local));
-			return FALSE;
-		}
+	if (*found)
+		return TRUE;
+	for (guint i = 0; i < n; i++)
+		values[i] = i < 3 ? gs_event_get_id(event) : coordinate;
+	*found = gs_store_has_tag_references(self->store, names, values, n, &error_local);
+	if (error_local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
 	}
 	return TRUE;
 }
@@ -601,11 +606,46 @@ gs_policy_clear_pending(GsPolicy *self)
 
 /* ---- keeping the cache current ---- */
 
+static guint
+gs_policy_id_hash(gconstpointer key)
+{
+	guint hash;
+
+	memcpy(&hash, key, sizeof(hash)); /* ids are hashes already */
+	return hash;
+}
+
+static gboolean
+gs_policy_id_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, 32) == 0;
+}
+
+/* what gs_policy_has_event() may answer without the store: regular events, which only a
+ * NIP-09 deletion removes (a replaceable or addressable one also goes when replaced) */
+static void
+gs_policy_note_stored(GsPolicy *self, GsEvent *event)
+{
+	guint kind = gs_event_get_kind(event);
+
+	if (kind == GS_KIND_DELETION) {
+		g_hash_table_remove_all(self->stored_ids);
+		return;
+	}
+	if (gs_kind_is_replaceable(kind) || gs_kind_is_addressable(kind) ||
+	    gs_kind_is_ephemeral(kind))
+		return;
+	if (g_hash_table_size(self->stored_ids) >= GS_POLICY_MAX_STORED_IDS)
+		g_hash_table_remove_all(self->stored_ids);
+	g_hash_table_add(self->stored_ids, g_memdup2(gs_event_get_id_raw(event), 32));
+}
+
 static void
 gs_policy_event_stored_cb(GsStore *store, GsEvent *event, gpointer user_data)
 {
 	GsPolicy *self = GS_POLICY(user_data);
 	gs_maintainers_stored(self->maintainers, event);
+	gs_policy_note_stored(self, event);
 }
 
 static void
@@ -637,6 +677,7 @@ gs_policy_finalize(GObject *object)
 	g_hash_table_unref(self->pending_ids);
 	g_hash_table_unref(self->pending_coords);
 	g_hash_table_unref(self->pending_refs);
+	g_hash_table_unref(self->stored_ids);
 	g_ptr_array_unref(self->pending_events);
 	G_OBJECT_CLASS(gs_policy_parent_class)->finalize(object);
 }
@@ -665,6 +706,8 @@ gs_policy_init(GsPolicy *self)
 	self->pending_ids = g_hash_table_new(gs_policy_str_hash, g_str_equal);
 	self->pending_coords = gs_policy_string_set_new();
 	self->pending_refs = g_hash_table_new(gs_policy_str_hash, g_str_equal);
+	self->stored_ids =
+		g_hash_table_new_full(gs_policy_id_hash, gs_policy_id_equal, g_free, NULL);
 }
 
 /**

@@ -532,6 +532,61 @@ gs_store_has_tag_reference(GsStore *self, const gchar *tag_name, const gchar *va
 	return gs_store_ask(self, stmt, error);
 }
 
+/* the statements below are kept by the query cache (gs-store-query-cache.c): bound here */
+static sqlite3_stmt *
+gs_store_query_cache_prepare_unbound(GsStore *self, const gchar *sql, GError **error)
+{
+	g_autoptr(GArray) none = g_array_new(FALSE, FALSE, sizeof(GsStoreSqlParam));
+	return gs_store_query_cache_prepare(self, sql, none, error);
+}
+
+gboolean
+gs_store_has_tag_references(GsStore *self,
+			    const gchar *const *tag_names,
+			    const gchar *const *values,
+			    guint n,
+			    GError **error)
+{
+	/* one text per count, up to six (the policy's e|E|q id and a|A|q coordinate) */
+	static const gchar *const sql[] = {
+		NULL,
+		"SELECT 1 FROM tags WHERE key = ?1 LIMIT 1",
+		"SELECT 1 FROM tags WHERE key IN (?1, ?2) LIMIT 1",
+		"SELECT 1 FROM tags WHERE key IN (?1, ?2, ?3) LIMIT 1",
+		"SELECT 1 FROM tags WHERE key IN (?1, ?2, ?3, ?4) LIMIT 1",
+		"SELECT 1 FROM tags WHERE key IN (?1, ?2, ?3, ?4, ?5) LIMIT 1",
+		"SELECT 1 FROM tags WHERE key IN (?1, ?2, ?3, ?4, ?5, ?6) LIMIT 1",
+	};
+	sqlite3_stmt *stmt;
+	gboolean found = FALSE;
+	gboolean ok;
+
+	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(n == 0 || (tag_names != NULL && values != NULL), FALSE);
+	if (n >= G_N_ELEMENTS(sql)) {
+		g_set_error(error, GS_ERROR, GS_ERROR_INVALID_ARGUMENT, "%u tag references", n);
+		return FALSE;
+	}
+	for (guint i = 0; i < n; i++) {
+		if (!gs_store_check_tag_name(tag_names[i], error))
+			return FALSE;
+		g_return_val_if_fail(values[i] != NULL, FALSE);
+	}
+	if (n == 0)
+		return FALSE;
+	stmt = gs_store_query_cache_prepare_unbound(self, sql[n], error);
+	if (stmt == NULL)
+		return FALSE;
+	for (guint i = 0; i < n; i++)
+		sqlite3_bind_int64(stmt,
+				   (gint)i + 1,
+				   gs_store_sql_tag_key(
+					   gs_store_get_tag_secret(self), tag_names[i], values[i]));
+	ok = gs_store_step_row(self, stmt, &found, error);
+	gs_store_query_cache_release(self, stmt);
+	return ok && found;
+}
+
 GPtrArray *
 gs_store_find_referencing(GsStore *self,
 			  const gchar *tag_name,
@@ -593,6 +648,36 @@ gs_store_get_latest(GsStore *self,
 	sqlite3_bind_text(stmt, 3, key_d, -1, SQLITE_STATIC);
 	coord = gs_coordinate_build(kind, pubkey_hex, key_d);
 	return gs_store_first_event(self, stmt, coord, error);
+}
+
+gboolean
+gs_store_has_latest(GsStore *self,
+		    guint kind,
+		    const gchar *pubkey_hex,
+		    const gchar *d,
+		    GError **error)
+{
+	sqlite3_stmt *stmt;
+	guint8 pk[32];
+	const gchar *key_d = gs_kind_is_addressable(kind) && d != NULL ? d : "";
+	gboolean found = FALSE;
+	gboolean ok;
+
+	g_return_val_if_fail(GS_IS_STORE(self), FALSE);
+	g_return_val_if_fail(pubkey_hex != NULL, FALSE);
+	if (!gs_store_check_key(kind, pubkey_hex, pk, error))
+		return FALSE;
+	/* the same rows as gs_store_get_latest(), without reading or parsing the event */
+	stmt = gs_store_query_cache_prepare_unbound(
+		self, "SELECT 1 FROM events WHERE kind = ?1 AND pubkey = ?2 AND d = ?3", error);
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, kind);
+	gs_store_sql_bind_blob32(stmt, 2, pk);
+	sqlite3_bind_text(stmt, 3, key_d, -1, SQLITE_STATIC);
+	ok = gs_store_step_row(self, stmt, &found, error);
+	gs_store_query_cache_release(self, stmt);
+	return ok && found;
 }
 
 /* through the tag index, since no index on events leads with d; an addressable event without

@@ -433,6 +433,27 @@ gs_store_has_tag_reference(GsStore *self,
 			   GError **error);
 
 /**
+ * gs_store_has_tag_references:
+ * @tag_names: (array length=n): single-letter tag names
+ * @values: (array length=n): the tag values, one for each name
+ * @n: how many pairs, at most 6
+ * @error: (nullable): a #GError
+ *
+ * gs_store_has_tag_reference() for several (name, value) pairs in one query: does any stored
+ * event carry one of them?
+ *
+ * Returns: %TRUE when one does; %FALSE when none does (or @n is 0), or on failure (then
+ *   @error is set: %GS_ERROR_INVALID_ARGUMENT for a bad tag name or more than 6 pairs, or
+ *   %GS_ERROR_STORE)
+ */
+gboolean
+gs_store_has_tag_references(GsStore *self,
+			    const gchar *const *tag_names,
+			    const gchar *const *values,
+			    guint n,
+			    GError **error);
+
+/**
  * gs_store_find_referencing:
  * @tag_name: a single-letter tag name; case matters
  * @value: the tag value (element 1)
@@ -465,6 +486,26 @@ gs_store_find_referencing(GsStore *self,
  */
 GsEvent *
 gs_store_get_latest(GsStore *self,
+		    guint kind,
+		    const gchar *pubkey_hex,
+		    const gchar *d,
+		    GError **error);
+
+/**
+ * gs_store_has_latest:
+ * @kind: a replaceable or addressable kind
+ * @pubkey_hex: the author, 64 lower-case hex digits
+ * @d: (nullable): as for gs_store_get_latest()
+ * @error: (nullable): a #GError
+ *
+ * Whether gs_store_get_latest() would find an event, without reading it.
+ *
+ * Returns: %TRUE when a version of the key is stored; %FALSE when none is, or on failure
+ *   (then @error is set: %GS_ERROR_INVALID_ARGUMENT as gs_store_get_latest(), or
+ *   %GS_ERROR_STORE)
+ */
+gboolean
+gs_store_has_latest(GsStore *self,
 		    guint kind,
 		    const gchar *pubkey_hex,
 		    const gchar *d,
