@@ -54,20 +54,9 @@ event_new(Fixture *fx, guint32 seed, guint kind, const gchar *name, const gchar 
 }
 
 static void
-store_expect(Fixture *fx, GsEvent *event, GsStoreResult expected)
-{
-	g_autoptr(GError) error = NULL;
-	GsStoreResult result;
-
-	g_assert_true(gs_store_insert(fx->store, event, &result, &error));
-	g_assert_no_error(error);
-	g_assert_cmpint(result, ==, expected);
-}
-
-static void
 store_event(Fixture *fx, GsEvent *event)
 {
-	store_expect(fx, event, GS_STORE_RESULT_STORED);
+	gs_test_store_insert_expect(fx->store, event, GS_STORE_RESULT_STORED);
 }
 
 static GsPolicyVerdict
@@ -99,7 +88,7 @@ has_latest_follows_replacement_and_deletion(Fixture *fx, gconstpointer data)
 	g_assert_false(gs_store_has_latest(fx->store, 30001, pk, "other", &error));
 	g_assert_false(gs_store_has_latest(fx->store, 30002, pk, "list", &error));
 	/* replaced: still a version of the key */
-	store_expect(fx, v2, GS_STORE_RESULT_REPLACED);
+	gs_test_store_insert_expect(fx->store, v2, GS_STORE_RESULT_REPLACED);
 	g_assert_true(gs_store_has_latest(fx->store, 30001, pk, "list", &error));
 	/* deleted by its author: none */
 	fx->clock += 10;
