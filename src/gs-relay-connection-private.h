@@ -7,6 +7,7 @@
 
 #include "gs-message.h"
 #include "gs-relay-connection.h"
+#include "gs-websocket.h"
 
 G_BEGIN_DECLS
 
@@ -24,8 +25,9 @@ struct _GsRelayConnection {
 	GsRelayConnectionOptions opts;
 	guint8 seckey[32];
 	gboolean has_seckey;
-	SoupSession *session;
-	SoupWebsocketConnection *ws;
+	SoupSession *session; /* the NIP-11 document only: the websocket is ours (gs-websocket) */
+	gchar *user_agent;
+	GsWebsocket *ws;
 	GSocket *socket; /* under ws (TLS or not), for TCP_CORK; NULL when not known */
 	gboolean corked;
 	GCancellable *connect_cancellable;

@@ -16,6 +16,7 @@
 #include "gs-filter.h"
 #include "gs-message.h"
 #include "gs-relay-connection-private.h"
+#include "gs-websocket-client.h"
 
 enum { PROP_0, PROP_URL, PROP_STATUS, N_PROPS };
 static GParamSpec *props[N_PROPS] = {NULL};
@@ -88,8 +89,7 @@ gs_relay_connection_set_status(GsRelayConnection *self, GsConnectionStatus statu
 gboolean
 gs_relay_connection_is_open(GsRelayConnection *self)
 {
-	return self->ws != NULL &&
-	       soup_websocket_connection_get_state(self->ws) == SOUP_WEBSOCKET_STATE_OPEN;
+	return self->ws != NULL && gs_websocket_get_state(self->ws) == SOUP_WEBSOCKET_STATE_OPEN;
 }
 
 guint64
@@ -120,8 +120,10 @@ gs_relay_connection_get_n_subscriptions(GsRelayConnection *self)
 void
 gs_relay_connection_send_text(GsRelayConnection *self, const gchar *text)
 {
-	self->bytes_sent += strlen(text);
-	soup_websocket_connection_send_text(self->ws, text);
+	gsize len = strlen(text);
+
+	self->bytes_sent += len;
+	gs_websocket_send_text(self->ws, text, len);
 }
 
 /**
@@ -163,10 +165,10 @@ gs_relay_connection_clear_ws(GsRelayConnection *self)
 {
 	if (self->ws == NULL)
 		return;
-	g_signal_handlers_disconnect_by_data(self->ws, self);
 	gs_relay_connection_cork(self, FALSE);
-	if (soup_websocket_connection_get_state(self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-		soup_websocket_connection_close(self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+	gs_websocket_start(self->ws, NULL, NULL); /* no more handlers */
+	gs_websocket_close(self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+	/* what is queued (the close frame) is written as far as the socket takes it now */
 	g_clear_object(&self->ws);
 	g_clear_object(&self->socket);
 }
@@ -271,14 +273,13 @@ gs_relay_connection_handle_parsed(GsRelayConnection *self, GsMessage *msg)
 }
 
 static void
-gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
-			       gint type,
-			       GBytes *message,
+gs_relay_connection_message_cb(GsWebsocket *ws,
+			       const gchar *data,
+			       gsize len,
+			       gboolean text,
 			       gpointer user_data)
 {
 	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
-	gsize len = 0;
-	const gchar *data = g_bytes_get_data(message, &len);
 	g_autofree gchar *sub_id = NULL;
 	g_autoptr(GsMessage) msg = NULL;
 	g_autoptr(GError) error = NULL;
@@ -289,7 +290,7 @@ gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
 
 	self->last_activity = g_get_monotonic_time();
 	self->bytes_received += len;
-	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+	if (!text) {
 		gs_relay_connection_protocol_error(self, "binary frame");
 		return;
 	}
@@ -309,14 +310,14 @@ gs_relay_connection_message_cb(SoupWebsocketConnection *ws,
 }
 
 static void
-gs_relay_connection_pong_cb(SoupWebsocketConnection *ws, GBytes *message, gpointer user_data)
+gs_relay_connection_pong_cb(GsWebsocket *ws, gpointer user_data)
 {
 	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
 	self->last_activity = g_get_monotonic_time();
 }
 
 static void
-gs_relay_connection_error_cb(SoupWebsocketConnection *ws, GError *error, gpointer user_data)
+gs_relay_connection_error_cb(GsWebsocket *ws, const GError *error, gpointer user_data)
 {
 	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
 	g_free(self->close_reason);
@@ -324,11 +325,11 @@ gs_relay_connection_error_cb(SoupWebsocketConnection *ws, GError *error, gpointe
 }
 
 static void
-gs_relay_connection_closed_cb(SoupWebsocketConnection *ws, gpointer user_data)
+gs_relay_connection_closed_cb(GsWebsocket *ws, gpointer user_data)
 {
 	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
 	g_autofree gchar *reason = NULL;
-	gushort code = soup_websocket_connection_get_close_code(ws);
+	gushort code = gs_websocket_get_close_code(ws);
 
 	if (self->close_reason != NULL)
 		reason = g_steal_pointer(&self->close_reason);
@@ -339,7 +340,14 @@ gs_relay_connection_closed_cb(SoupWebsocketConnection *ws, gpointer user_data)
 	gs_relay_connection_teardown(self, reason);
 }
 
-/* dead-peer detection: libsoup pings, but has no pong timeout of its own */
+static const GsWebsocketHandlers gs_relay_connection_ws_handlers = {
+	.message = gs_relay_connection_message_cb,
+	.error = gs_relay_connection_error_cb,
+	.closed = gs_relay_connection_closed_cb,
+	.pong = gs_relay_connection_pong_cb,
+};
+
+/* dead-peer detection: the websocket pings, but has no pong timeout of its own */
 static gboolean
 gs_relay_connection_watchdog_cb(gpointer user_data)
 {
@@ -355,19 +363,19 @@ gs_relay_connection_watchdog_cb(gpointer user_data)
 }
 
 static void
-gs_relay_connection_opened(GsRelayConnection *self, SoupWebsocketConnection *ws)
+gs_relay_connection_opened(GsRelayConnection *self, GsWebsocket *ws)
 {
 	guint interval = MAX(self->opts.read_timeout_ms / 4, 10);
+	GIOStream *stream = gs_websocket_get_io_stream(ws);
 
 	self->ws = ws;
+	if (G_IS_SOCKET_CONNECTION(stream))
+		g_set_object(&self->socket,
+			     g_socket_connection_get_socket(G_SOCKET_CONNECTION(stream)));
 	self->protocol_errors_this_connection = 0;
-	soup_websocket_connection_set_max_incoming_payload_size(ws, self->opts.max_incoming_bytes);
-	soup_websocket_connection_set_keepalive_interval(ws,
-							 MAX(self->opts.keepalive_ms / 1000, 1));
-	g_signal_connect(ws, "message", G_CALLBACK(gs_relay_connection_message_cb), self);
-	g_signal_connect(ws, "pong", G_CALLBACK(gs_relay_connection_pong_cb), self);
-	g_signal_connect(ws, "error", G_CALLBACK(gs_relay_connection_error_cb), self);
-	g_signal_connect(ws, "closed", G_CALLBACK(gs_relay_connection_closed_cb), self);
+	gs_websocket_set_max_incoming_payload_size(ws, self->opts.max_incoming_bytes);
+	gs_websocket_set_keepalive_interval(ws, MAX(self->opts.keepalive_ms / 1000, 1));
+	gs_websocket_start(ws, &gs_relay_connection_ws_handlers, self);
 	self->last_activity = g_get_monotonic_time();
 	/* whole seconds share one wakeup with every other connection's watchdog (GLib fires
 	 * second timers together): with 200 relays, ~1 wakeup a second instead of ~13 */
@@ -405,9 +413,9 @@ gs_relay_connection_connect_cb(GObject *source, GAsyncResult *res, gpointer user
 {
 	g_autoptr(GsRelayConnection) self = GS_RELAY_CONNECTION(user_data);
 	g_autoptr(GError) error = NULL;
-	SoupWebsocketConnection *ws;
+	GsWebsocket *ws;
 
-	ws = soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &error);
+	ws = gs_websocket_client_connect_finish(res, &error);
 	if (self->connect_cancellable == NULL) {
 		/* disconnected or disposed while connecting */
 		g_clear_object(&ws);
@@ -433,29 +441,17 @@ gs_relay_connection_connect_timeout_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* the TCP socket of the connection being made, for gs_relay_connection_cork() */
-static void
-gs_relay_connection_network_event_cb(SoupMessage *msg,
-				     GSocketClientEvent event,
-				     GIOStream *connection,
-				     gpointer user_data)
-{
-	GsRelayConnection *self = GS_RELAY_CONNECTION(user_data);
-
-	if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION(connection))
-		g_set_object(&self->socket,
-			     g_socket_connection_get_socket(G_SOCKET_CONNECTION(connection)));
-}
-
 /**
  * gs_relay_connection_cork:
  * @cork: %TRUE before a burst of messages, %FALSE after it
  *
- * Holds the small websocket frames of a burst (many EVENTs) in the kernel while they are
- * written (TCP_CORK) and sends them in full TCP segments once uncorked: one transmission,
- * and one wake-up of the relay, for a burst instead of one for each frame. The caller
- * uncorks in the same main-loop callback, so nothing waits. A no-op when the socket is not
- * known; a disconnect uncorks.
+ * Holds the websocket frames of a burst (many EVENTs) in the kernel while they are written
+ * (TCP_CORK) and sends them in full TCP segments once uncorked: one transmission, and one
+ * wake-up of the relay, for a burst instead of one for each part the websocket writes. The
+ * websocket writes what a main-loop round queued at the end of the round, or at once when
+ * much is queued; uncorking writes what is queued first. The caller uncorks in the same
+ * main-loop callback, so nothing waits. A no-op when the socket is not known; a disconnect
+ * uncorks.
  */
 void
 gs_relay_connection_cork(GsRelayConnection *self, gboolean cork)
@@ -465,6 +461,8 @@ gs_relay_connection_cork(GsRelayConnection *self, gboolean cork)
 	cork = cork && gs_relay_connection_is_open(self);
 	if (self->socket == NULL || self->corked == cork)
 		return;
+	if (!cork && self->ws != NULL)
+		gs_websocket_flush(self->ws);
 	if (!g_socket_set_option(self->socket, IPPROTO_TCP, TCP_CORK, cork ? 1 : 0, &error)) {
 		g_debug("%s: cannot set TCP_CORK: %s", self->url, error->message);
 		g_clear_object(&self->socket);
@@ -511,18 +509,11 @@ gs_relay_connection_connect(GsRelayConnection *self)
 void
 gs_relay_connection_start_websocket(GsRelayConnection *self)
 {
-	g_autoptr(SoupMessage) msg = soup_message_new(SOUP_METHOD_GET, self->url);
-
-	g_signal_connect_object(
-		msg, "network-event", G_CALLBACK(gs_relay_connection_network_event_cb), self, 0);
-	soup_session_websocket_connect_async(self->session,
-					     msg,
-					     NULL,
-					     NULL,
-					     G_PRIORITY_DEFAULT,
-					     self->connect_cancellable,
-					     gs_relay_connection_connect_cb,
-					     g_object_ref(self));
+	gs_websocket_client_connect_async(self->url,
+					  self->user_agent,
+					  self->connect_cancellable,
+					  gs_relay_connection_connect_cb,
+					  g_object_ref(self));
 }
 
 /* subscriptions (REQs and NEG sessions) kept open at most: ours, or the relay's when lower */
@@ -598,6 +589,7 @@ gs_relay_connection_finalize(GObject *object)
 
 	gs_relay_connection_requests_clear(self);
 	g_free(self->close_reason);
+	g_free(self->user_agent);
 	g_free(self->url);
 	memset(self->seckey, 0, sizeof(self->seckey));
 	G_OBJECT_CLASS(gs_relay_connection_parent_class)->finalize(object);
@@ -697,6 +689,7 @@ gs_relay_connection_new(const gchar *url, const GsRelayConnectionOptions *option
 	self->opts.seckey = NULL;
 	self->session = soup_session_new_with_options(
 		"user-agent", self->opts.user_agent, "timeout", 0, NULL);
-	self->opts.user_agent = NULL; /* the caller's string; the session has its copy */
+	self->user_agent = g_strdup(self->opts.user_agent);
+	self->opts.user_agent = NULL; /* the caller's string; the session and we have copies */
 	return self;
 }

@@ -37,6 +37,8 @@ struct _GsWebsocket {
 	GPollableOutputStream *out;
 	GsWebsocketHandlers handlers;
 	gpointer user_data;
+	gboolean client;    /* sends masked frames, takes only unmasked ones */
+	guint64 mask_state; /* xorshift64* state for the mask keys of a client's frames */
 	guint64 max_payload;
 	SoupWebsocketState state;
 	gushort close_code;
@@ -52,8 +54,10 @@ struct _GsWebsocket {
 	GSource *out_source;
 	GSource *flush_source;
 	GSource *close_timer;
-	GSource *finish_source; /* closes the stream from the main loop (see gs_websocket_flush) */
-	GError *write_error;	/* a write failed: nothing more is written */
+	GSource *finish_source;	 /* closes the stream from the main loop (see gs_websocket_flush) */
+	GSource *pending_source; /* parses bytes that came with the handshake (a client's) */
+	GSource *keepalive_source;
+	GError *write_error; /* a write failed: nothing more is written */
 };
 
 G_DEFINE_FINAL_TYPE(GsWebsocket, gs_websocket, G_TYPE_OBJECT)
@@ -61,6 +65,7 @@ G_DEFINE_FINAL_TYPE(GsWebsocket, gs_websocket, G_TYPE_OBJECT)
 typedef struct {
 	gboolean fin;
 	guint8 opcode;
+	gboolean masked;
 	guint8 mask[4];
 	guint64 len;
 } GsWebsocketFrame;
@@ -126,6 +131,8 @@ gs_websocket_close_io(GsWebsocket *self)
 	gs_websocket_drop_source(&self->flush_source);
 	gs_websocket_drop_source(&self->close_timer);
 	gs_websocket_drop_source(&self->finish_source);
+	gs_websocket_drop_source(&self->pending_source);
+	gs_websocket_drop_source(&self->keepalive_source);
 	g_io_stream_close(self->stream, NULL, NULL);
 	if (self->handlers.closed != NULL)
 		self->handlers.closed(self, self->user_data);
@@ -292,11 +299,28 @@ gs_websocket_flush(GsWebsocket *self)
 		gs_websocket_finish_later(self);
 }
 
-/* queues one unmasked frame (a server's); written at the end of this main-loop round */
+/* a fresh mask key for each frame a client sends (RFC 6455 5.3: not predictable from the
+ * frames before it; xorshift64* seeded from GLib's random source is enough for that) */
+static void
+gs_websocket_next_mask(GsWebsocket *self, guint8 key[4])
+{
+	guint64 x = self->mask_state;
+	guint32 k;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	self->mask_state = x;
+	k = (guint32)((x * G_GUINT64_CONSTANT(0x2545F4914F6CDD1D)) >> 32);
+	memcpy(key, &k, 4);
+}
+
+/* queues one frame, masked when we are the client; written at the end of this main-loop
+ * round */
 static void
 gs_websocket_queue_frame(GsWebsocket *self, guint8 opcode, const guint8 *data, gsize len)
 {
-	guint8 head[10];
+	guint8 head[14];
 	gsize head_len = 2;
 
 	head[0] = 0x80 | opcode;
@@ -313,8 +337,17 @@ gs_websocket_queue_frame(GsWebsocket *self, guint8 opcode, const guint8 *data, g
 			head[2 + i] = (guint8)((guint64)len >> (56 - 8 * i));
 		head_len = 10;
 	}
+	if (self->client) {
+		head[1] |= 0x80;
+		gs_websocket_next_mask(self, head + head_len);
+		head_len += 4;
+	}
 	g_byte_array_append(self->outbuf, head, head_len);
 	g_byte_array_append(self->outbuf, data, len);
+	if (self->client)
+		gs_websocket_unmask(self->outbuf->data + self->outbuf->len - len,
+				    len,
+				    self->outbuf->data + self->outbuf->len - len - 4);
 	if (self->outbuf->len - self->out_off >= GS_WEBSOCKET_FLUSH_AT &&
 	    self->out_source == NULL) {
 		gs_websocket_flush(self);
@@ -418,6 +451,8 @@ gs_websocket_handle_frame(GsWebsocket *self, const GsWebsocketFrame *f, guint8 *
 			gs_websocket_queue_frame(self, GS_WS_OP_PONG, data, f->len);
 		break;
 	case GS_WS_OP_PONG:
+		if (self->handlers.pong != NULL && self->state == SOUP_WEBSOCKET_STATE_OPEN)
+			self->handlers.pong(self, self->user_data);
 		break;
 	default:
 		gs_websocket_fail(self, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, "an unknown opcode");
@@ -435,8 +470,14 @@ gs_websocket_check_header(GsWebsocket *self, const GsWebsocketFrame *f, guint8 b
 		gs_websocket_fail(self, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, "reserved bits set");
 		return FALSE;
 	}
-	if ((b1 & 0x80) == 0) {
+	if ((b1 & 0x80) == 0 && !self->client) {
 		gs_websocket_fail(self, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, "an unmasked frame");
+		return FALSE;
+	}
+	if ((b1 & 0x80) != 0 && self->client) {
+		gs_websocket_fail(self,
+				  SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR,
+				  "a masked frame from the server");
 		return FALSE;
 	}
 	if ((f->opcode & 0x8) != 0 && (!f->fin || f->len > 125)) {
@@ -449,7 +490,7 @@ gs_websocket_check_header(GsWebsocket *self, const GsWebsocketFrame *f, guint8 b
 	    (f->len > self->max_payload || joined + f->len > self->max_payload)) {
 		gs_websocket_fail(self,
 				  SOUP_WEBSOCKET_CLOSE_TOO_BIG,
-				  "received a message larger than the incoming payload limit");
+				  "received a message larger than max-incoming-payload-size");
 		return FALSE;
 	}
 	return TRUE;
@@ -459,11 +500,12 @@ gs_websocket_check_header(GsWebsocket *self, const GsWebsocketFrame *f, guint8 b
 static gsize
 gs_websocket_parse_header(GsWebsocket *self, const guint8 *p, gsize avail, GsWebsocketFrame *f)
 {
-	gsize need = 6;
+	gsize need;
 	guint8 len7;
 
 	if (avail < 2)
 		return 0;
+	need = (p[1] & 0x80) != 0 ? 6 : 2;
 	len7 = p[1] & 0x7f;
 	need += len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
 	if (avail < need)
@@ -481,7 +523,9 @@ gs_websocket_parse_header(GsWebsocket *self, const guint8 *p, gsize avail, GsWeb
 	}
 	if (!gs_websocket_check_header(self, f, p[0], p[1]))
 		return 0;
-	memcpy(f->mask, p + need - 4, 4);
+	f->masked = (p[1] & 0x80) != 0;
+	if (f->masked)
+		memcpy(f->mask, p + need - 4, 4);
 	return need;
 }
 
@@ -499,7 +543,8 @@ gs_websocket_process(GsWebsocket *self)
 
 		if (head == 0 || f.len > avail - head)
 			break;
-		gs_websocket_unmask(p + head, f.len, f.mask);
+		if (f.masked)
+			gs_websocket_unmask(p + head, f.len, f.mask);
 		off += head + f.len;
 		gs_websocket_handle_frame(self, &f, p + head);
 	}
@@ -544,6 +589,26 @@ gs_websocket_readable_cb(GObject *stream, gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* bytes read with the handshake (a client's), parsed from the main loop once started */
+static gboolean
+gs_websocket_pending_cb(gpointer user_data)
+{
+	GsWebsocket *self = GS_WEBSOCKET(user_data);
+
+	g_clear_pointer(&self->pending_source, g_source_unref);
+	g_object_ref(self);
+	gs_websocket_process(self);
+	g_object_unref(self);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+gs_websocket_keepalive_cb(gpointer user_data)
+{
+	gs_websocket_send_ping(GS_WEBSOCKET(user_data));
+	return G_SOURCE_CONTINUE;
+}
+
 /* API -------------------------------------------------------------------------------------- */
 
 /**
@@ -565,6 +630,39 @@ gs_websocket_start(GsWebsocket *self, const GsWebsocketHandlers *handlers, gpoin
 	self->in_source = g_pollable_input_stream_create_source(self->in, NULL);
 	g_source_set_callback(self->in_source, G_SOURCE_FUNC(gs_websocket_readable_cb), self, NULL);
 	g_source_attach(self->in_source, g_main_context_get_thread_default());
+	if (self->inbuf->len > 0) {
+		self->pending_source = g_idle_source_new();
+		g_source_set_priority(self->pending_source, G_PRIORITY_DEFAULT);
+		g_source_set_callback(self->pending_source, gs_websocket_pending_cb, self, NULL);
+		g_source_attach(self->pending_source, g_main_context_get_thread_default());
+	}
+}
+
+/**
+ * gs_websocket_set_keepalive_interval:
+ * @seconds: 0 for none
+ *
+ * Sends a ping every @seconds while the connection is open; the answers come to the `pong`
+ * handler.
+ */
+void
+gs_websocket_set_keepalive_interval(GsWebsocket *self, guint seconds)
+{
+	gs_websocket_drop_source(&self->keepalive_source);
+	if (seconds == 0 || self->state == SOUP_WEBSOCKET_STATE_CLOSED)
+		return;
+	self->keepalive_source = g_timeout_source_new_seconds(seconds);
+	g_source_set_callback(self->keepalive_source, gs_websocket_keepalive_cb, self, NULL);
+	g_source_attach(self->keepalive_source, g_main_context_get_thread_default());
+}
+
+/* queues a ping with no payload; ignored unless the connection is open */
+void
+gs_websocket_send_ping(GsWebsocket *self)
+{
+	if (self->state != SOUP_WEBSOCKET_STATE_OPEN)
+		return;
+	gs_websocket_queue_frame(self, GS_WS_OP_PING, NULL, 0);
 }
 
 /* the largest message taken (0: no limit); a larger one closes the connection with 1009 */
@@ -703,5 +801,31 @@ gs_websocket_new_server(GIOStream *stream)
 	self->stream = g_object_ref(stream);
 	self->in = G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(stream));
 	self->out = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(stream));
+	return self;
+}
+
+/**
+ * gs_websocket_new_client:
+ * @stream: a connection whose streams are pollable, after a successful handshake (see
+ *   gs-websocket-client.h)
+ * @head_rest: (nullable): bytes the server sent after its handshake answer, already read
+ * @len: their length
+ *
+ * Returns: (transfer full): the client side of a websocket on @stream: its frames are
+ *   masked, the server's must not be; call gs_websocket_start() to read from it
+ */
+GsWebsocket *
+gs_websocket_new_client(GIOStream *stream, const guint8 *head_rest, gsize len)
+{
+	GsWebsocket *self = gs_websocket_new_server(stream);
+
+	self->client = TRUE;
+	self->mask_state = ((guint64)g_random_int() << 32) | g_random_int() | 1;
+	if (len > 0) {
+		g_byte_array_append(self->inbuf, head_rest, len);
+		/* one spare byte beyond the bytes, for the NUL after a message */
+		g_byte_array_set_size(self->inbuf, len + 1);
+		g_byte_array_set_size(self->inbuf, len);
+	}
 	return self;
 }

@@ -38,6 +38,7 @@ G_DECLARE_FINAL_TYPE(GsWebsocket, gs_websocket, GS, WEBSOCKET, GObject)
  * @error: a protocol or I/O error; the connection closes after it (the handler may close it
  *   itself first with its own code and reason, as for `SOUP_WEBSOCKET_CLOSE_TOO_BIG`)
  * @closed: the connection is closed; nothing follows
+ * @pong: (nullable): a pong arrived (the answer to gs_websocket_send_ping())
  */
 typedef struct {
 	void (*message)(GsWebsocket *ws,
@@ -47,10 +48,13 @@ typedef struct {
 			gpointer user_data);
 	void (*error)(GsWebsocket *ws, const GError *error, gpointer user_data);
 	void (*closed)(GsWebsocket *ws, gpointer user_data);
+	void (*pong)(GsWebsocket *ws, gpointer user_data);
 } GsWebsocketHandlers;
 
 GsWebsocket *
 gs_websocket_new_server(GIOStream *stream);
+GsWebsocket *
+gs_websocket_new_client(GIOStream *stream, const guint8 *head_rest, gsize len);
 void
 gs_websocket_start(GsWebsocket *self, const GsWebsocketHandlers *handlers, gpointer user_data);
 void
@@ -63,6 +67,10 @@ gushort
 gs_websocket_get_close_code(GsWebsocket *self);
 void
 gs_websocket_send_text(GsWebsocket *self, const gchar *text, gsize len);
+void
+gs_websocket_send_ping(GsWebsocket *self);
+void
+gs_websocket_set_keepalive_interval(GsWebsocket *self, guint seconds);
 void
 gs_websocket_flush(GsWebsocket *self);
 void
