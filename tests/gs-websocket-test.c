@@ -11,6 +11,7 @@
 
 #include "gs-http-server.h"
 #include "gs-test-utils.h"
+#include "gs-websocket-client.h"
 #include "gs-websocket.h"
 
 typedef struct {
@@ -447,10 +448,117 @@ ws_long_ping(Fixture *f, gconstpointer data)
 	ws_refused(f, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR);
 }
 
+/* client mode against the server side: masked frames one way, unmasked the other */
+typedef struct {
+	GsWebsocket *ws;
+	GPtrArray *messages;
+	guint pongs;
+	gboolean closed;
+	gboolean connected;
+} ClientSide;
+
+static void
+client_message(GsWebsocket *ws, const gchar *data, gsize len, gboolean text, gpointer user_data)
+{
+	ClientSide *c = user_data;
+	g_assert_true(text);
+	g_ptr_array_add(c->messages, g_strndup(data, len));
+}
+
+static void
+client_closed(GsWebsocket *ws, gpointer user_data)
+{
+	ClientSide *c = user_data;
+	c->closed = TRUE;
+}
+
+static void
+client_pong(GsWebsocket *ws, gpointer user_data)
+{
+	ClientSide *c = user_data;
+	c->pongs++;
+}
+
+static const GsWebsocketHandlers client_handlers = {
+	.message = client_message,
+	.closed = client_closed,
+	.pong = client_pong,
+};
+
+static void
+client_connected_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	ClientSide *c = user_data;
+
+	c->ws = gs_websocket_client_connect_finish(res, &error);
+	g_assert_no_error(error);
+	c->connected = TRUE;
+}
+
+static void
+client_wait(gboolean *cond)
+{
+	gint64 until = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (!*cond && g_get_monotonic_time() < until)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_true(*cond);
+}
+
+static void
+ws_client_round_trip(void)
+{
+	g_autoptr(GError) error = NULL;
+	Fixture f = {0};
+	ClientSide c = {0};
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *big = g_strnfill(70000, 'b');
+	g_autofree gchar *echo_big = g_strconcat("echo:", big, NULL);
+	gboolean done = FALSE;
+
+	f.messages = g_ptr_array_new_with_free_func(g_free);
+	c.messages = g_ptr_array_new_with_free_func(g_free);
+	f.server = gs_http_server_new();
+	gs_http_server_set_websocket_func(f.server, NULL, fixture_accept, &f);
+	g_assert_true(gs_http_server_listen(f.server, "127.0.0.1:0", &error));
+	url = g_strdup_printf("ws://127.0.0.1:%u/", gs_http_server_get_port(f.server));
+	gs_websocket_client_connect_async(url, NULL, NULL, client_connected_cb, &c);
+	client_wait(&c.connected);
+	gs_websocket_start(c.ws, &client_handlers, &c);
+	/* the server refuses unmasked frames: these arrive only because they are masked */
+	gs_websocket_send_text(c.ws, "hello", 5);
+	gs_websocket_send_text(c.ws, echo_big, strlen(echo_big));
+	gs_websocket_send_text(c.ws, "echo:small", 10);
+	gs_websocket_send_ping(c.ws);
+	while (!done) {
+		g_main_context_iteration(NULL, TRUE);
+		done = c.messages->len == 2 && c.pongs == 1;
+	}
+	g_assert_cmpuint(f.messages->len, ==, 3);
+	g_assert_cmpstr(g_ptr_array_index(f.messages, 0), ==, "hello");
+	g_assert_cmpstr(g_ptr_array_index(c.messages, 0), ==, big);
+	g_assert_cmpstr(g_ptr_array_index(c.messages, 1), ==, "small");
+	g_assert_no_error(f.error);
+	/* the client closes; the server answers and both ends close */
+	gs_websocket_close(c.ws, 1000, "done");
+	client_wait(&c.closed);
+	client_wait(&f.closed);
+	g_assert_cmpuint(gs_websocket_get_close_code(f.ws), ==, 1000);
+	g_assert_cmpuint(gs_websocket_get_close_code(c.ws), ==, 1000);
+	g_clear_object(&c.ws);
+	g_clear_object(&f.ws);
+	g_object_unref(f.server);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_ptr_array_unref(f.messages);
+	g_ptr_array_unref(c.messages);
+}
+
 int
 main(int argc, char **argv)
 {
 	gs_test_init(&argc, &argv);
+	g_test_add_func("/grasp-sync/websocket/client-round-trip", ws_client_round_trip);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 	ADD("/grasp-sync/websocket/echo", ws_echo);
 	ADD("/grasp-sync/websocket/fragments-and-ping", ws_fragments_and_ping);
