@@ -293,7 +293,7 @@ gs_websocket_client_connect_async(const gchar *url,
 	gboolean tls;
 
 	g_task_set_source_tag(task, gs_websocket_client_connect_async);
-	uri = g_uri_parse(url, G_URI_FLAGS_NONE, &error);
+	uri = g_uri_parse(url, G_URI_FLAGS_ENCODED, &error);
 	if (uri == NULL) {
 		g_task_return_error(task, error);
 		return;

@@ -20,6 +20,12 @@ G_BEGIN_DECLS
  * checks ASCII eight bytes at a time, hands messages on through a plain function pointer and
  * writes what one main-loop round queued with one call.
  *
+ * The same class is the client side of GsRelayConnection's outgoing connections
+ * (gs_websocket_new_client(), after the handshake of gs-websocket-client.h), for the same
+ * reasons: there its frames are masked, with a fresh key per frame from a per-connection
+ * generator (masked eight bytes at a time), and the server's frames must not be (1002
+ * otherwise); gs_websocket_set_keepalive_interval() pings, and pongs reach the `pong` handler.
+ *
  * What it keeps from the protocol: client frames must be masked (1002 otherwise), RSV bits
  * must be clear (no extension is ever negotiated), control frames are at most 125 bytes and
  * not fragmented, fragmented messages are joined, text messages must be UTF-8 (1007), a

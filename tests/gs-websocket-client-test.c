@@ -204,9 +204,9 @@ client_request_and_early_data(Fixture *f, gconstpointer data)
 	g_byte_array_append(f->raw.after, after, sizeof(after));
 	f->raw.linger = TRUE;
 	raw_start(f, SWITCHING);
-	fixture_connect(f, "/relay?x=1");
+	fixture_connect(f, "/relay%20one?x=%2F");
 	g_assert_no_error(f->connect_error);
-	g_assert_nonnull(strstr(f->raw.request, "GET /relay?x=1 HTTP/1.1\r\n"));
+	g_assert_nonnull(strstr(f->raw.request, "GET /relay%20one?x=%2F HTTP/1.1\r\n"));
 	g_assert_nonnull(strstr(f->raw.request, "\r\nHost: 127.0.0.1:"));
 	g_assert_nonnull(strstr(f->raw.request, "\r\nUpgrade: websocket\r\n"));
 	g_assert_nonnull(strstr(f->raw.request, "\r\nSec-WebSocket-Version: 13\r\n"));
