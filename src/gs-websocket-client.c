@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gs-websocket-client.h"
+#include "gs-websocket-private.h"
 
 #define GS_WEBSOCKET_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define GS_WEBSOCKET_CLIENT_READ_SIZE 4096
@@ -334,4 +335,66 @@ GsWebsocket *
 gs_websocket_client_connect_finish(GAsyncResult *res, GError **error)
 {
 	return g_task_propagate_pointer(G_TASK(res), error);
+}
+
+/* the client side of the websocket ------------------------------------------------------- */
+
+/**
+ * gs_websocket_new_client:
+ * @stream: a connection whose streams are pollable, after a successful handshake (see
+ *   gs-websocket-client.h)
+ * @head_rest: (nullable): bytes the server sent after its handshake answer, already read
+ * @len: their length
+ *
+ * Returns: (transfer full): the client side of a websocket on @stream: its frames are
+ *   masked, the server's must not be; call gs_websocket_start() to read from it
+ */
+GsWebsocket *
+gs_websocket_new_client(GIOStream *stream, const guint8 *head_rest, gsize len)
+{
+	GsWebsocket *self = gs_websocket_new_server(stream);
+
+	self->client = TRUE;
+	self->mask_state = ((guint64)g_random_int() << 32) | g_random_int() | 1;
+	if (len > 0) {
+		g_byte_array_append(self->inbuf, head_rest, len);
+		/* one spare byte beyond the bytes, for the NUL after a message */
+		g_byte_array_set_size(self->inbuf, len + 1);
+		g_byte_array_set_size(self->inbuf, len);
+	}
+	return self;
+}
+
+static gboolean
+gs_websocket_keepalive_cb(gpointer user_data)
+{
+	gs_websocket_send_ping(GS_WEBSOCKET(user_data));
+	return G_SOURCE_CONTINUE;
+}
+
+/**
+ * gs_websocket_set_keepalive_interval:
+ * @seconds: 0 for none
+ *
+ * Sends a ping every @seconds while the connection is open; the answers come to the `pong`
+ * handler.
+ */
+void
+gs_websocket_set_keepalive_interval(GsWebsocket *self, guint seconds)
+{
+	gs_websocket_drop_source(&self->keepalive_source);
+	if (seconds == 0 || self->state == SOUP_WEBSOCKET_STATE_CLOSED)
+		return;
+	self->keepalive_source = g_timeout_source_new_seconds(seconds);
+	g_source_set_callback(self->keepalive_source, gs_websocket_keepalive_cb, self, NULL);
+	g_source_attach(self->keepalive_source, g_main_context_get_thread_default());
+}
+
+/* queues a ping with no payload; ignored unless the connection is open */
+void
+gs_websocket_send_ping(GsWebsocket *self)
+{
+	if (self->state != SOUP_WEBSOCKET_STATE_OPEN)
+		return;
+	gs_websocket_queue_frame(self, GS_WS_OP_PING, NULL, 0);
 }

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "gs-websocket.h"
+#include "gs-websocket-private.h"
 
 /* bytes asked for by one read, and reads one wake-up makes at most before others get a turn */
 #define GS_WEBSOCKET_READ_SIZE (64 * 1024)
@@ -20,45 +20,6 @@
 #define GS_WEBSOCKET_CLOSE_TIMEOUT_SECONDS 5
 /* libsoup's default for max-incoming-payload-size */
 #define GS_WEBSOCKET_DEFAULT_MAX_PAYLOAD (128 * 1024)
-
-enum {
-	GS_WS_OP_CONTINUATION = 0x0,
-	GS_WS_OP_TEXT = 0x1,
-	GS_WS_OP_BINARY = 0x2,
-	GS_WS_OP_CLOSE = 0x8,
-	GS_WS_OP_PING = 0x9,
-	GS_WS_OP_PONG = 0xa,
-};
-
-struct _GsWebsocket {
-	GObject parent_instance;
-	GIOStream *stream;
-	GPollableInputStream *in;
-	GPollableOutputStream *out;
-	GsWebsocketHandlers handlers;
-	gpointer user_data;
-	gboolean client;    /* sends masked frames, takes only unmasked ones */
-	guint64 mask_state; /* xorshift64* state for the mask keys of a client's frames */
-	guint64 max_payload;
-	SoupWebsocketState state;
-	gushort close_code;
-	gboolean close_sent;
-	gboolean input_failed;	 /* a protocol error: the rest of the input is not parsed */
-	gboolean close_io_after; /* close the stream once the output is written */
-	GByteArray *inbuf;	 /* bytes read and not parsed yet */
-	GByteArray *message;	 /* a fragmented message being joined, or NULL */
-	gboolean message_text;
-	GByteArray *outbuf;
-	gsize out_off; /* bytes of outbuf already written */
-	GSource *in_source;
-	GSource *out_source;
-	GSource *flush_source;
-	GSource *close_timer;
-	GSource *finish_source;	 /* closes the stream from the main loop (see gs_websocket_flush) */
-	GSource *pending_source; /* parses bytes that came with the handshake (a client's) */
-	GSource *keepalive_source;
-	GError *write_error; /* a write failed: nothing more is written */
-};
 
 G_DEFINE_FINAL_TYPE(GsWebsocket, gs_websocket, G_TYPE_OBJECT)
 
@@ -112,7 +73,7 @@ gs_websocket_utf8_valid(const guint8 *p, gsize len)
 
 /* closing ---------------------------------------------------------------------------------- */
 
-static void
+void
 gs_websocket_drop_source(GSource **source)
 {
 	if (*source != NULL)
@@ -317,7 +278,7 @@ gs_websocket_next_mask(GsWebsocket *self, guint8 key[4])
 
 /* queues one frame, masked when we are the client; written at the end of this main-loop
  * round */
-static void
+void
 gs_websocket_queue_frame(GsWebsocket *self, guint8 opcode, const guint8 *data, gsize len)
 {
 	guint8 head[14];
@@ -602,13 +563,6 @@ gs_websocket_pending_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-static gboolean
-gs_websocket_keepalive_cb(gpointer user_data)
-{
-	gs_websocket_send_ping(GS_WEBSOCKET(user_data));
-	return G_SOURCE_CONTINUE;
-}
-
 /* API -------------------------------------------------------------------------------------- */
 
 /**
@@ -636,33 +590,6 @@ gs_websocket_start(GsWebsocket *self, const GsWebsocketHandlers *handlers, gpoin
 		g_source_set_callback(self->pending_source, gs_websocket_pending_cb, self, NULL);
 		g_source_attach(self->pending_source, g_main_context_get_thread_default());
 	}
-}
-
-/**
- * gs_websocket_set_keepalive_interval:
- * @seconds: 0 for none
- *
- * Sends a ping every @seconds while the connection is open; the answers come to the `pong`
- * handler.
- */
-void
-gs_websocket_set_keepalive_interval(GsWebsocket *self, guint seconds)
-{
-	gs_websocket_drop_source(&self->keepalive_source);
-	if (seconds == 0 || self->state == SOUP_WEBSOCKET_STATE_CLOSED)
-		return;
-	self->keepalive_source = g_timeout_source_new_seconds(seconds);
-	g_source_set_callback(self->keepalive_source, gs_websocket_keepalive_cb, self, NULL);
-	g_source_attach(self->keepalive_source, g_main_context_get_thread_default());
-}
-
-/* queues a ping with no payload; ignored unless the connection is open */
-void
-gs_websocket_send_ping(GsWebsocket *self)
-{
-	if (self->state != SOUP_WEBSOCKET_STATE_OPEN)
-		return;
-	gs_websocket_queue_frame(self, GS_WS_OP_PING, NULL, 0);
 }
 
 /* the largest message taken (0: no limit); a larger one closes the connection with 1009 */
@@ -801,31 +728,5 @@ gs_websocket_new_server(GIOStream *stream)
 	self->stream = g_object_ref(stream);
 	self->in = G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(stream));
 	self->out = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(stream));
-	return self;
-}
-
-/**
- * gs_websocket_new_client:
- * @stream: a connection whose streams are pollable, after a successful handshake (see
- *   gs-websocket-client.h)
- * @head_rest: (nullable): bytes the server sent after its handshake answer, already read
- * @len: their length
- *
- * Returns: (transfer full): the client side of a websocket on @stream: its frames are
- *   masked, the server's must not be; call gs_websocket_start() to read from it
- */
-GsWebsocket *
-gs_websocket_new_client(GIOStream *stream, const guint8 *head_rest, gsize len)
-{
-	GsWebsocket *self = gs_websocket_new_server(stream);
-
-	self->client = TRUE;
-	self->mask_state = ((guint64)g_random_int() << 32) | g_random_int() | 1;
-	if (len > 0) {
-		g_byte_array_append(self->inbuf, head_rest, len);
-		/* one spare byte beyond the bytes, for the NUL after a message */
-		g_byte_array_set_size(self->inbuf, len + 1);
-		g_byte_array_set_size(self->inbuf, len);
-	}
 	return self;
 }
