@@ -22,6 +22,8 @@ typedef struct {
 	gchar *accept; /* the Sec-WebSocket-Accept the answer must carry */
 	GSocketConnection *conn;
 	GByteArray *head; /* what was read of the answer so far */
+	gboolean deflate; /* the server took permessage-deflate */
+	gboolean deflate_reset;
 } GsWebsocketHandshake;
 
 static void
@@ -74,25 +76,68 @@ gs_websocket_client_build_request(GUri *uri, gboolean tls, const gchar *user_age
 	*accept = gs_websocket_client_accept_key(key);
 	if (port > 0 && port != (tls ? 443 : 80))
 		port_str = g_strdup_printf(":%d", port);
-	return g_strdup_printf("GET %s%s%s HTTP/1.1\r\n"
-			       "Host: %s%s%s%s\r\n"
-			       "Upgrade: websocket\r\n"
-			       "Connection: Upgrade\r\n"
-			       "Sec-WebSocket-Key: %s\r\n"
-			       "Sec-WebSocket-Version: 13\r\n"
-			       "%s%s%s"
-			       "\r\n",
-			       path[0] != '\0' ? path : "/",
-			       query != NULL ? "?" : "",
-			       query != NULL ? query : "",
-			       v6 ? "[" : "",
-			       host,
-			       v6 ? "]" : "",
-			       port_str != NULL ? port_str : "",
-			       key,
-			       user_agent != NULL ? "User-Agent: " : "",
-			       user_agent != NULL ? user_agent : "",
-			       user_agent != NULL ? "\r\n" : "");
+	return g_strdup_printf(
+		"GET %s%s%s HTTP/1.1\r\n"
+		"Host: %s%s%s%s\r\n"
+		"Upgrade: websocket\r\n"
+		"Connection: Upgrade\r\n"
+		"Sec-WebSocket-Key: %s\r\n"
+		"Sec-WebSocket-Version: 13\r\n"
+		"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+		"%s%s%s"
+		"\r\n",
+		path[0] != '\0' ? path : "/",
+		query != NULL ? "?" : "",
+		query != NULL ? query : "",
+		v6 ? "[" : "",
+		host,
+		v6 ? "]" : "",
+		port_str != NULL ? port_str : "",
+		key,
+		user_agent != NULL ? "User-Agent: " : "",
+		user_agent != NULL ? user_agent : "",
+		user_agent != NULL ? "\r\n" : "");
+}
+
+/* the server's Sec-WebSocket-Extensions: nothing, or permessage-deflate with parameters that
+ * suit what we offered (we never compress, so only the server's side matters) */
+static gboolean
+gs_websocket_client_check_extensions(GsWebsocketHandshake *hs, const gchar *value, GError **error)
+{
+	g_auto(GStrv) params = NULL;
+
+	if (value == NULL)
+		return TRUE;
+	params = g_strsplit(value, ";", -1);
+	for (guint i = 0; params[i] != NULL; i++) {
+		const gchar *p = g_strstrip(params[i]);
+		guint64 bits = 0;
+
+		if (i == 0 && g_ascii_strcasecmp(p, "permessage-deflate") == 0)
+			continue;
+		if (i > 0 && (g_ascii_strcasecmp(p, "server_no_context_takeover") == 0)) {
+			hs->deflate_reset = TRUE;
+			continue;
+		}
+		if (i > 0 && g_ascii_strcasecmp(p, "client_no_context_takeover") == 0)
+			continue;
+		if (i > 0 && g_ascii_strncasecmp(p, "server_max_window_bits=", 23) == 0 &&
+		    g_ascii_string_to_unsigned(p + 23, 10, 8, 15, &bits, NULL))
+			continue;
+		/* offered (as libsoup did), so that servers that always state it are taken;
+		 * our side never compresses, whatever window it names */
+		if (i > 0 && g_ascii_strncasecmp(p, "client_max_window_bits=", 23) == 0 &&
+		    g_ascii_string_to_unsigned(p + 23, 10, 8, 15, &bits, NULL))
+			continue;
+		g_set_error(error,
+			    SOUP_WEBSOCKET_ERROR,
+			    SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+			    "the server chose an extension not offered: %s",
+			    value);
+		return FALSE;
+	}
+	hs->deflate = TRUE;
+	return TRUE;
 }
 
 /* checks the answer's head (@len bytes, the blank line included) */
@@ -138,15 +183,15 @@ gs_websocket_client_check_head(GsWebsocketHandshake *hs, gsize len, GError **err
 				    "the server's Sec-WebSocket-Accept does not match our key");
 		return FALSE;
 	}
-	if (soup_message_headers_get_one(headers, "Sec-WebSocket-Extensions") != NULL ||
-	    soup_message_headers_get_one(headers, "Sec-WebSocket-Protocol") != NULL) {
+	if (soup_message_headers_get_one(headers, "Sec-WebSocket-Protocol") != NULL) {
 		g_set_error_literal(error,
 				    SOUP_WEBSOCKET_ERROR,
 				    SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
-				    "the server chose an extension or subprotocol not offered");
+				    "the server chose a subprotocol not offered");
 		return FALSE;
 	}
-	return TRUE;
+	return gs_websocket_client_check_extensions(
+		hs, soup_message_headers_get_list(headers, "Sec-WebSocket-Extensions"), error);
 }
 
 static void
@@ -166,6 +211,10 @@ gs_websocket_client_head_done(GTask *task, gsize head_len)
 	}
 	ws = gs_websocket_new_client(
 		G_IO_STREAM(hs->conn), hs->head->data + head_len, hs->head->len - head_len);
+	if (hs->deflate) {
+		ws->inflater = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_RAW));
+		ws->inflate_reset = hs->deflate_reset;
+	}
 	g_task_return_pointer(task, ws, g_object_unref);
 }
 

@@ -48,11 +48,21 @@ struct _GsWebsocket {
 	GSource *finish_source;	 /* closes the stream from the main loop (see gs_websocket_flush) */
 	GSource *pending_source; /* parses bytes that came with the handshake (a client's) */
 	GSource *keepalive_source;
-	GError *write_error; /* a write failed: nothing more is written */
+	GError *write_error;	     /* a write failed: nothing more is written */
+	GConverter *inflater;	     /* permessage-deflate was agreed (a client's): inflates */
+	gboolean inflate_reset;	     /* ... each message on its own (server_no_context_takeover) */
+	gboolean message_compressed; /* the fragmented message being joined is compressed */
 };
 
 void
 gs_websocket_drop_source(GSource **source);
+gboolean
+gs_websocket_inflate(GConverter *inflater,
+		     const guint8 *data,
+		     gsize len,
+		     guint64 max,
+		     GByteArray *out,
+		     GError **error);
 void
 gs_websocket_queue_frame(GsWebsocket *self, guint8 opcode, const guint8 *data, gsize len);
 

@@ -27,6 +27,7 @@ typedef struct {
 	gboolean fin;
 	guint8 opcode;
 	gboolean masked;
+	gboolean compressed; /* RSV1: a compressed message's first frame (permessage-deflate) */
 	guint8 mask[4];
 	guint64 len;
 } GsWebsocketFrame;
@@ -365,6 +366,29 @@ gs_websocket_handle_close(GsWebsocket *self, const guint8 *data, gsize len)
 	gs_websocket_flush(self);
 }
 
+/* a compressed message: inflated (within the size limit), then handed on */
+static void
+gs_websocket_deliver_inflated(GsWebsocket *self, const guint8 *data, gsize len, gboolean text)
+{
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	g_autoptr(GError) error = NULL;
+	gsize n;
+
+	if (!gs_websocket_inflate(self->inflater, data, len, self->max_payload, out, &error)) {
+		gs_websocket_fail(self,
+				  g_error_matches(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE)
+					  ? SOUP_WEBSOCKET_CLOSE_TOO_BIG
+					  : SOUP_WEBSOCKET_CLOSE_BAD_DATA,
+				  error->message);
+		return;
+	}
+	if (self->inflate_reset)
+		g_converter_reset(self->inflater);
+	n = out->len;
+	g_byte_array_set_size(out, n + 1);
+	gs_websocket_deliver(self, out->data, n, text);
+}
+
 static void
 gs_websocket_handle_data(GsWebsocket *self, const GsWebsocketFrame *f, guint8 *data)
 {
@@ -378,6 +402,10 @@ gs_websocket_handle_data(GsWebsocket *self, const GsWebsocketFrame *f, guint8 *d
 			self, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, "a continuation of no message");
 		return;
 	}
+	if (f->fin && self->message == NULL && f->compressed) {
+		gs_websocket_deliver_inflated(self, data, f->len, f->opcode == GS_WS_OP_TEXT);
+		return;
+	}
 	if (f->fin && self->message == NULL) {
 		gs_websocket_deliver(self, data, f->len, f->opcode == GS_WS_OP_TEXT);
 		return;
@@ -385,9 +413,13 @@ gs_websocket_handle_data(GsWebsocket *self, const GsWebsocketFrame *f, guint8 *d
 	if (self->message == NULL) {
 		self->message = g_byte_array_new();
 		self->message_text = f->opcode == GS_WS_OP_TEXT;
+		self->message_compressed = f->compressed;
 	}
 	g_byte_array_append(self->message, data, f->len);
-	if (f->fin) {
+	if (f->fin && self->message_compressed) {
+		g_autoptr(GByteArray) whole = g_steal_pointer(&self->message);
+		gs_websocket_deliver_inflated(self, whole->data, whole->len, self->message_text);
+	} else if (f->fin) {
 		g_autoptr(GByteArray) whole = g_steal_pointer(&self->message);
 		gsize len = whole->len;
 		g_byte_array_set_size(whole, len + 1);
@@ -427,7 +459,9 @@ gs_websocket_check_header(GsWebsocket *self, const GsWebsocketFrame *f, guint8 b
 {
 	guint64 joined = self->message != NULL ? self->message->len : 0;
 
-	if ((b0 & 0x70) != 0) {
+	/* RSV1 marks a compressed message's first frame once permessage-deflate is agreed */
+	if ((b0 & 0x70) != 0 && ((b0 & 0x70) != 0x40 || self->inflater == NULL ||
+				 (f->opcode != GS_WS_OP_TEXT && f->opcode != GS_WS_OP_BINARY))) {
 		gs_websocket_fail(self, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, "reserved bits set");
 		return FALSE;
 	}
@@ -484,6 +518,7 @@ gs_websocket_parse_header(GsWebsocket *self, const guint8 *p, gsize avail, GsWeb
 	}
 	if (!gs_websocket_check_header(self, f, p[0], p[1]))
 		return 0;
+	f->compressed = (p[0] & 0x40) != 0;
 	f->masked = (p[1] & 0x80) != 0;
 	if (f->masked)
 		memcpy(f->mask, p + need - 4, 4);
@@ -691,6 +726,7 @@ gs_websocket_finalize(GObject *object)
 	g_byte_array_unref(self->inbuf);
 	g_byte_array_unref(self->outbuf);
 	g_clear_error(&self->write_error);
+	g_clear_object(&self->inflater);
 	if (self->message != NULL)
 		g_byte_array_unref(self->message);
 	G_OBJECT_CLASS(gs_websocket_parent_class)->finalize(object);

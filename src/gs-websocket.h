@@ -25,9 +25,12 @@ G_BEGIN_DECLS
  * reasons: there its frames are masked, with a fresh key per frame from a per-connection
  * generator (masked eight bytes at a time), and the server's frames must not be (1002
  * otherwise); gs_websocket_set_keepalive_interval() pings, and pongs reach the `pong` handler.
+ * When the handshake agreed permessage-deflate, the server's compressed messages (RSV1 on
+ * their first frame) are inflated, within the size limit (1009 beyond it, 1007 for data that
+ * does not inflate).
  *
  * What it keeps from the protocol: client frames must be masked (1002 otherwise), RSV bits
- * must be clear (no extension is ever negotiated), control frames are at most 125 bytes and
+ * must be clear (the server side negotiates no extension), control frames are at most 125 bytes and
  * not fragmented, fragmented messages are joined, text messages must be UTF-8 (1007), a
  * message over the size limit is refused from its header (an error `TOO_BIG`, then 1009), a
  * ping is answered with a pong, and a close frame is answered with one carrying its code;

@@ -211,7 +211,9 @@ client_request_and_early_data(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(f->raw.request, "\r\nUpgrade: websocket\r\n"));
 	g_assert_nonnull(strstr(f->raw.request, "\r\nSec-WebSocket-Version: 13\r\n"));
 	g_assert_nonnull(strstr(f->raw.request, "\r\nUser-Agent: gs-test/1\r\n"));
-	g_assert_null(strstr(f->raw.request, "Sec-WebSocket-Extensions"));
+	g_assert_nonnull(strstr(
+		f->raw.request,
+		"\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"));
 	gs_websocket_start(f->ws, &fixture_handlers, f);
 	/* nothing is handed on before the main loop runs */
 	g_assert_cmpuint(f->messages->len, ==, 0);
@@ -286,6 +288,127 @@ client_refuses_masked(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->messages->len, ==, 0);
 }
 
+/* permessage-deflate --------------------------------------------------------------------- */
+
+#define SWITCHING_DEFLATE                                                                          \
+	"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"        \
+	"Sec-WebSocket-Accept: %s\r\n"                                                             \
+	"Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=15; "                \
+	"client_max_window_bits=10\r\n\r\n"
+
+/* @text compressed as a server sends it: a sync flush without its final 00 00 ff ff */
+static GByteArray *
+deflate_message(GConverter *deflater, const gchar *text)
+{
+	GByteArray *out = g_byte_array_new();
+	gsize len = strlen(text), off = 0;
+
+	for (;;) {
+		guint8 buf[4096];
+		gsize read = 0, written = 0;
+		GConverterResult r = g_converter_convert(deflater,
+							 text + off,
+							 len - off,
+							 buf,
+							 sizeof(buf),
+							 G_CONVERTER_FLUSH,
+							 &read,
+							 &written,
+							 NULL);
+		g_assert_cmpint(r, !=, G_CONVERTER_ERROR);
+		off += read;
+		g_byte_array_append(out, buf, written);
+		if (r == G_CONVERTER_FLUSHED && off == len)
+			break;
+	}
+	g_assert_cmpuint(out->len, >=, 4);
+	g_assert_cmpmem(out->data + out->len - 4, 4, "\x00\x00\xff\xff", 4);
+	g_byte_array_set_size(out, out->len - 4);
+	return out;
+}
+
+/* appends an unmasked server frame */
+static void
+append_frame(GByteArray *to, guint8 b0, const guint8 *payload, gsize len)
+{
+	guint8 head[4] = {b0, (guint8)len, 0, 0};
+
+	g_assert_cmpuint(len, <, 65536);
+	if (len >= 126) {
+		head[1] = 126;
+		head[2] = (guint8)(len >> 8);
+		head[3] = (guint8)len;
+	}
+	g_byte_array_append(to, head, len >= 126 ? 4 : 2);
+	g_byte_array_append(to, payload, len);
+}
+
+/* compressed messages, whole and fragmented, referring back to earlier ones, between plain
+ * ones */
+static void
+client_deflate(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GConverter) deflater =
+		G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_RAW, -1));
+	g_autofree gchar *long_text = g_strnfill(3000, 'z');
+	g_autoptr(GByteArray) m1 = deflate_message(deflater, "[\"NOTICE\",\"hello hello\"]");
+	g_autoptr(GByteArray) m2 = deflate_message(deflater, "[\"NOTICE\",\"hello again\"]");
+	g_autoptr(GByteArray) m3 = deflate_message(deflater, long_text);
+
+	append_frame(f->raw.after, 0xc1, m1->data, m1->len);
+	append_frame(f->raw.after, 0x81, (const guint8 *)"plain", 5);
+	/* a fragmented compressed message: RSV1 on its first frame only */
+	append_frame(f->raw.after, 0x41, m2->data, 3);
+	append_frame(f->raw.after, 0x80, m2->data + 3, m2->len - 3);
+	append_frame(f->raw.after, 0xc1, m3->data, m3->len);
+	f->raw.linger = TRUE;
+	raw_start(f, SWITCHING_DEFLATE);
+	fixture_connect(f, "/");
+	g_assert_no_error(f->connect_error);
+	gs_websocket_start(f->ws, &fixture_handlers, f);
+	WAIT_FOR(f->messages->len == 4 || f->error != NULL);
+	g_assert_no_error(f->error);
+	g_assert_cmpstr(g_ptr_array_index(f->messages, 0), ==, "[\"NOTICE\",\"hello hello\"]");
+	g_assert_cmpstr(g_ptr_array_index(f->messages, 1), ==, "plain");
+	g_assert_cmpstr(g_ptr_array_index(f->messages, 2), ==, "[\"NOTICE\",\"hello again\"]");
+	g_assert_cmpstr(g_ptr_array_index(f->messages, 3), ==, long_text);
+	g_clear_object(&f->ws);
+}
+
+/* compressed input that is refused: too large once inflated, not DEFLATE, or RSV1 without
+ * the extension */
+static void
+client_deflate_refused(Fixture *f, gconstpointer data)
+{
+	const gchar *what = data;
+	g_autoptr(GConverter) deflater =
+		G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_RAW, -1));
+	g_autofree gchar *big = g_strnfill(200000, 'a');
+	g_autoptr(GByteArray) bomb = deflate_message(deflater, big);
+	const guint8 junk[] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x12};
+	gushort code = SOUP_WEBSOCKET_CLOSE_TOO_BIG;
+
+	if (g_strcmp0(what, "too-big") == 0) {
+		append_frame(f->raw.after, 0xc1, bomb->data, bomb->len);
+	} else if (g_strcmp0(what, "corrupt") == 0) {
+		append_frame(f->raw.after, 0xc1, junk, sizeof(junk));
+		code = SOUP_WEBSOCKET_CLOSE_BAD_DATA;
+	} else {
+		append_frame(f->raw.after, 0xc1, bomb->data, bomb->len);
+		code = SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR;
+	}
+	f->raw.linger = TRUE;
+	raw_start(f, g_strcmp0(what, "not-agreed") == 0 ? SWITCHING : SWITCHING_DEFLATE);
+	fixture_connect(f, "/");
+	g_assert_no_error(f->connect_error);
+	gs_websocket_set_max_incoming_payload_size(f->ws, 100000);
+	gs_websocket_start(f->ws, &fixture_handlers, f);
+	WAIT_FOR(f->error != NULL);
+	g_assert_error(f->error, SOUP_WEBSOCKET_ERROR, code);
+	g_assert_cmpuint(f->messages->len, ==, 0);
+	g_clear_object(&f->ws);
+}
+
 typedef struct {
 	const gchar *name;
 	const gchar *answer; /* NULL: the server drops the connection after the request */
@@ -324,7 +447,21 @@ static const BadAnswer bad_answers[] = {
 	 "upgrade"},
 	{"extension",
 	 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-	 "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+	 "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n",
+	 soup_websocket_error_quark,
+	 SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+	 "extension"},
+	{"deflate-client-window",
+	 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	 "Sec-WebSocket-Accept: %s\r\n"
+	 "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=16\r\n\r\n",
+	 soup_websocket_error_quark,
+	 SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
+	 "extension"},
+	{"deflate-bad-window",
+	 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	 "Sec-WebSocket-Accept: %s\r\n"
+	 "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16\r\n\r\n",
 	 soup_websocket_error_quark,
 	 SOUP_WEBSOCKET_ERROR_BAD_HANDSHAKE,
 	 "extension"},
@@ -410,7 +547,26 @@ main(int argc, char **argv)
 	ADD("/grasp-sync/websocket-client/refuses-masked", client_refuses_masked);
 	ADD("/grasp-sync/websocket-client/cancelled", client_cancelled);
 	ADD("/grasp-sync/websocket-client/bad-url", client_bad_url);
+	ADD("/grasp-sync/websocket-client/deflate", client_deflate);
 #undef ADD
+	g_test_add("/grasp-sync/websocket-client/deflate-too-big",
+		   Fixture,
+		   "too-big",
+		   fixture_setup,
+		   client_deflate_refused,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/websocket-client/deflate-corrupt",
+		   Fixture,
+		   "corrupt",
+		   fixture_setup,
+		   client_deflate_refused,
+		   fixture_teardown);
+	g_test_add("/grasp-sync/websocket-client/deflate-not-agreed",
+		   Fixture,
+		   "not-agreed",
+		   fixture_setup,
+		   client_deflate_refused,
+		   fixture_teardown);
 	for (guint i = 0; i < G_N_ELEMENTS(bad_answers); i++) {
 		g_autofree gchar *path = g_strdup_printf(
 			"/grasp-sync/websocket-client/bad-answer/%s", bad_answers[i].name);
