@@ -169,3 +169,27 @@ gs_sync_intake_dropped(GsSyncManager *self, GsSyncRelay *relay, const gchar *id)
 	relay->stats.events_dropped++;
 	g_debug("%s: dropped event %s: it matches no filter of its subscription", relay->url, id);
 }
+
+/**
+ * gs_sync_intake_more_coming:
+ *
+ * The ingest's #GsIngestMoreFunc: a relay is still sending the pages of a historic fetch
+ * (REQ streams and fetches by id open), so the events that are ready may wait for the next
+ * ones and go into one larger transaction. The ingest bounds the wait (0.2 s, 8,000 events);
+ * when the last historic subscription ends, what is ready is stored at once.
+ */
+gboolean
+gs_sync_intake_more_coming(gpointer user_data)
+{
+	GsSyncManager *self = user_data;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->relays);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		GsSyncRelay *relay = value;
+		if (g_hash_table_size(relay->hist_subs) > 0)
+			return TRUE;
+	}
+	return FALSE;
+}

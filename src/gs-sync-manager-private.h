@@ -253,6 +253,8 @@ gs_sync_intake_raw_event(GsSyncManager *self, GsSyncRelay *relay, const gchar *j
 void
 gs_sync_intake_dropped(GsSyncManager *self, GsSyncRelay *relay, const gchar *id);
 gboolean
+gs_sync_intake_more_coming(gpointer user_data);
+gboolean
 gs_sync_intake_raw(GsSyncManager *self,
 		   GsSyncRelay *relay,
 		   const gchar *json,
