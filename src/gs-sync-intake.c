@@ -7,6 +7,9 @@
 
 #include "config.h"
 
+#include <string.h>
+
+#include "gs-hex.h"
 #include "gs-sync-manager-private.h"
 
 /*
@@ -16,12 +19,58 @@
  * id are matched on the id they state and parsed by the ingest's workers, not here.
  */
 
+/* the ids of stored events remembered at most (about 70 bytes each) */
+#define GS_SYNC_INTAKE_MAX_STORED 131072
+
 /* how an event handed to the ingest came, decided when it arrived */
 typedef struct {
 	GsSyncManager *manager; /* a reference */
 	GsSyncEventSource source;
+	gboolean live;
 	gboolean gap;
 } GsSyncIntake;
+
+/*
+ * The layers' filters overlap: a status names its repository (`#a`, L2) and its root (`#e`,
+ * L3), a comment its root twice (`#e` and `#E`), so a REQ+EOSE sync receives about 1.5 copies
+ * of each event (bench/sync). A copy of an event whose earlier copy the ingest stored (or
+ * found stored) is not handed to it again: the ids kept here are those of events the ingest
+ * parsed and checked, their id computed from their content, so a later message stating one
+ * is either the same event or one whose id does not match its content, which the ingest
+ * would refuse. Only historic copies are matched (by the id the JSON states, as the peek
+ * reads it); the set is bounded and emptied when no pass runs.
+ */
+static guint
+gs_sync_intake_id_hash(gconstpointer key)
+{
+	guint h;
+	memcpy(&h, key, sizeof(h));
+	return h;
+}
+
+static gboolean
+gs_sync_intake_id_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, 32) == 0;
+}
+
+static void
+gs_sync_intake_remember_stored(GsSyncManager *self, GsEvent *event)
+{
+	if (self->hist_stored == NULL)
+		self->hist_stored = g_hash_table_new_full(
+			gs_sync_intake_id_hash, gs_sync_intake_id_equal, g_free, NULL);
+	else if (g_hash_table_size(self->hist_stored) >= GS_SYNC_INTAKE_MAX_STORED)
+		g_hash_table_remove_all(self->hist_stored);
+	g_hash_table_add(self->hist_stored, g_memdup2(gs_event_get_id_raw(event), 32));
+}
+
+/* forgets the ids of stored events (no pass runs) */
+void
+gs_sync_intake_forget_stored(GsSyncManager *self)
+{
+	g_clear_pointer(&self->hist_stored, g_hash_table_unref);
+}
 
 static void
 gs_sync_intake_done_cb(GsIngest *ingest, const GsIngestResult *result, gpointer user_data)
@@ -30,6 +79,10 @@ gs_sync_intake_done_cb(GsIngest *ingest, const GsIngestResult *result, gpointer 
 	GsSyncManager *self = intake->manager;
 	GsSyncRelay *relay;
 
+	if (!intake->live && result->event != NULL &&
+	    (result->outcome == GS_INGEST_OUTCOME_STORED ||
+	     result->outcome == GS_INGEST_OUTCOME_DUPLICATE))
+		gs_sync_intake_remember_stored(self, result->event);
 	if (result->outcome == GS_INGEST_OUTCOME_STORED) {
 		self->events_synced++;
 		self->events_by_source[intake->source]++;
@@ -51,6 +104,7 @@ gs_sync_intake_new(GsSyncManager *self, GsSyncRelay *relay, gboolean live)
 
 	intake->manager = g_object_ref(self);
 	intake->source = live ? GS_SYNC_EVENT_SOURCE_LIVE : relay->hist_source;
+	intake->live = live;
 	intake->gap = !live && relay->hist_gap;
 	return intake;
 }
@@ -158,6 +212,32 @@ gs_sync_intake_raw_event(GsSyncManager *self, GsSyncRelay *relay, const gchar *j
 			 len,
 			 gs_sync_intake_done_cb,
 			 gs_sync_intake_new(self, relay, FALSE));
+}
+
+/**
+ * gs_sync_intake_peeked:
+ * @id: the id the event states (64 hex digits, as gs_sync_peek_match() read it)
+ *
+ * gs_sync_intake_raw_event() for an event of a historic REQ that matched its filter, unless
+ * an earlier copy of it was stored: then it is only counted (@relay's `events_known`).
+ */
+void
+gs_sync_intake_peeked(GsSyncManager *self,
+		      GsSyncRelay *relay,
+		      const gchar *json,
+		      gsize len,
+		      const gchar *id)
+{
+	guint8 raw[32];
+
+	if (self->hist_stored != NULL && gs_hex_decode_to(id, 64, raw, sizeof(raw)) &&
+	    g_hash_table_contains(self->hist_stored, raw)) {
+		relay->stats.events_received++;
+		relay->stats.events_known++;
+		relay->stats.last_event_at = gs_sync_manager_now(self);
+		return;
+	}
+	gs_sync_intake_raw_event(self, relay, json, len);
 }
 
 /* an event of a historic subscription that matches none of its filters */

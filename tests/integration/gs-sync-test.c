@@ -697,6 +697,45 @@ test_bad_input(GsHarness *h, gconstpointer data)
 			 1);
 }
 
+/* an event two layers fetch (a status naming its repository and its root) goes to the
+ * ingest once: the later copy is one of an event stored, only counted */
+static void
+test_known_copies(GsHarness *h, gconstpointer data)
+{
+	GsTestRelay *source = gs_harness_relay_new(h, GS_TEST_RELAY_NO_NIP77);
+	const gchar *url = gs_test_relay_get_url(source);
+	const gchar *bootstrap[] = {url, NULL};
+	g_autoptr(GPtrArray) events = gs_harness_repo_events(1, "alpha", bootstrap, 3, 0);
+	g_autofree gchar *coordinate = gs_harness_coordinate(1, "alpha");
+	gint64 at = g_get_real_time() / G_USEC_PER_SEC - 3600;
+	g_autofree gchar *normalised = gs_relay_url_normalise(url, FALSE, NULL);
+	guint n = events->len;
+	GsSyncRelayStats stats;
+	GsIngestCounters counters;
+
+	/* newer than their roots: a page (newest first) brings them before the roots */
+	for (guint i = 0; i < n; i++) {
+		GsEvent *root = g_ptr_array_index(events, i);
+		const gchar *tags[] = {
+			"a", coordinate, NULL, "e", gs_event_get_id(root), NULL, NULL};
+		if (gs_event_get_kind(root) == 1617 || gs_event_get_kind(root) == 1621)
+			g_ptr_array_add(events, gs_test_event_new(9, at + i, 1630, tags, "open"));
+	}
+	gs_test_relay_add_events(source, events);
+	gs_harness_start(h, bootstrap);
+	g_assert_true(gs_harness_wait_status(h, url, GS_CONNECTION_STATUS_CONNECTED));
+	gs_harness_assert_same_ids(h->store, gs_test_relay_get_store(source));
+	g_assert_cmpuint(gs_harness_n_events(h->store), ==, events->len);
+	/* each status by `#a` (L2), stored with its root, then by `#e` (L3) */
+	g_assert_true(gs_sync_manager_get_relay_stats(h->manager, url, &stats));
+	g_assert_cmpuint(stats.events_known, >=, 3);
+	/* every event received was dropped, known or handed to the ingest */
+	g_assert_true(gs_ingest_get_counters(h->ingest, normalised, &counters));
+	g_assert_cmpuint(stats.events_received,
+			 ==,
+			 counters.received + stats.events_known + stats.events_dropped);
+}
+
 static const struct {
 	const gchar *name;
 	void (*func)(GsHarness *h, gconstpointer data);
@@ -717,6 +756,7 @@ static const struct {
 	{"rate-limit", test_rate_limit},
 	{"backoff", test_backoff},
 	{"bad-input", test_bad_input},
+	{"known-copies", test_known_copies},
 };
 
 int
