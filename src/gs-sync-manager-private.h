@@ -137,9 +137,11 @@ struct _GsSyncManager {
 	gboolean running;
 	gboolean persist;
 	/* discovery */
-	GPtrArray *queue;	 /* of GsEvent, stored since the last drain */
-	GHashTable *hist_stored; /* raw ids (guint8[32]) of events a sync found stored, or NULL;
-				  * emptied when no pass runs (gs-sync-intake.c) */
+	GPtrArray *queue;	   /* of GsEvent, stored since the last drain */
+	GHashTable *hist_stored;   /* raw ids (guint8[32]) of events a sync found stored, or NULL;
+				    * emptied when no pass runs (gs-sync-intake.c) */
+	GHashTable *hist_inflight; /* raw id -> GPtrArray of copies waiting, or NULL: a
+				    * historic event with the ingest (gs-sync-intake.c) */
 	gboolean reload_targets;
 	guint drain_id;
 	GPtrArray *confirm_queue; /* of GsSyncBatch: confirmed items not yet saved */

@@ -636,6 +636,7 @@ gs_sync_manager_finalize(GObject *object)
 	g_hash_table_unref(self->runs);
 	g_ptr_array_unref(self->queue);
 	g_clear_pointer(&self->hist_stored, g_hash_table_unref);
+	g_clear_pointer(&self->hist_inflight, g_hash_table_unref);
 	g_ptr_array_unref(self->confirm_queue);
 	g_rand_free(self->rand);
 	gs_sync_manager_options_clear(&self->opts);
