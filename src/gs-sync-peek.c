@@ -49,32 +49,42 @@ gs_sync_peek_char(GsSyncPeekCursor *c, gchar ch)
 	return TRUE;
 }
 
+#define GS_SYNC_PEEK_ONES G_GUINT64_CONSTANT(0x0101010101010101)
+#define GS_SYNC_PEEK_HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
+
+/* whether a byte of @w is '"', '\\' or below 0x20 (the zero-byte test of each, exact for
+ * "any byte") */
+static inline gboolean
+gs_sync_peek_word_special(guint64 w)
+{
+	guint64 quote = w ^ (GS_SYNC_PEEK_ONES * '"');
+	guint64 slash = w ^ (GS_SYNC_PEEK_ONES * '\\');
+	guint64 t = ((quote - GS_SYNC_PEEK_ONES) & ~quote) |
+		    ((slash - GS_SYNC_PEEK_ONES) & ~slash) | ((w - GS_SYNC_PEEK_ONES * 0x20) & ~w);
+
+	return (t & GS_SYNC_PEEK_HIGHS) != 0;
+}
+
 /* a string at the cursor: @start and @end bound its content; @escaped: it holds a backslash */
 static gboolean
 gs_sync_peek_string(GsSyncPeekCursor *c, gsize *start, gsize *end, gboolean *escaped)
 {
-	const gchar *quote;
-
 	*escaped = FALSE;
 	if (!gs_sync_peek_char(c, '"'))
 		return FALSE;
 	*start = c->pos;
-	/* the usual string, without escapes or control characters: up to the next quote found
-	 * with memchr, its bytes checked in one pass the compiler can vectorise */
-	quote = memchr(c->data + c->pos, '"', c->len - c->pos);
-	if (quote != NULL) {
-		const guchar *p = (const guchar *)c->data + c->pos;
-		gsize n = (gsize)(quote - (c->data + c->pos));
-		guint special = 0;
-		for (gsize i = 0; i < n; i++)
-			special |= (p[i] < 0x20) | (p[i] == '\\');
-		if (special == 0) {
-			*end = (gsize)(quote - c->data);
-			c->pos = *end + 1;
-			return TRUE;
+	for (;;) {
+		/* eight bytes at a time up to one that needs a look: a quote, a backslash or a
+		 * control character */
+		while (c->pos + 8 <= c->len) {
+			guint64 w;
+			memcpy(&w, c->data + c->pos, 8);
+			if (gs_sync_peek_word_special(w))
+				break;
+			c->pos += 8;
 		}
-	}
-	while (c->pos < c->len && c->data[c->pos] != '"') {
+		if (c->pos >= c->len || c->data[c->pos] == '"')
+			break;
 		if ((guchar)c->data[c->pos] < 0x20)
 			return FALSE;
 		if (c->data[c->pos] == '\\') {
