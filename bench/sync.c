@@ -492,7 +492,7 @@ bench_run_sync(const gchar *url,
 		" down=%" G_GUINT64_FORMAT " rss=%ld stored=%" G_GUINT64_FORMAT
 		" received=%" G_GUINT64_FORMAT " neg=%" G_GUINT64_FORMAT " req=%" G_GUINT64_FORMAT
 		" main=%.3f tx=%" G_GUINT64_FORMAT " deferred=%" G_GUINT64_FORMAT
-		" reprocessed=%" G_GUINT64_FORMAT " digest=%s\n",
+		" reprocessed=%" G_GUINT64_FORMAT " known=%" G_GUINT64_FORMAT " digest=%s\n",
 		(gint)status,
 		(gdouble)(end - start) / G_USEC_PER_SEC,
 		w.last_stored > 0 ? (gdouble)(w.last_stored - start) / G_USEC_PER_SEC : 0.0,
@@ -508,6 +508,7 @@ bench_run_sync(const gchar *url,
 		ic.transactions,
 		ic.outcomes[GS_INGEST_OUTCOME_DEFERRED],
 		ic.reprocessed,
+		st.events_known,
 		digest);
 	fflush(stdout);
 	gs_daemon_stop(daemon);
@@ -729,13 +730,15 @@ bench_report(BenchCase *cases,
 	for (guint i = 0; i < n; i++)
 		if (bench_get(&cases[i], "main") >= 0)
 			g_print("%s: main thread %.2f s CPU, %.0f transactions, %.0f deferred, "
-				"%.0f "
-				"re-processed\n",
+				"%.0f re-processed; %.0f events received, %.0f of them copies "
+				"of stored ones\n",
 				cases[i].name,
 				bench_get(&cases[i], "main"),
 				bench_get(&cases[i], "tx"),
 				bench_get(&cases[i], "deferred"),
-				bench_get(&cases[i], "reprocessed"));
+				bench_get(&cases[i], "reprocessed"),
+				bench_get(&cases[i], "received"),
+				bench_get(&cases[i], "known"));
 	g_print("\nsync wall / full-ingest wall (%.2f s): negentropy %.2f, REQ+EOSE %.2f "
 		"(target <= 1.5)\n",
 		ingest_wall,

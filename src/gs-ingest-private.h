@@ -35,6 +35,8 @@ struct _GsIngest {
 	gsize max_event_bytes;
 	GsClockFunc clock;
 	gpointer clock_data;
+	GsIngestMoreFunc more_func; /* %NULL: no source says more is coming */
+	gpointer more_data;
 	GsIngestKnown *known; /* ids the workers need not verify, shared with them */
 	GPtrArray *staging;   /* items not yet pushed to the pool */
 	GMutex lock;

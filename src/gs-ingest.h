@@ -75,6 +75,16 @@ typedef struct {
 	guint64 verify_skipped;
 } GsIngestCounters;
 
+/**
+ * GsIngestMoreFunc:
+ *
+ * Asked while ready events wait: whether a source will send more events soon (a relay still
+ * streaming the pages of a historic fetch), so that they gather into a larger transaction.
+ *
+ * Returns: %TRUE when more are coming
+ */
+typedef gboolean (*GsIngestMoreFunc)(gpointer user_data);
+
 GsIngest *
 gs_ingest_new(GsStore *store, GsPolicy *policy, GsRejectedIndex *index);
 
@@ -86,6 +96,8 @@ void
 gs_ingest_set_max_event_bytes(GsIngest *self, gsize max_event_bytes);
 void
 gs_ingest_set_clock(GsIngest *self, GsClockFunc clock, gpointer user_data);
+void
+gs_ingest_set_more_func(GsIngest *self, GsIngestMoreFunc func, gpointer user_data);
 
 void
 gs_ingest_submit(GsIngest *self,

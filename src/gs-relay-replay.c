@@ -136,12 +136,28 @@ gs_relay_stream_head_is(GsRelayStream *stream, const GsStoreRawKey *key)
 
 /* moves past the head; an event that was skipped (or did not match) does not count towards
  * the limit */
+/* empties the ids given at the cursor: one by one while they are few, since
+ * g_hash_table_remove_all() allocates the table's arrays anew (twice an event served) */
+static void
+gs_relay_stream_clear_cursor(GHashTable *at_cursor)
+{
+	GHashTableIter iter;
+
+	if (g_hash_table_size(at_cursor) > 64) {
+		g_hash_table_remove_all(at_cursor);
+		return;
+	}
+	g_hash_table_iter_init(&iter, at_cursor);
+	while (g_hash_table_iter_next(&iter, NULL, NULL))
+		g_hash_table_iter_remove(&iter);
+}
+
 static void
 gs_relay_stream_advance(GsRelayStream *stream, const GsStoreRawKey *head, gboolean counted)
 {
 	if (head->created_at != stream->cursor) {
 		stream->cursor = head->created_at;
-		g_hash_table_remove_all(stream->at_cursor);
+		gs_relay_stream_clear_cursor(stream->at_cursor);
 	}
 	g_hash_table_add(stream->at_cursor, g_memdup2(head->id, 32));
 	stream->pos++;

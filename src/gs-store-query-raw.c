@@ -16,6 +16,7 @@
 #include "gs-hex.h"
 #include "gs-json.h"
 #include "gs-store-private.h"
+#include "gs-store-query-cache.h"
 #include "gs-store-sql.h"
 
 /*
@@ -157,8 +158,10 @@ struct _GsStoreRawQuery {
 	GsStore *store; /* owned ref */
 	GsFilter *filter;
 	GPtrArray *tags;     /* GsStoreRawTag */
-	sqlite3_stmt *keys;  /* ... created_at <= ?cursor ... LIMIT ?limit */
+	sqlite3_stmt *keys;  /* ids alone: the by-id statement; else NULL */
 	sqlite3_stmt *fetch; /* id, json by seq */
+	gchar *sql;	     /* not ids alone: ... created_at <= ?cursor ... LIMIT ?limit */
+	GArray *params;	     /* GsStoreSqlParam of @sql (text ones point into @filter) */
 	gint n_params;	     /* the filter's; the cursor and the limit follow */
 	GArray *ids;	     /* ids alone: the filter's ids, raw (guint8[32]); else NULL */
 };
@@ -269,6 +272,8 @@ gs_store_raw_query_free(GsStoreRawQuery *self)
 		return;
 	sqlite3_finalize(self->keys);
 	sqlite3_finalize(self->fetch);
+	g_free(self->sql);
+	g_clear_pointer(&self->params, g_array_unref);
 	g_clear_pointer(&self->ids, g_array_unref);
 	g_ptr_array_unref(self->tags);
 	gs_filter_unref(self->filter);
@@ -295,6 +300,7 @@ gs_store_raw_query_new(GsStore *self, GsFilter *filter, GError **error)
 	g_autoptr(GArray) params = g_array_new(FALSE, FALSE, sizeof(GsStoreSqlParam));
 	GsStoreSqlParam p = {.type = GS_STORE_SQL_INT, .num = G_MAXINT64};
 	GsStoreRawQuery *query;
+	sqlite3_stmt *keys = NULL;
 
 	g_return_val_if_fail(GS_IS_STORE(self), NULL);
 	g_return_val_if_fail(filter != NULL, NULL);
@@ -318,10 +324,13 @@ gs_store_raw_query_new(GsStore *self, GsFilter *filter, GError **error)
 		g_array_append_val(params, p);
 		g_array_append_val(params, p);
 		query->n_params = params->len - 2;
-		query->keys =
-			gs_store_sql_prepare_params(gs_store_get_db(self), sql->str, params, error);
+		/* prepared (or found) once here for its errors, then taken for each page */
+		keys = gs_store_query_cache_prepare(self, sql->str, params, error);
+		gs_store_query_cache_release(self, keys);
+		query->sql = g_string_free(g_steal_pointer(&sql), FALSE);
+		query->params = g_steal_pointer(&params);
 	}
-	if (query->keys != NULL)
+	if (query->keys != NULL || keys != NULL)
 		query->fetch = gs_store_sql_prepare(gs_store_get_db(self),
 						    "SELECT id, json FROM events WHERE seq = ?",
 						    FALSE,
@@ -350,23 +359,29 @@ gs_store_raw_query_keys(GsStoreRawQuery *self,
 			GArray *keys,
 			GError **error)
 {
+	sqlite3_stmt *stmt;
 	gint rc;
 
 	if (self->ids != NULL)
 		return gs_store_raw_ids_keys(self, until, limit, keys, error);
-	sqlite3_bind_int64(self->keys, self->n_params + 1, until >= 0 ? until : G_MAXINT64);
-	sqlite3_bind_int64(self->keys, self->n_params + 2, limit);
-	while ((rc = sqlite3_step(self->keys)) == SQLITE_ROW) {
-		GsStoreRawKey key = {.seq = sqlite3_column_int64(self->keys, 0),
-				     .created_at = sqlite3_column_int64(self->keys, 1)};
-		if (!gs_store_sql_column_id(self->keys, 2, key.id, error)) {
-			sqlite3_reset(self->keys);
+	/* the statement is the store's between pages: the same text serves every filter of the
+	 * same shape (REQ pages of 100 tag values), parsed and planned once */
+	stmt = gs_store_query_cache_prepare(self->store, self->sql, self->params, error);
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64(stmt, self->n_params + 1, until >= 0 ? until : G_MAXINT64);
+	sqlite3_bind_int64(stmt, self->n_params + 2, limit);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		GsStoreRawKey key = {.seq = sqlite3_column_int64(stmt, 0),
+				     .created_at = sqlite3_column_int64(stmt, 1)};
+		if (!gs_store_sql_column_id(stmt, 2, key.id, error)) {
+			gs_store_query_cache_release(self->store, stmt);
 			return FALSE;
 		}
 		g_array_append_val(keys, key);
 	}
-	/* ends the read: nothing is held between pages */
-	sqlite3_reset(self->keys);
+	/* ends the read (a reset): nothing is held between pages */
+	gs_store_query_cache_release(self->store, stmt);
 	if (rc != SQLITE_DONE)
 		return gs_store_sql_error(
 			gs_store_get_db(self->store), "failed to read events", error);

@@ -39,6 +39,7 @@ gs_sync_manager_trim_if_idle(GsSyncManager *self)
 			return;
 	}
 	self->memory_trims++;
+	gs_sync_intake_forget_stored(self);
 	/* SQLite's page cache too: its pages are spread all over the heap, pinning it */
 	gs_store_release_memory(self->store);
 #ifdef HAVE_MALLOC_TRIM

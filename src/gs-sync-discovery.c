@@ -80,11 +80,31 @@ gs_sync_discovery_repo_relays(GsSyncManager *self, GsEvent *announcement)
 	return (gchar **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
 
+/* the coordinates of @coordinates that a stored event tags with `a` (borrowed): a repository
+ * found in a sync is new, nothing tags it yet, and one index seek each says so, where the
+ * roots' query (kinds and 100 coordinates) had SQLite read through every stored root */
+static GPtrArray *
+gs_sync_discovery_referenced(GsSyncManager *self, GPtrArray *coordinates)
+{
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; i < coordinates->len; i++) {
+		const gchar *coordinate = g_ptr_array_index(coordinates, i);
+		g_autoptr(GError) error = NULL;
+		/* on a failure the query below says what is wrong */
+		if (gs_store_has_tag_reference(self->store, "a", coordinate, &error) ||
+		    error != NULL)
+			g_ptr_array_add(out, (gpointer)coordinate);
+	}
+	return out;
+}
+
 /* the stored roots of newly targeted repositories */
 static void
-gs_sync_discovery_load_roots(GsSyncManager *self, GPtrArray *coordinates)
+gs_sync_discovery_load_roots(GsSyncManager *self, GPtrArray *all)
 {
 	GsSyncTargets *targets = gs_sync_index_get_targets(self->index);
+	g_autoptr(GPtrArray) coordinates = gs_sync_discovery_referenced(self, all);
 
 	for (guint off = 0; off < coordinates->len; off += GS_SYNC_FILTERS_CHUNK) {
 		g_autoptr(GPtrArray) filters =

@@ -137,7 +137,11 @@ struct _GsSyncManager {
 	gboolean running;
 	gboolean persist;
 	/* discovery */
-	GPtrArray *queue; /* of GsEvent, stored since the last drain */
+	GPtrArray *queue;	   /* of GsEvent, stored since the last drain */
+	GHashTable *hist_stored;   /* raw ids (guint8[32]) of events a sync found stored, or NULL;
+				    * emptied when no pass runs (gs-sync-intake.c) */
+	GHashTable *hist_inflight; /* raw id -> GPtrArray of copies waiting, or NULL: a
+				    * historic event with the ingest (gs-sync-intake.c) */
 	gboolean reload_targets;
 	guint drain_id;
 	GPtrArray *confirm_queue; /* of GsSyncBatch: confirmed items not yet saved */
@@ -252,6 +256,16 @@ void
 gs_sync_intake_raw_event(GsSyncManager *self, GsSyncRelay *relay, const gchar *json, gsize len);
 void
 gs_sync_intake_dropped(GsSyncManager *self, GsSyncRelay *relay, const gchar *id);
+gboolean
+gs_sync_intake_more_coming(gpointer user_data);
+void
+gs_sync_intake_peeked(GsSyncManager *self,
+		      GsSyncRelay *relay,
+		      const gchar *json,
+		      gsize len,
+		      const gchar *id);
+void
+gs_sync_intake_forget_stored(GsSyncManager *self);
 gboolean
 gs_sync_intake_raw(GsSyncManager *self,
 		   GsSyncRelay *relay,

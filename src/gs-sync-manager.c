@@ -619,6 +619,8 @@ gs_sync_manager_dispose(GObject *object)
 	}
 	g_clear_object(&self->index);
 	g_clear_object(&self->health);
+	if (self->ingest != NULL)
+		gs_ingest_set_more_func(self->ingest, NULL, NULL);
 	g_clear_object(&self->ingest);
 	g_clear_object(&self->rejected);
 	g_clear_object(&self->store);
@@ -633,6 +635,8 @@ gs_sync_manager_finalize(GObject *object)
 	g_hash_table_unref(self->relays);
 	g_hash_table_unref(self->runs);
 	g_ptr_array_unref(self->queue);
+	g_clear_pointer(&self->hist_stored, g_hash_table_unref);
+	g_clear_pointer(&self->hist_inflight, g_hash_table_unref);
 	g_ptr_array_unref(self->confirm_queue);
 	g_rand_free(self->rand);
 	gs_sync_manager_options_clear(&self->opts);
@@ -733,6 +737,7 @@ gs_sync_manager_new(GsStore *store,
 	self->opts.max_subscriptions = MAX(self->opts.max_subscriptions, 1);
 	self->store = g_object_ref(store);
 	self->ingest = g_object_ref(ingest);
+	gs_ingest_set_more_func(self->ingest, gs_sync_intake_more_coming, self);
 	self->rejected = rejected != NULL ? g_object_ref(rejected) : NULL;
 	self->rand = self->opts.seed != 0 ? g_rand_new_with_seed(self->opts.seed) : g_rand_new();
 	self->index = gs_sync_index_new();

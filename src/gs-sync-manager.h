@@ -118,6 +118,8 @@ gs_sync_manager_options_clear(GsSyncManagerOptions *options);
  * @attempts_failure: connection attempts that failed
  * @events_received: EVENT messages received from the relay, before any check
  * @events_dropped: events dropped here: unparsable, or not matching their subscription
+ * @events_known: copies of events that an earlier copy had stored (or found stored), not
+ *   handed to the ingest again (gs-sync-intake.c)
  * @last_event_at: unix seconds of the last EVENT received, 0 for never
  * @rate_limited: rate limits the relay imposed
  * @n_subscriptions: subscriptions (REQ and NEG) open on the relay now
@@ -134,6 +136,7 @@ typedef struct {
 	guint64 attempts_failure;
 	guint64 events_received;
 	guint64 events_dropped;
+	guint64 events_known;
 	gint64 last_event_at;
 	guint64 rate_limited;
 	guint n_subscriptions;

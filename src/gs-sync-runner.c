@@ -204,7 +204,7 @@ gs_sync_run_event_peeked(GsSyncRun *run,
 	default:
 		return FALSE;
 	}
-	gs_sync_intake_raw_event(run->manager, run->relay, json, len);
+	gs_sync_intake_peeked(run->manager, run->relay, json, len, id);
 	stream->page_events++;
 	gs_sync_pager_record(stream->pager, id, created_at);
 	if (run->phase == GS_SYNC_PHASE_NEG)

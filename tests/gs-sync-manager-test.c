@@ -462,6 +462,7 @@ test_persistence(GsHarness *h, gconstpointer data)
 	g_autofree gchar *beta = gs_harness_coordinate(2, "beta");
 	GsTestRelayKnobs broken = {.flags = GS_TEST_RELAY_IDS_NOT_SERVED};
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	GsSyncTargets *targets;
 	gint64 last_connected;
 
 	/* recent: a catch-up (since = disconnection - 15 min) must find them */
@@ -494,6 +495,10 @@ test_persistence(GsHarness *h, gconstpointer data)
 	gs_test_relay_set_knobs(source, NULL);
 	gs_harness_open_store(h);
 	gs_harness_start(h, bootstrap);
+	/* the stored repository and its stored roots are targets again at once */
+	targets = gs_sync_index_get_targets(gs_sync_manager_get_index(h->manager));
+	g_assert_cmpuint(gs_sync_targets_get_n_repos(targets), ==, 1);
+	g_assert_cmpuint(gs_sync_targets_get_n_roots(targets), ==, 2);
 	g_assert_cmpint(gs_sync_manager_get_relay_supports_negentropy(h->manager, url), ==, 1);
 	g_assert_cmpint(
 		gs_sync_manager_get_relay_last_connected(h->manager, url), ==, last_connected);

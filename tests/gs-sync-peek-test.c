@@ -64,6 +64,36 @@ gs_sync_peek_agrees_with_parse(void)
 	g_assert_cmpint(peek(json, until, id, &created_at), ==, GS_SYNC_PEEK_MATCH);
 }
 
+/* contents of every length around the eight-byte steps, with escapes anywhere: the scan
+ * finds the end of each string as the parser does */
+static void
+gs_sync_peek_strings(void)
+{
+	const gchar *tags[] = {"e", ROOT, NULL, NULL};
+	const gchar *specials[] = {"\"", "\\", "\n", "\u00e9", "\t", "é", "/"};
+	g_autoptr(GsFilter) hit = filter_e(ROOT);
+
+	for (guint len = 0; len < 40; len++) {
+		for (guint k = 0; k <= G_N_ELEMENTS(specials); k++) {
+			g_autoptr(GString) content = g_string_new(NULL);
+			g_autoptr(GsEvent) event = NULL;
+			gchar id[65];
+			gint64 created_at = 0;
+			for (guint i = 0; i < len; i++) {
+				if (k < G_N_ELEMENTS(specials) && i == len / 2)
+					g_string_append(content, specials[k]);
+				g_string_append_c(content, (gchar)('a' + i % 26));
+			}
+			event = gs_test_event_new(3, 1700000000 + len, 1111, tags, content->str);
+			g_assert_cmpint(peek(gs_event_get_json(event), hit, id, &created_at),
+					==,
+					GS_SYNC_PEEK_MATCH);
+			g_assert_cmpstr(id, ==, gs_event_get_id(event));
+			g_assert_cmpint(created_at, ==, 1700000000 + len);
+		}
+	}
+}
+
 /* whatever it is not sure of is left to the parser */
 static void
 gs_sync_peek_unsure(void)
@@ -85,6 +115,12 @@ gs_sync_peek_unsure(void)
 		"\"tags\":[[\"e\",\"" ROOT "\"]],\"content\":\"\"} x",
 		"\"tags\":[[\"e\",\"" ROOT "\"]],\"content\":\"unterminated}",
 		"\"tags\":[[\"e\",1]],\"content\":\"\"}",
+		/* a control character in a string, after eight plain bytes and in the first eight
+		 */
+		"\"tags\":[[\"e\",\"" ROOT "\"]],\"content\":\"abcdefghij\x01k\"}",
+		"\"tags\":[[\"e\",\"" ROOT "\"]],\"content\":\"ab\ncdefghijk\"}",
+		/* unterminated after an escape */
+		"\"tags\":[[\"e\",\"" ROOT "\"]],\"content\":\"abcdefghij\\\"}",
 	};
 	gchar id[65];
 	gint64 created_at;
@@ -122,6 +158,7 @@ main(int argc, char **argv)
 {
 	gs_test_init(&argc, &argv);
 	g_test_add_func("/grasp-sync/sync-peek/agrees-with-parse", gs_sync_peek_agrees_with_parse);
+	g_test_add_func("/grasp-sync/sync-peek/strings", gs_sync_peek_strings);
 	g_test_add_func("/grasp-sync/sync-peek/unsure", gs_sync_peek_unsure);
 	return g_test_run();
 }

@@ -62,6 +62,37 @@ gs_test_relay_send_garbage(GsRelayClient *client, const gchar *sub_id)
 	gs_relay_client_send_text(client, forged);
 }
 
+/* a copy of each event @msg's filters match, its content changed but not its id */
+static void
+gs_test_relay_send_forged(GsTestRelay *self, GsRelayClient *client, GsMessage *msg)
+{
+	g_autoptr(GPtrArray) filters =
+		g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
+	g_autoptr(GPtrArray) events = NULL;
+
+	for (guint i = 0; i < msg->filters->len; i++) {
+		GsFilter *filter =
+			gs_filter_new_from_node(g_ptr_array_index(msg->filters, i), NULL);
+		if (filter != NULL)
+			g_ptr_array_add(filters, filter);
+	}
+	events = gs_store_query(self->store, filters, 0, NULL);
+	for (guint i = 0; events != NULL && i < events->len; i++) {
+		const gchar *json = gs_event_get_json(g_ptr_array_index(events, i));
+		const gchar *content = strstr(json, "\"content\":\"");
+		g_autofree gchar *text = NULL;
+		if (content == NULL)
+			continue;
+		content += strlen("\"content\":\"");
+		text = g_strdup_printf("[\"EVENT\",\"%s\",%.*sforged %s]",
+				       msg->sub_id,
+				       (gint)(content - json),
+				       json,
+				       content);
+		gs_relay_client_send_text(client, text);
+	}
+}
+
 /* REQ results capped at req_cap: the filters' limits are lowered and the REQ handled again */
 static void
 gs_test_relay_cap_req(GsTestRelay *self, GsRelayClient *client, GsMessage *msg)
@@ -132,6 +163,8 @@ gs_test_relay_tap_req(GsTestRelay *self, GsRelayClient *client, GsMessage *msg)
 		gs_relay_client_send_text(client, answer);
 		return FALSE;
 	}
+	if (flags & GS_TEST_RELAY_FORGE_COPIES)
+		gs_test_relay_send_forged(self, client, msg);
 	if (self->knobs.req_cap > 0) {
 		gs_test_relay_cap_req(self, client, msg);
 		return FALSE;

@@ -29,6 +29,8 @@ G_BEGIN_DECLS
  *   subscription whose id and signature are wrong
  * @GS_TEST_RELAY_REFUSE_BROAD_REQ: a REQ with a filter that names no ids, authors, kinds or
  *   tags is answered `CLOSED "blocked: filter too broad"`, as some relays do
+ * @GS_TEST_RELAY_FORGE_COPIES: before answering a REQ the relay sends, for each event it
+ *   matches, a copy whose content was changed: its stated id and signature no longer fit it
  *
  * Ways to make the test relay misbehave; combine freely.
  */
@@ -42,6 +44,7 @@ typedef enum {
 	GS_TEST_RELAY_NOTICE_RATE_LIMITED = 1 << 5,
 	GS_TEST_RELAY_SEND_GARBAGE = 1 << 6,
 	GS_TEST_RELAY_REFUSE_BROAD_REQ = 1 << 7,
+	GS_TEST_RELAY_FORGE_COPIES = 1 << 8,
 } GsTestRelayFlags;
 
 /**
