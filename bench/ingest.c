@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "gs-ingest.h"
+#include "gs-store-private.h"
 
 #define BENCH_JOB_LINES 256
 #define BENCH_SUBMIT_LIMIT 8192
@@ -300,6 +301,9 @@ bench_full(const gchar *path, const gchar *service, guint sources, guint copies,
 		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / (1024.0 * 1024.0),
 		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / 1024.0 /
 			(gdouble)MAX(n, 1));
+	g_print("  checkpoints: %u, %u of them holding the writer off (RESTART)\n",
+		gs_store_get_checkpoint_runs(store),
+		gs_store_get_checkpoint_restarts(store));
 	{
 		g_autoptr(GsFilter) all = gs_filter_new();
 		guint64 stored = 0;

@@ -1282,6 +1282,87 @@ store_checkpoint_thread(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(count, ==, n);
 }
 
+/* the log's length in pages, read with a passive checkpoint of the writer's connection */
+static gint
+wal_frames(GsStore *store)
+{
+	gint log_frames = -1, copied = -1;
+
+	g_assert_cmpint(sqlite3_wal_checkpoint_v2(gs_store_get_db(store),
+						  NULL,
+						  SQLITE_CHECKPOINT_PASSIVE,
+						  &log_frames,
+						  &copied),
+			==,
+			SQLITE_OK);
+	return log_frames;
+}
+
+/* a checkpoint that nothing writes against copies the log in passive passes and does not
+ * hold the writer off with a RESTART; the writer's next transaction starts the log over */
+static void
+store_checkpoint_passive(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GsFilter) all = gs_filter_new();
+	g_autoptr(GError) error = NULL;
+	guint64 count = 0;
+
+	gs_store_set_checkpoint_threshold(fx->store, 64);
+	for (guint i = 0; i < 2000; i++)
+		g_ptr_array_add(batch, fake_event(i, 1, 1000 + i));
+	g_assert_true(gs_store_insert_batch(fx->store, batch, NULL, &error));
+	g_assert_no_error(error);
+	for (guint i = 0; i < 1000 && gs_store_get_checkpoint_runs(fx->store) == 0; i++)
+		g_usleep(10000);
+	g_assert_cmpuint(gs_store_get_checkpoint_runs(fx->store), ==, 1);
+	g_assert_cmpuint(gs_store_get_checkpoint_restarts(fx->store), ==, 0);
+
+	/* the next commit writes its few pages at the start of the log, not after the batch's */
+	g_ptr_array_add(one, fake_event(5000, 1, 5000));
+	g_assert_true(gs_store_insert_batch(fx->store, one, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(wal_frames(fx->store), <, 64);
+	g_assert_true(gs_store_count(fx->store, all, &count, &error));
+	g_assert_cmpuint(count, ==, 2001);
+}
+
+static gpointer
+release_after(gpointer data)
+{
+	sqlite3 *other = data;
+
+	g_usleep(120 * 1000);
+	g_assert_cmpint(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+	return NULL;
+}
+
+/* a writer that finds the write lock taken (another process, the checkpoint thread's
+ * RESTART) waits for it, in short steps, instead of failing */
+static void
+store_busy_wait(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GThread) thread = NULL;
+	sqlite3 *other = NULL;
+	gint64 start;
+
+	g_assert_cmpint(sqlite3_open(fx->path, &other), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+	thread = g_thread_new("release", release_after, other);
+	g_ptr_array_add(batch, fake_event(1, 1, 1000));
+	start = g_get_monotonic_time();
+	g_assert_true(gs_store_insert_batch(fx->store, batch, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(g_get_monotonic_time() - start, >=, 100 * 1000);
+	g_test_message("waited %" G_GINT64_FORMAT " us for a lock held 120 ms",
+		       g_get_monotonic_time() - start);
+	g_thread_join(g_steal_pointer(&thread));
+	sqlite3_close(other);
+}
+
 /* throughput (logged, not asserted) ----------------------------------------------------------- */
 
 static gdouble
@@ -1506,6 +1587,8 @@ main(int argc, char **argv)
 		{"damaged-rows", store_damaged_rows},
 		{"health-corrupted", store_health_corrupted},
 		{"checkpoint-thread", store_checkpoint_thread},
+		{"checkpoint-passive", store_checkpoint_passive},
+		{"busy-wait", store_busy_wait},
 		{"insert-rate", store_insert_rate},
 		{"kill9", store_kill9},
 		{"release-memory", store_release_memory},
