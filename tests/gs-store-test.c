@@ -1363,6 +1363,58 @@ store_busy_wait(Fixture *fx, gconstpointer data)
 	sqlite3_close(other);
 }
 
+static gint64
+page_size(GsStore *store)
+{
+	gint64 size = 0;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(
+		gs_store_sql_query_int(gs_store_get_db(store), "PRAGMA page_size", &size, &error));
+	g_assert_no_error(error);
+	return size;
+}
+
+/* a new database has 8 KiB pages; one made with 4 KiB pages keeps them and works as before */
+static void
+store_page_size(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *dir = g_path_get_dirname(fx->path);
+	g_autofree gchar *old_path = g_build_filename(dir, "old.db", NULL);
+	g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func((GDestroyNotify)gs_event_unref);
+	g_autoptr(GsFilter) all = gs_filter_new();
+	g_autoptr(GsStore) old = NULL;
+	g_autoptr(GError) error = NULL;
+	guint64 count = 0;
+	sqlite3 *db = NULL;
+
+	g_assert_cmpint(page_size(fx->store), ==, 8192);
+
+	g_assert_cmpint(sqlite3_open(old_path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_exec(db,
+				     "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; "
+				     "CREATE TABLE t (x)",
+				     NULL,
+				     NULL,
+				     NULL),
+			==,
+			SQLITE_OK);
+	sqlite3_close(db);
+	old = gs_store_new(old_path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(page_size(old), ==, 4096);
+	for (guint i = 0; i < 3000; i++)
+		g_ptr_array_add(batch, fake_event(i, 1, 1000 + i));
+	g_assert_true(gs_store_insert_batch(old, batch, NULL, &error));
+	g_assert_no_error(error);
+	g_clear_object(&old);
+	old = gs_store_new(old_path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(page_size(old), ==, 4096);
+	g_assert_true(gs_store_count(old, all, &count, &error));
+	g_assert_cmpuint(count, ==, 3000);
+}
+
 /* throughput (logged, not asserted) ----------------------------------------------------------- */
 
 static gdouble
@@ -1589,6 +1641,7 @@ main(int argc, char **argv)
 		{"checkpoint-thread", store_checkpoint_thread},
 		{"checkpoint-passive", store_checkpoint_passive},
 		{"busy-wait", store_busy_wait},
+		{"page-size", store_page_size},
 		{"insert-rate", store_insert_rate},
 		{"kill9", store_kill9},
 		{"release-memory", store_release_memory},
