@@ -13,8 +13,10 @@
  * beginning only at the first transaction that starts after a checkpoint copied everything.
  * A single passive pass leaves behind what the writer appended during it (the log grew to
  * 330 MB in bench/ingest), so passes follow one another until one finds nothing new to
- * copy: the writer's next transaction then starts the log over by itself. Only when the
- * writer stays ahead for GS_STORE_CHECKPOINT_PASSES passes does a RESTART checkpoint follow:
+ * copy; the log then starts over at once if the writer is between transactions (a RESTART
+ * with nothing to copy, which takes the writer's lock only if it is free and syncs nothing),
+ * or else at the writer's next transaction that starts while the log is all copied. Only
+ * when the writer stays ahead for GS_STORE_CHECKPOINT_PASSES passes does a RESTART follow:
  * it waits for the writer's transaction to end and keeps the next one waiting while it copies
  * the tail and syncs the database. That wait used to follow every checkpoint and cost the
  * writer 0.1-0.5 s each time (two fsyncs on this machine's disk), during which the ingest's
@@ -46,6 +48,21 @@ struct _GsStoreCheckpointer {
 	guint restarts;	 /* of which ended with a RESTART, under @lock */
 };
 
+/* the whole log is in the database: start it over now if the writer is between transactions
+ * (a RESTART that finds nothing to copy only resets the log's header, without a sync), else
+ * leave it to the writer's next transaction that starts while the log is all copied. Never
+ * waits for the writer. */
+static gint
+gs_store_checkpointer_try_restart(GsStoreCheckpointer *self)
+{
+	gint rc;
+
+	sqlite3_busy_timeout(self->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(self->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	sqlite3_busy_timeout(self->db, GS_STORE_CHECKPOINT_BUSY_MS);
+	return rc == SQLITE_BUSY ? SQLITE_OK : rc;
+}
+
 /* one checkpoint: passive passes until one finds the whole log copied and nothing appended
  * since the pass before (or the log started over meanwhile), so that the writer's next
  * transaction starts the log over; a RESTART when the writer stays ahead. Sets @restarted
@@ -62,8 +79,10 @@ gs_store_checkpointer_copy(GsStoreCheckpointer *self, gboolean *restarted)
 			self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
 		if (rc != SQLITE_OK)
 			return rc;
-		if (copied == log_frames && (log_frames == previous || log_frames < previous))
-			return SQLITE_OK;
+		if (copied == log_frames && log_frames < previous)
+			return SQLITE_OK; /* the writer started the log over meanwhile */
+		if (copied == log_frames && log_frames == previous)
+			return gs_store_checkpointer_try_restart(self);
 		previous = log_frames;
 	}
 	*restarted = TRUE;
