@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "gs-ingest.h"
+#include "gs-store-private.h"
 
 #define BENCH_JOB_LINES 256
 #define BENCH_SUBMIT_LIMIT 8192
@@ -86,6 +87,80 @@ bench_thread_cpu_usec(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* per thread of this process: its name and the nanoseconds it ran and waited for a processor
+ * (/proc/self/task/TID/schedstat); the rest of the wall time it was asleep */
+typedef struct {
+	gchar *name;
+	guint64 run_ns;
+	guint64 wait_ns;
+} BenchThreadTimes;
+
+static void
+bench_thread_times_free(BenchThreadTimes *t)
+{
+	g_free(t->name);
+	g_free(t);
+}
+
+/* TID (as a string) -> BenchThreadTimes */
+static GHashTable *
+bench_thread_times(void)
+{
+	GHashTable *times = g_hash_table_new_full(
+		g_str_hash, g_str_equal, g_free, (GDestroyNotify)bench_thread_times_free);
+	g_autoptr(GDir) dir = g_dir_open("/proc/self/task", 0, NULL);
+	const gchar *tid;
+
+	while (dir != NULL && (tid = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *stat_path = g_strdup_printf("/proc/self/task/%s/schedstat", tid);
+		g_autofree gchar *comm_path = g_strdup_printf("/proc/self/task/%s/comm", tid);
+		g_autofree gchar *stat = NULL;
+		g_autofree gchar *comm = NULL;
+		BenchThreadTimes *t;
+
+		if (!g_file_get_contents(stat_path, &stat, NULL, NULL) ||
+		    !g_file_get_contents(comm_path, &comm, NULL, NULL))
+			continue;
+		t = g_new0(BenchThreadTimes, 1);
+		t->name = g_strdup(g_strstrip(comm));
+		if (sscanf(stat,
+			   "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+			   &t->run_ns,
+			   &t->wait_ns) != 2) {
+			bench_thread_times_free(t);
+			continue;
+		}
+		g_hash_table_insert(times, g_strdup(tid), t);
+	}
+	return times;
+}
+
+/* what each thread did during the @wall_usec since @start (threads started meanwhile count
+ * from zero): the bubbles of the pipeline are the workers' time asleep */
+static void
+bench_print_thread_times(GHashTable *start, gint64 wall_usec)
+{
+	g_autoptr(GHashTable) end = bench_thread_times();
+	GHashTableIter iter;
+	gpointer key, value;
+
+	g_print("  threads (ran / waited for a processor / asleep):");
+	g_hash_table_iter_init(&iter, end);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		BenchThreadTimes *t = value;
+		BenchThreadTimes *t0 = g_hash_table_lookup(start, key);
+		gdouble wall_ns = (gdouble)MAX(wall_usec, 1) * 1000.0;
+		gdouble run = (gdouble)(t->run_ns - (t0 != NULL ? t0->run_ns : 0)) / wall_ns;
+		gdouble wait = (gdouble)(t->wait_ns - (t0 != NULL ? t0->wait_ns : 0)) / wall_ns;
+		g_print(" %s %.0f/%.0f/%.0f %%;",
+			t->name,
+			100.0 * run,
+			100.0 * wait,
+			100.0 * MAX(1.0 - run - wait, 0.0));
+	}
+	g_print("\n");
 }
 
 static BenchRate
@@ -257,6 +332,7 @@ bench_full(const gchar *path, const gchar *service, guint sources, guint copies,
 	GsIngestCounters counters;
 	gint64 main_start;
 	gint64 blocks_start;
+	g_autoptr(GHashTable) threads_start = NULL;
 
 	if (dir == NULL || fp == NULL ||
 	    !bench_full_setup(dir, service, &store, &policy, &index, &error)) {
@@ -266,6 +342,7 @@ bench_full(const gchar *path, const gchar *service, guint sources, guint copies,
 	ingest = gs_ingest_new(store, policy, index);
 	for (guint i = 0; i < sources; i++)
 		g_ptr_array_add(names, g_strdup_printf("wss://relay%u.example.net", i));
+	threads_start = bench_thread_times();
 	start = g_get_monotonic_time();
 	cpu_start = bench_cpu_usec();
 	main_start = bench_thread_cpu_usec();
@@ -286,6 +363,7 @@ bench_full(const gchar *path, const gchar *service, guint sources, guint copies,
 	}
 	gs_ingest_flush(ingest);
 	rate = bench_rate(n, start, cpu_start);
+	bench_print_thread_times(threads_start, g_get_monotonic_time() - start);
 	gs_ingest_get_counters(ingest, NULL, &counters);
 	g_print("  main thread %.1f us CPU/event (policy, store, callbacks)\n",
 		(gdouble)(bench_thread_cpu_usec() - main_start) / (gdouble)MAX(n, 1));
@@ -300,6 +378,9 @@ bench_full(const gchar *path, const gchar *service, guint sources, guint copies,
 		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / (1024.0 * 1024.0),
 		(gdouble)(bench_fs_output_blocks() - blocks_start) * 512 / 1024.0 /
 			(gdouble)MAX(n, 1));
+	g_print("  checkpoints: %u, %u of them holding the writer off (RESTART)\n",
+		gs_store_get_checkpoint_runs(store),
+		gs_store_get_checkpoint_restarts(store));
 	{
 		g_autoptr(GsFilter) all = gs_filter_new();
 		guint64 stored = 0;

@@ -43,7 +43,9 @@
  */
 
 #define GS_INGEST_JOB_SIZE 32
+#ifndef GS_INGEST_GATHER_USEC
 #define GS_INGEST_GATHER_USEC 200000
+#endif
 #define GS_INGEST_EXPIRE_INTERVAL_SECS 10
 
 typedef struct {

@@ -10,11 +10,17 @@
  * the writer's WAL hook only wakes a thread, which runs a PASSIVE checkpoint on a connection
  * of its own. A passive checkpoint takes no lock the writer needs: commits go on appending to
  * the log while it copies what was committed before it started. The log starts over from its
- * beginning only at the first commit after a checkpoint that copied everything, which a busy
- * writer never lets a passive checkpoint do (the log grew to 330 MB in bench/ingest), so a
- * RESTART checkpoint follows: it waits for the writer's transaction to end, keeps the next
- * one waiting while it copies the short tail appended meanwhile, and has the next commit
- * start the log over. What a commit
+ * beginning only at the first transaction that starts after a checkpoint copied everything.
+ * A single passive pass leaves behind what the writer appended during it (the log grew to
+ * 330 MB in bench/ingest), so passes follow one another until one finds nothing new to
+ * copy; the log then starts over at once if the writer is between transactions (a RESTART
+ * with nothing to copy, which takes the writer's lock only if it is free and syncs nothing),
+ * or else at the writer's next transaction that starts while the log is all copied. Only
+ * when the writer stays ahead for GS_STORE_CHECKPOINT_PASSES passes does a RESTART follow:
+ * it waits for the writer's transaction to end and keeps the next one waiting while it copies
+ * the tail and syncs the database. That wait used to follow every checkpoint and cost the
+ * writer 0.1-0.5 s each time (two fsyncs on this machine's disk), during which the ingest's
+ * workers ran out of verified work (docs/benchmarks.md, "Ingest", session 6). What a commit
  * guarantees does not change (the log is the same, and a crash at any point is recovered from
  * it as before).
  */
@@ -27,6 +33,8 @@
 #include "gs-store-sql.h"
 
 #define GS_STORE_CHECKPOINT_BUSY_MS 200
+/* passive passes before a blocking RESTART; most checkpoints catch up in two or three */
+#define GS_STORE_CHECKPOINT_PASSES 6
 
 struct _GsStoreCheckpointer {
 	sqlite3 *db; /* the thread's own connection */
@@ -37,7 +45,49 @@ struct _GsStoreCheckpointer {
 	gboolean stop;	 /* under @lock */
 	guint threshold; /* atomic */
 	guint runs;	 /* checkpoints run, under @lock */
+	guint restarts;	 /* of which ended with a RESTART, under @lock */
 };
+
+/* the whole log is in the database: start it over now if the writer is between transactions
+ * (a RESTART that finds nothing to copy only resets the log's header, without a sync), else
+ * leave it to the writer's next transaction that starts while the log is all copied. Never
+ * waits for the writer. */
+static gint
+gs_store_checkpointer_try_restart(GsStoreCheckpointer *self)
+{
+	gint rc;
+
+	sqlite3_busy_timeout(self->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(self->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	sqlite3_busy_timeout(self->db, GS_STORE_CHECKPOINT_BUSY_MS);
+	return rc == SQLITE_BUSY ? SQLITE_OK : rc;
+}
+
+/* one checkpoint: passive passes until one finds the whole log copied and nothing appended
+ * since the pass before (or the log started over meanwhile), so that the writer's next
+ * transaction starts the log over; a RESTART when the writer stays ahead. Sets @restarted
+ * when it took the RESTART. */
+static gint
+gs_store_checkpointer_copy(GsStoreCheckpointer *self, gboolean *restarted)
+{
+	gint previous = -1;
+
+	*restarted = FALSE;
+	for (guint pass = 0; pass < GS_STORE_CHECKPOINT_PASSES; pass++) {
+		gint log_frames = 0, copied = 0;
+		gint rc = sqlite3_wal_checkpoint_v2(
+			self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+		if (rc != SQLITE_OK)
+			return rc;
+		if (copied == log_frames && log_frames < previous)
+			return SQLITE_OK; /* the writer started the log over meanwhile */
+		if (copied == log_frames && log_frames == previous)
+			return gs_store_checkpointer_try_restart(self);
+		previous = log_frames;
+	}
+	*restarted = TRUE;
+	return sqlite3_wal_checkpoint_v2(self->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+}
 
 static gpointer
 gs_store_checkpointer_run(gpointer data)
@@ -46,7 +96,8 @@ gs_store_checkpointer_run(gpointer data)
 
 	g_mutex_lock(&self->lock);
 	for (;;) {
-		gint log_frames = 0, copied = 0, rc;
+		gboolean restarted = FALSE;
+		gint rc;
 
 		while (!self->due && !self->stop)
 			g_cond_wait(&self->cond, &self->lock);
@@ -54,19 +105,14 @@ gs_store_checkpointer_run(gpointer data)
 			break;
 		self->due = FALSE;
 		g_mutex_unlock(&self->lock);
-		rc = sqlite3_wal_checkpoint_v2(
-			self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
-		/* the tail the writer appended meanwhile, with the writer held off for it, so that
-		 * the next commit starts the log over instead of letting it grow */
-		if (rc == SQLITE_OK)
-			rc = sqlite3_wal_checkpoint_v2(
-				self->db, NULL, SQLITE_CHECKPOINT_RESTART, &log_frames, &copied);
+		rc = gs_store_checkpointer_copy(self, &restarted);
 		/* BUSY: a reader or another checkpointer (a backup tool) is in the way; the next
 		 * commit past the threshold asks again */
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			g_warning("checkpoint failed: %s", sqlite3_errmsg(self->db));
 		g_mutex_lock(&self->lock);
 		self->runs++;
+		self->restarts += restarted ? 1 : 0;
 		g_cond_broadcast(&self->cond);
 	}
 	g_mutex_unlock(&self->lock);
@@ -157,6 +203,18 @@ gs_store_checkpointer_get_runs(GsStoreCheckpointer *self)
 	runs = self->runs;
 	g_mutex_unlock(&self->lock);
 	return runs;
+}
+
+/* of gs_store_checkpointer_get_runs(), those that held the writer off with a RESTART */
+guint
+gs_store_checkpointer_get_restarts(GsStoreCheckpointer *self)
+{
+	guint restarts;
+
+	g_mutex_lock(&self->lock);
+	restarts = self->restarts;
+	g_mutex_unlock(&self->lock);
+	return restarts;
 }
 
 /* stops the thread (a checkpoint under way finishes first) and closes its connection; the

@@ -21,6 +21,8 @@ void
 gs_store_checkpointer_wait(GsStoreCheckpointer *self);
 guint
 gs_store_checkpointer_get_runs(GsStoreCheckpointer *self);
+guint
+gs_store_checkpointer_get_restarts(GsStoreCheckpointer *self);
 void
 gs_store_checkpointer_free(GsStoreCheckpointer *self, sqlite3 *writer);
 

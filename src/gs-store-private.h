@@ -73,12 +73,15 @@ const guint8 *
 gs_store_get_tag_secret(GsStore *self);
 GsStoreIds *
 gs_store_get_ids(GsStore *self);
-/* for tests: the log length (pages) from which the checkpoint thread runs, and its runs so
- * far (0 without the thread, e.g. for ":memory:") */
+/* for tests: the log length (pages) from which the checkpoint thread runs, its runs so far
+ * (0 without the thread, e.g. for ":memory:"), and how many of them ended with a RESTART that
+ * held the writer off */
 void
 gs_store_set_checkpoint_threshold(GsStore *self, guint pages);
 guint
 gs_store_get_checkpoint_runs(GsStore *self);
+guint
+gs_store_get_checkpoint_restarts(GsStore *self);
 
 /* gs-store-query.c */
 GsEvent *

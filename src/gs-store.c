@@ -24,14 +24,24 @@
 #define GS_STORE_TAG_STMTS 7
 G_STATIC_ASSERT(1 << (GS_STORE_TAG_STMTS - 1) == GS_STORE_TAGS_PER_STMT);
 
-/* the log length in pages (4 KiB) from which a checkpoint runs: ~100 MB. Each checkpoint
- * copies every index page written since the last one, and the random-key indexes are written
- * all over by each large commit: 25,000 pages instead of 10,000 wrote 12 % fewer bytes in
- * bench/ingest (100,000 events) */
-#define GS_STORE_CHECKPOINT_PAGES 25000
+/* the log length from which a checkpoint runs: ~100 MB (25,000 pages of 4 KiB). Each
+ * checkpoint copies every index page written since the last one, and the random-key indexes
+ * are written all over by each large commit: 100 MB instead of 40 MB wrote 12 % fewer bytes in
+ * bench/ingest (100,000 events). Without the checkpoint thread, SQLite's own checkpoints run
+ * from GS_STORE_AUTOCHECKPOINT_BYTES. */
+#define GS_STORE_CHECKPOINT_BYTES (25000 * 4096)
+#define GS_STORE_AUTOCHECKPOINT_BYTES (10000 * 4096)
 
-/* how long a writer waits for another connection's lock (a second process, a backup tool) */
+/* the page size of new databases; an existing database keeps the one it was made with.
+ * Against 4 KiB: 4 % fewer instructions an inserted event (fewer, larger B-tree pages to
+ * descend and balance) and half as many writes of log frames, for as many bytes
+ * (docs/benchmarks.md, "Ingest", session 6) */
+#define GS_STORE_PAGE_SIZE 8192
+
+/* how long a writer waits for another connection's lock (a second process, a backup tool,
+ * the checkpoint thread's RESTART), in steps of GS_STORE_BUSY_STEP_USEC */
 #define GS_STORE_BUSY_TIMEOUT_MS 5000
+#define GS_STORE_BUSY_STEP_USEC 1000
 
 /* the statements of the write path and the point lookups, prepared once at open */
 static const gchar *const gs_store_stmt_sql[GS_STORE_STMT_LAST] = {
@@ -467,6 +477,39 @@ gs_store_get_db(GsStore *self)
 
 /* opening ------------------------------------------------------------------------------------- */
 
+/* the writer's wait for a lock: SQLite's own busy timeout sleeps 1, 2, 5, ... 25, 50, 100 ms,
+ * so a lock held for 150 ms (the checkpoint thread's RESTART syncing the database) kept the
+ * writer asleep for 180 ms; steps of 1 ms wake it within a millisecond of the lock's release */
+static gint
+gs_store_busy_cb(gpointer user_data, gint count)
+{
+	if ((gint64)count * GS_STORE_BUSY_STEP_USEC >= GS_STORE_BUSY_TIMEOUT_MS * 1000)
+		return 0;
+	g_usleep(GS_STORE_BUSY_STEP_USEC);
+	return 1;
+}
+
+/* the database's page size: GS_STORE_PAGE_SIZE for a new one, whatever it was made with for
+ * an existing one */
+static guint
+gs_store_page_size(GsStore *self)
+{
+	gint64 size = 0;
+
+	if (!gs_store_sql_query_int(self->db, "PRAGMA page_size", &size, NULL) || size <= 0)
+		return 4096;
+	return (guint)size;
+}
+
+static gboolean
+gs_store_set_autocheckpoint(GsStore *self, GError **error)
+{
+	g_autofree gchar *sql =
+		g_strdup_printf("PRAGMA wal_autocheckpoint = %u",
+				GS_STORE_AUTOCHECKPOINT_BYTES / gs_store_page_size(self));
+	return gs_store_sql_exec(self->db, sql, error);
+}
+
 /*
  * WAL with synchronous=NORMAL: a commit appends to the WAL without an fsync; the WAL is synced
  * at checkpoints. Every committed transaction survives a crash of this process (the data is in
@@ -480,7 +523,11 @@ gs_store_configure(GsStore *self, GError **error)
 	g_autoptr(sqlite3_stmt) stmt = NULL;
 	const gchar *mode;
 
-	sqlite3_busy_timeout(self->db, GS_STORE_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(self->db, gs_store_busy_cb, NULL);
+	/* before the switch to WAL: a new database takes its page size from its first write */
+	if (!gs_store_sql_exec(
+		    self->db, "PRAGMA page_size = " G_STRINGIFY(GS_STORE_PAGE_SIZE), error))
+		return FALSE;
 	stmt = gs_store_sql_prepare(self->db, "PRAGMA journal_mode = WAL", FALSE, error);
 	if (stmt == NULL)
 		return FALSE;
@@ -502,10 +549,13 @@ gs_store_configure(GsStore *self, GError **error)
 	 * inserted event in batches of 200-500 (bench/ingest.c data, 50k events). The checkpoints
 	 * themselves run on another thread (gs_store_start_checkpointer()); this setting is the
 	 * fallback when that thread cannot start */
-	return gs_store_sql_exec(self->db,
-				 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
-				 "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000",
-				 error);
+	g_clear_pointer(&stmt, sqlite3_finalize);
+	if (!gs_store_sql_exec(self->db,
+			       "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+			       "PRAGMA cache_size = -65536",
+			       error))
+		return FALSE;
+	return gs_store_set_autocheckpoint(self, error);
 }
 
 /* once per process, before SQLite is first used: no global memory statistics (a mutex taken
@@ -583,8 +633,8 @@ gs_store_start_checkpointer(GsStore *self)
 
 	if (g_strcmp0(self->path, ":memory:") == 0)
 		return;
-	self->checkpointer =
-		gs_store_checkpointer_new(self->db, self->path, GS_STORE_CHECKPOINT_PAGES, &error);
+	self->checkpointer = gs_store_checkpointer_new(
+		self->db, self->path, GS_STORE_CHECKPOINT_BYTES / gs_store_page_size(self), &error);
 	if (self->checkpointer == NULL)
 		g_warning("checkpoints stay on the writer: %s", error->message);
 }
@@ -600,6 +650,13 @@ guint
 gs_store_get_checkpoint_runs(GsStore *self)
 {
 	return self->checkpointer != NULL ? gs_store_checkpointer_get_runs(self->checkpointer) : 0;
+}
+
+guint
+gs_store_get_checkpoint_restarts(GsStore *self)
+{
+	return self->checkpointer != NULL ? gs_store_checkpointer_get_restarts(self->checkpointer)
+					  : 0;
 }
 
 static gboolean
