@@ -277,25 +277,40 @@ gs_store_sql_key_in(GString *sql,
 }
 
 /* kinds, since and until over the table called @alias */
+/* @no_kind_index, @no_time_index: the condition is written with a unary `+`, which keeps
+ * SQLite from using an index for it (see gs_store_sql_filter_where()) */
 static void
-gs_store_sql_kinds_times(GString *sql, GArray *params, GsFilter *filter, const gchar *alias)
+gs_store_sql_kinds_times_full(GString *sql,
+			      GArray *params,
+			      GsFilter *filter,
+			      const gchar *alias,
+			      gboolean no_kind_index,
+			      gboolean no_time_index)
 {
 	GArray *kinds = gs_filter_get_kinds(filter);
+	const gchar *kind_plus = no_kind_index ? "+" : "";
+	const gchar *time_plus = no_time_index ? "+" : "";
 
 	if (kinds != NULL) {
-		g_string_append_printf(sql, " AND %s.kind IN ", alias);
+		g_string_append_printf(sql, " AND %s%s.kind IN ", kind_plus, alias);
 		gs_store_sql_placeholders(sql, kinds->len);
 		for (guint i = 0; i < kinds->len; i++)
 			gs_store_sql_add_int(params, g_array_index(kinds, guint, i));
 	}
 	if (gs_filter_get_since(filter) >= 0) {
-		g_string_append_printf(sql, " AND %s.created_at >= ?", alias);
+		g_string_append_printf(sql, " AND %s%s.created_at >= ?", time_plus, alias);
 		gs_store_sql_add_int(params, gs_filter_get_since(filter));
 	}
 	if (gs_filter_get_until(filter) >= 0) {
-		g_string_append_printf(sql, " AND %s.created_at <= ?", alias);
+		g_string_append_printf(sql, " AND %s%s.created_at <= ?", time_plus, alias);
 		gs_store_sql_add_int(params, gs_filter_get_until(filter));
 	}
+}
+
+static void
+gs_store_sql_kinds_times(GString *sql, GArray *params, GsFilter *filter, const gchar *alias)
+{
+	gs_store_sql_kinds_times_full(sql, params, filter, alias, FALSE, FALSE);
 }
 
 /* tag conditions go through the key index of the tags table; the keys are exact but for an
@@ -334,14 +349,27 @@ gs_store_sql_filter_where(GsFilter *filter,
 			  GArray *params,
 			  GError **error)
 {
+	g_autofree gchar *letters = NULL;
+	gboolean by_id_or_tag;
+	gboolean by_author;
+
 	g_return_val_if_fail(!gs_filter_is_empty_match(filter), FALSE);
+	letters = gs_filter_get_tag_letters(filter);
+	by_id_or_tag = gs_filter_get_ids(filter) != NULL || letters[0] != '\0';
+	by_author = gs_filter_get_authors(filter) != NULL;
 	g_string_append(sql, "1");
 	if (gs_filter_get_ids(filter) != NULL)
 		gs_store_sql_key_in(sql, params, "e.id8", "e.id", gs_filter_get_ids(filter));
-	if (gs_filter_get_authors(filter) != NULL)
+	if (by_author)
 		gs_store_sql_key_in(
 			sql, params, "e.pk8", "e.pubkey", gs_filter_get_authors(filter));
-	gs_store_sql_kinds_times(sql, params, filter, "e");
+	/* Without statistics SQLite takes an equality on (kind, created_at) for the narrowest
+	 * way in, so `{"kinds":[1630],"#e":[X]}` (a patch's statuses) read every stored status
+	 * and `{"ids":[X],"kinds":[1617]}` every patch. A kind has thousands of events where an
+	 * id, a tag value or an author has few: when one of those is named, the kind (and, for
+	 * ids and tags, the time range) only filter the rows that way finds. */
+	gs_store_sql_kinds_times_full(
+		sql, params, filter, "e", by_id_or_tag || by_author, by_id_or_tag);
 	gs_store_sql_tags(sql, params, filter, key);
 	return TRUE;
 }
