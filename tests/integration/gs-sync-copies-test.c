@@ -85,10 +85,7 @@ test_forged_copies(GsHarness *h, gconstpointer data)
 			 counters.received + stats.events_known + stats.events_dropped);
 }
 
-static const struct {
-	const gchar *name;
-	void (*func)(GsHarness *h, gconstpointer data);
-} cases[] = {
+static const GsHarnessCase cases[] = {
 	{"known-copies", test_known_copies},
 	{"forged-copies", test_forged_copies},
 };
@@ -96,15 +93,5 @@ static const struct {
 int
 main(int argc, char **argv)
 {
-	gs_test_init(&argc, &argv);
-	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree gchar *path = g_strdup_printf("/grasp-sync/sync/%s", cases[i].name);
-		g_test_add(path,
-			   GsHarness,
-			   NULL,
-			   gs_harness_setup,
-			   cases[i].func,
-			   gs_harness_teardown);
-	}
-	return g_test_run();
+	return gs_harness_run_cases(&argc, &argv, cases, G_N_ELEMENTS(cases));
 }

@@ -173,6 +173,27 @@ gs_harness_teardown(GsHarness *h, gconstpointer data)
 	g_free(h->db_path);
 }
 
+/**
+ * gs_harness_run_cases:
+ *
+ * The main() of a scenario program: each case runs with a harness of its own.
+ */
+int
+gs_harness_run_cases(int *argc, char ***argv, const GsHarnessCase *cases, guint n_cases)
+{
+	gs_test_init(argc, argv);
+	for (guint i = 0; i < n_cases; i++) {
+		g_autofree gchar *path = g_strdup_printf("/grasp-sync/sync/%s", cases[i].name);
+		g_test_add(path,
+			   GsHarness,
+			   NULL,
+			   gs_harness_setup,
+			   cases[i].func,
+			   gs_harness_teardown);
+	}
+	return g_test_run();
+}
+
 GsTestRelay *
 gs_harness_relay_new(GsHarness *h, GsTestRelayFlags flags)
 {

@@ -47,6 +47,15 @@ void
 gs_harness_setup(GsHarness *h, gconstpointer data);
 void
 gs_harness_teardown(GsHarness *h, gconstpointer data);
+
+/* one scenario of a test program: added as /grasp-sync/sync/NAME with a fresh harness */
+typedef struct {
+	const gchar *name;
+	void (*func)(GsHarness *h, gconstpointer data);
+} GsHarnessCase;
+
+int
+gs_harness_run_cases(int *argc, char ***argv, const GsHarnessCase *cases, guint n_cases);
 void
 gs_harness_open_store(GsHarness *h);
 void

@@ -697,10 +697,7 @@ test_bad_input(GsHarness *h, gconstpointer data)
 			 1);
 }
 
-static const struct {
-	const gchar *name;
-	void (*func)(GsHarness *h, gconstpointer data);
-} cases[] = {
+static const GsHarnessCase cases[] = {
 	{"bootstrap", test_bootstrap},
 	{"not-ours", test_not_ours},
 	{"no-negentropy", test_no_negentropy},
@@ -722,15 +719,5 @@ static const struct {
 int
 main(int argc, char **argv)
 {
-	gs_test_init(&argc, &argv);
-	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree gchar *path = g_strdup_printf("/grasp-sync/sync/%s", cases[i].name);
-		g_test_add(path,
-			   GsHarness,
-			   NULL,
-			   gs_harness_setup,
-			   cases[i].func,
-			   gs_harness_teardown);
-	}
-	return g_test_run();
+	return gs_harness_run_cases(&argc, &argv, cases, G_N_ELEMENTS(cases));
 }

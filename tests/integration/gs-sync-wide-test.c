@@ -352,10 +352,7 @@ test_req_empty_off(GsHarness *h, gconstpointer data)
 	g_assert_cmpuint(count_item_reqs(source, 0), ==, 0);
 }
 
-static const struct {
-	const gchar *name;
-	void (*func)(GsHarness *h, gconstpointer data);
-} cases[] = {
+static const GsHarnessCase cases[] = {
 	{"wide", test_wide},
 	{"wide-small", test_wide_small},
 	{"wide-declined", test_wide_declined},
@@ -369,15 +366,5 @@ static const struct {
 int
 main(int argc, char **argv)
 {
-	gs_test_init(&argc, &argv);
-	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree gchar *path = g_strdup_printf("/grasp-sync/sync/%s", cases[i].name);
-		g_test_add(path,
-			   GsHarness,
-			   NULL,
-			   gs_harness_setup,
-			   cases[i].func,
-			   gs_harness_teardown);
-	}
-	return g_test_run();
+	return gs_harness_run_cases(&argc, &argv, cases, G_N_ELEMENTS(cases));
 }
