@@ -10,27 +10,9 @@
 #include <string.h>
 
 #include "gs-error.h"
-#include "gs-filter.h"
+#include "gs-filter-private.h"
 #include "gs-hex.h"
 #include "gs-json.h"
-
-/* tag filters are indexed 'A'..'Z' -> 0..25, 'a'..'z' -> 26..51: also their serialisation order */
-#define GS_FILTER_N_LETTERS 52
-
-struct _GsFilter {
-	gatomicrefcount ref;
-	GPtrArray *ids;			      /* (nullable) of gchar*, lower-case hex */
-	GPtrArray *authors;		      /* (nullable) of gchar* */
-	GArray *kinds;			      /* (nullable) of guint */
-	GPtrArray *tags[GS_FILTER_N_LETTERS]; /* (nullable) of gchar* */
-	gint64 since;			      /* -1 when unset */
-	gint64 until;
-	gint64 limit;
-	/* (nullable) while building: for each of ids, authors and the tags (by slot) with more
-	 * than a few values, a set of the values, so that adding one is O(1); the strings are
-	 * the arrays' own */
-	GHashTable **sets;
-};
 
 /* slots of @sets */
 #define GS_FILTER_SLOT_IDS 0
@@ -43,7 +25,7 @@ struct _GsFilter {
 
 G_DEFINE_BOXED_TYPE(GsFilter, gs_filter, gs_filter_ref, gs_filter_unref)
 
-static gint
+gint
 gs_filter_letter_index(gchar letter)
 {
 	if (letter >= 'A' && letter <= 'Z')

@@ -80,6 +80,9 @@ gboolean
 gs_message_peek_event_id(const gchar *event_json, gsize len, gchar *id_out);
 
 gboolean
+gs_message_peek_req(const gchar *data, gsize len, gchar **sub_id, GPtrArray **filters);
+
+gboolean
 gs_message_peek_ok(const gchar *data, gsize len, gchar *id_out, gboolean *accepted, gchar **text);
 
 gchar *

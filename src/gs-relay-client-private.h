@@ -53,6 +53,8 @@ gs_relay_client_check_sub_id(GsRelayClient *self,
 			     const gchar *sub_id,
 			     const gchar *prefix,
 			     gchar **reason);
+gboolean
+gs_relay_client_check_n_filters(GsRelayClient *self, guint n_filters, gchar **reason);
 GPtrArray *
 gs_relay_client_parse_filters(GsRelayClient *self, GPtrArray *nodes, gchar **reason);
 
@@ -64,7 +66,9 @@ gs_relay_client_subs_clear(GsRelayClient *self);
 void
 gs_relay_client_subs_free(GsRelayClient *self);
 void
-gs_relay_client_handle_req(GsRelayClient *self, GsMessage *msg);
+gs_relay_client_handle_req(GsRelayClient *self, const gchar *sub_id, GPtrArray *filters);
+void
+gs_relay_client_handle_req_nodes(GsRelayClient *self, const gchar *sub_id, GPtrArray *nodes);
 void
 gs_relay_client_drop_sub(GsRelayClient *self, const gchar *sub_id);
 

@@ -228,25 +228,32 @@ gs_relay_client_pump_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/**
+ * gs_relay_client_handle_req:
+ * @filters_in: (transfer full) (element-type GsFilter): the REQ's filters, already parsed (by
+ *   gs_message_peek_req())
+ *
+ * Opens the subscription, or answers CLOSED for a bad id or too many filters.
+ */
 void
-gs_relay_client_handle_req(GsRelayClient *self, GsMessage *msg)
+gs_relay_client_handle_req(GsRelayClient *self, const gchar *sub_id, GPtrArray *filters_in)
 {
 	const GsRelayLimits *limits = gs_relay_server_get_limits(self->server);
-	g_autoptr(GPtrArray) filters = NULL;
+	g_autoptr(GPtrArray) filters = filters_in;
 	g_autofree gchar *reason = NULL;
 	GsRelaySub *sub;
 
-	if (!gs_relay_client_check_sub_id(self, msg->sub_id, "invalid", &reason) ||
-	    (filters = gs_relay_client_parse_filters(self, msg->filters, &reason)) == NULL) {
-		gs_relay_client_send_closed(self, msg->sub_id, reason);
+	if (!gs_relay_client_check_sub_id(self, sub_id, "invalid", &reason) ||
+	    !gs_relay_client_check_n_filters(self, filters->len, &reason)) {
+		gs_relay_client_send_closed(self, sub_id, reason);
 		return;
 	}
 	/* NIP-01: a REQ with the id of an open subscription replaces it */
-	gs_relay_client_drop_sub(self, msg->sub_id);
+	gs_relay_client_drop_sub(self, sub_id);
 	if (g_hash_table_size(self->subs) >= limits->max_subscriptions) {
 		reason = g_strdup_printf("blocked: too many subscriptions (at most %u)",
 					 limits->max_subscriptions);
-		gs_relay_client_send_closed(self, msg->sub_id, reason);
+		gs_relay_client_send_closed(self, sub_id, reason);
 		return;
 	}
 	/* no limit: the default; above the maximum: the maximum (lowered, not refused) */
@@ -258,12 +265,27 @@ gs_relay_client_handle_req(GsRelayClient *self, GsMessage *msg)
 			gs_filter_set_limit(filter, limits->max_limit);
 	}
 	sub = g_rc_box_new0(GsRelaySub);
-	sub->id = g_strdup(msg->sub_id);
+	sub->id = g_strdup(sub_id);
 	sub->filters = g_steal_pointer(&filters);
 	g_hash_table_insert(self->subs, g_strdup(sub->id), sub);
 	g_queue_push_tail(&self->replay_queue, sub);
 	if (self->pump_id == 0)
 		gs_relay_client_pump(self);
+}
+
+/* a REQ parsed by gs_message_parse(): @nodes (element-type JsonNode) are its filters */
+void
+gs_relay_client_handle_req_nodes(GsRelayClient *self, const gchar *sub_id, GPtrArray *nodes)
+{
+	g_autofree gchar *reason = NULL;
+	GPtrArray *filters;
+
+	if (!gs_relay_client_check_sub_id(self, sub_id, "invalid", &reason) ||
+	    (filters = gs_relay_client_parse_filters(self, nodes, &reason)) == NULL) {
+		gs_relay_client_send_closed(self, sub_id, reason);
+		return;
+	}
+	gs_relay_client_handle_req(self, sub_id, filters);
 }
 
 /* live events: sent at once after EOSE, held during the replay, ignored while waiting */

@@ -180,18 +180,27 @@ gs_relay_client_check_sub_id(GsRelayClient *self,
 	return TRUE;
 }
 
+gboolean
+gs_relay_client_check_n_filters(GsRelayClient *self, guint n_filters, gchar **reason)
+{
+	const GsRelayLimits *limits = gs_relay_server_get_limits(self->server);
+
+	if (n_filters > limits->max_filters) {
+		*reason = g_strdup_printf("blocked: too many filters (at most %u)",
+					  limits->max_filters);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* REQ and COUNT filters, or NULL with the CLOSED reason */
 GPtrArray *
 gs_relay_client_parse_filters(GsRelayClient *self, GPtrArray *nodes, gchar **reason)
 {
-	const GsRelayLimits *limits = gs_relay_server_get_limits(self->server);
 	g_autoptr(GPtrArray) filters = NULL;
 
-	if (nodes->len > limits->max_filters) {
-		*reason = g_strdup_printf("blocked: too many filters (at most %u)",
-					  limits->max_filters);
+	if (!gs_relay_client_check_n_filters(self, nodes->len, reason))
 		return NULL;
-	}
 	filters = g_ptr_array_new_with_free_func((GDestroyNotify)gs_filter_unref);
 	for (guint i = 0; i < nodes->len; i++) {
 		g_autoptr(GError) error = NULL;
@@ -490,7 +499,7 @@ gs_relay_client_dispatch(GsRelayClient *self, GsMessage *msg)
 {
 	switch (msg->type) {
 	case GS_MESSAGE_REQ:
-		gs_relay_client_handle_req(self, msg);
+		gs_relay_client_handle_req_nodes(self, msg->sub_id, msg->filters);
 		break;
 	case GS_MESSAGE_CLOSE:
 		gs_relay_client_drop_sub(self, msg->sub_id);
@@ -525,14 +534,23 @@ gs_relay_client_handle_text(GsRelayClient *self, const gchar *text, gsize len)
 {
 	g_autoptr(GsMessage) msg = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree gchar *sub_id = NULL;
+	g_autoptr(GPtrArray) filters = NULL;
 	gsize off = 0;
 	gsize event_len = 0;
 
 	if (!gs_relay_client_is_open(self))
 		return;
-	/* the hot path: the event object is handed on without building a tree here */
+	/* the hot paths: the event object is handed on without building a tree here, and a REQ
+	 * in the plain form is read straight into its filters */
 	if (gs_message_peek_event(text, len, GS_MESSAGE_FROM_CLIENT, NULL, &off, &event_len)) {
 		gs_relay_client_handle_event(self, text + off, event_len);
+		return;
+	}
+	if (gs_message_peek_req(text, len, &sub_id, &filters)) {
+		g_object_ref(self);
+		gs_relay_client_handle_req(self, sub_id, g_steal_pointer(&filters));
+		g_object_unref(self);
 		return;
 	}
 	msg = gs_message_parse(text, len, GS_MESSAGE_FROM_CLIENT, &error);
