@@ -20,12 +20,24 @@
  * parameters), which SQLite parsed and planned again for each filter, a sixth of what the
  * query cost (callgrind, 100 such filters in a store of 100,000 events). The statements are
  * kept here, idle and reset, by their text; a statement in use is taken out, so two users
- * never share one. At most GS_STORE_QUERY_CACHE_MAX texts are kept: the item queries come in
- * few shapes (full chunks of 100 values), and a text past the maximum is just finalised. The
+ * never share one. The texts come in more shapes than one might think (chunks of 1 to 100
+ * values, with or without kinds and times, the relay endpoint's REQ pages): the first 16
+ * texts kept for good missed 810 of 1,309 lookups in a REQ+EOSE sync's serving, so at most
+ * GS_STORE_QUERY_CACHE_MAX statements are kept and the least recently used goes first. The
  * statements go before the store closes its database (a weak reference: notified at the
  * store's dispose, before its finalize closes the connection).
  */
-#define GS_STORE_QUERY_CACHE_MAX 16
+
+typedef struct {
+	GHashTable *by_sql; /* text (owned by the entry) -> GsStoreQueryCacheEntry */
+	GQueue lru;	    /* entries, the most recently released first */
+} GsStoreQueryCache;
+
+typedef struct {
+	gchar *sql;
+	sqlite3_stmt *stmt;
+	GList link; /* in GsStoreQueryCache.lru */
+} GsStoreQueryCacheEntry;
 
 static GQuark
 gs_store_query_cache_quark(void)
@@ -38,21 +50,38 @@ gs_store_query_cache_quark(void)
 }
 
 static void
-gs_store_query_cache_free(gpointer data, GObject *where_the_store_was)
+gs_store_query_cache_entry_free(GsStoreQueryCacheEntry *entry)
 {
-	g_object_set_qdata(where_the_store_was, gs_store_query_cache_quark(), NULL);
-	g_hash_table_unref(data);
+	sqlite3_finalize(entry->stmt);
+	g_free(entry->sql);
+	g_free(entry);
 }
 
-/* returns: (transfer none): the store's statements by text, created at the first use */
-static GHashTable *
+static void
+gs_store_query_cache_free(gpointer data, GObject *where_the_store_was)
+{
+	GsStoreQueryCache *cache = data;
+
+	g_object_set_qdata(where_the_store_was, gs_store_query_cache_quark(), NULL);
+	g_hash_table_unref(cache->by_sql);
+	g_free(cache);
+}
+
+/* returns: (transfer none): the store's idle statements, created at the first use */
+static GsStoreQueryCache *
 gs_store_query_cache_get(GsStore *store)
 {
-	GHashTable *cache = g_object_get_qdata(G_OBJECT(store), gs_store_query_cache_quark());
+	GsStoreQueryCache *cache =
+		g_object_get_qdata(G_OBJECT(store), gs_store_query_cache_quark());
 
 	if (cache == NULL) {
-		cache = g_hash_table_new_full(
-			g_str_hash, g_str_equal, g_free, (GDestroyNotify)sqlite3_finalize);
+		cache = g_new0(GsStoreQueryCache, 1);
+		cache->by_sql =
+			g_hash_table_new_full(g_str_hash,
+					      g_str_equal,
+					      NULL,
+					      (GDestroyNotify)gs_store_query_cache_entry_free);
+		g_queue_init(&cache->lru);
 		g_object_set_qdata(G_OBJECT(store), gs_store_query_cache_quark(), cache);
 		g_object_weak_ref(G_OBJECT(store), gs_store_query_cache_free, cache);
 	}
@@ -94,13 +123,17 @@ gs_store_query_cache_bind(sqlite3_stmt *stmt, GArray *params)
 sqlite3_stmt *
 gs_store_query_cache_prepare(GsStore *store, const gchar *sql, GArray *params, GError **error)
 {
-	GHashTable *cache = gs_store_query_cache_get(store);
-	gpointer key = NULL;
-	gpointer stmt = NULL;
+	GsStoreQueryCache *cache = gs_store_query_cache_get(store);
+	GsStoreQueryCacheEntry *entry = g_hash_table_lookup(cache->by_sql, sql);
+	sqlite3_stmt *stmt;
 
-	if (!g_hash_table_steal_extended(cache, sql, &key, &stmt))
+	if (entry == NULL)
 		return gs_store_sql_prepare_params(gs_store_get_db(store), sql, params, error);
-	g_free(key);
+	g_queue_unlink(&cache->lru, &entry->link);
+	stmt = g_steal_pointer(&entry->stmt);
+	g_hash_table_steal(cache->by_sql, entry->sql);
+	g_free(entry->sql);
+	g_free(entry);
 	gs_store_query_cache_bind(stmt, params);
 	return stmt;
 }
@@ -109,7 +142,8 @@ gs_store_query_cache_prepare(GsStore *store, const gchar *sql, GArray *params, G
 void
 gs_store_query_cache_release(GsStore *store, sqlite3_stmt *stmt)
 {
-	GHashTable *cache;
+	GsStoreQueryCache *cache;
+	GsStoreQueryCacheEntry *entry;
 	const gchar *sql;
 
 	if (stmt == NULL)
@@ -118,10 +152,19 @@ gs_store_query_cache_release(GsStore *store, sqlite3_stmt *stmt)
 	sql = sqlite3_sql(stmt);
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
-	if (sql == NULL || g_hash_table_size(cache) >= GS_STORE_QUERY_CACHE_MAX ||
-	    g_hash_table_contains(cache, sql)) {
+	if (sql == NULL || g_hash_table_contains(cache->by_sql, sql)) {
 		sqlite3_finalize(stmt);
 		return;
 	}
-	g_hash_table_insert(cache, g_strdup(sql), stmt);
+	if (g_hash_table_size(cache->by_sql) >= GS_STORE_QUERY_CACHE_MAX) {
+		GsStoreQueryCacheEntry *oldest = g_queue_peek_tail(&cache->lru);
+		g_queue_unlink(&cache->lru, &oldest->link);
+		g_hash_table_remove(cache->by_sql, oldest->sql);
+	}
+	entry = g_new0(GsStoreQueryCacheEntry, 1);
+	entry->sql = g_strdup(sql);
+	entry->stmt = stmt;
+	entry->link.data = entry;
+	g_queue_push_head_link(&cache->lru, &entry->link);
+	g_hash_table_insert(cache->by_sql, entry->sql, entry);
 }

@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* the idle statements a store keeps; past it the least recently used one is finalised */
+#define GS_STORE_QUERY_CACHE_MAX 64
+
 sqlite3_stmt *
 gs_store_query_cache_prepare(GsStore *store, const gchar *sql, GArray *params, GError **error);
 void
