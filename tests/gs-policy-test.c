@@ -28,13 +28,10 @@ static void
 fixture_set_up(Fixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
-	const gchar *urls[] = {SERVICE, NULL};
 
 	fx->store = gs_store_new(":memory:", &error);
 	g_assert_no_error(error);
-	fx->policy = gs_policy_new(fx->store);
-	g_assert_true(gs_policy_set_service_urls(fx->policy, urls, &error));
-	g_assert_no_error(error);
+	fx->policy = gs_test_policy_new(fx->store, SERVICE);
 	fx->clock = 1700000000;
 	fx->strings = g_ptr_array_new_with_free_func(g_free);
 }

@@ -130,6 +130,18 @@ gs_test_store_close(GsTestStore *ts)
 	g_clear_pointer(&ts->path, g_free);
 }
 
+GsPolicy *
+gs_test_policy_new(GsStore *store, const gchar *service_url)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *urls[] = {service_url, NULL};
+	GsPolicy *policy = gs_policy_new(store);
+
+	g_assert_true(gs_policy_set_service_urls(policy, urls, &error));
+	g_assert_no_error(error);
+	return policy;
+}
+
 /* inserts @event alone and asserts the store's outcome */
 void
 gs_test_store_insert_expect(GsStore *store, GsEvent *event, GsStoreResult expected)

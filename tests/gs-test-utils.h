@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "gs-event.h"
+#include "gs-policy.h"
 #include "gs-store.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,10 @@ void
 gs_test_store_close(GsTestStore *ts);
 void
 gs_test_store_insert_expect(GsStore *store, GsEvent *event, GsStoreResult expected);
+
+/* a policy over @store serving the one @service_url */
+GsPolicy *
+gs_test_policy_new(GsStore *store, const gchar *service_url);
 
 /* running other programs (integration tests) */
 const gchar *
