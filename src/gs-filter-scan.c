@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gs-filter-private.h"
+#include "gs-json.h"
 
 /*
  * The plain form of a NIP-01 filter, read straight from the text into a GsFilter. A syncing
@@ -25,9 +26,6 @@
  * scanner accepts, that path accepts too and builds the same filter (tests/gs-req-scan-test.c
  * compares both on tables and on random input).
  */
-
-#define GS_FILTER_SCAN_ONES G_GUINT64_CONSTANT(0x0101010101010101)
-#define GS_FILTER_SCAN_HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
 
 /* the members, as bits of a set of those seen */
 enum {
@@ -67,19 +65,6 @@ gs_filter_scan_end(GsFilterScan *s)
 	return s->pos == s->len;
 }
 
-/* whether a byte of @w is '"', '\\' or below 0x20 (the zero-byte test of each) */
-static inline gboolean
-gs_filter_scan_word_special(guint64 w)
-{
-	guint64 quote = w ^ (GS_FILTER_SCAN_ONES * '"');
-	guint64 slash = w ^ (GS_FILTER_SCAN_ONES * '\\');
-	guint64 t = ((quote - GS_FILTER_SCAN_ONES) & ~quote) |
-		    ((slash - GS_FILTER_SCAN_ONES) & ~slash) |
-		    ((w - GS_FILTER_SCAN_ONES * 0x20) & ~w);
-
-	return (t & GS_FILTER_SCAN_HIGHS) != 0;
-}
-
 /**
  * gs_filter_scan_string:
  * @start: (out): where the string's content starts
@@ -101,7 +86,7 @@ gs_filter_scan_string(GsFilterScan *s, gsize *start, gsize *end)
 	while (s->pos + 8 <= s->len) {
 		guint64 w;
 		memcpy(&w, s->data + s->pos, 8);
-		if (gs_filter_scan_word_special(w))
+		if (gs_json_word_special(w))
 			break;
 		seen |= w;
 		s->pos += 8;
@@ -110,7 +95,7 @@ gs_filter_scan_string(GsFilterScan *s, gsize *start, gsize *end)
 		guchar c = (guchar)s->data[s->pos];
 		if (c == '"') {
 			*end = s->pos++;
-			if ((seen & GS_FILTER_SCAN_HIGHS) != 0)
+			if ((seen & GS_JSON_WORD_HIGHS) != 0)
 				s->bytes |= 0x80;
 			return TRUE;
 		}

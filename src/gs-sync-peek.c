@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gs-filter.h"
+#include "gs-json.h"
 #include "gs-sync-peek.h"
 
 /*
@@ -49,22 +50,6 @@ gs_sync_peek_char(GsSyncPeekCursor *c, gchar ch)
 	return TRUE;
 }
 
-#define GS_SYNC_PEEK_ONES G_GUINT64_CONSTANT(0x0101010101010101)
-#define GS_SYNC_PEEK_HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
-
-/* whether a byte of @w is '"', '\\' or below 0x20 (the zero-byte test of each, exact for
- * "any byte") */
-static inline gboolean
-gs_sync_peek_word_special(guint64 w)
-{
-	guint64 quote = w ^ (GS_SYNC_PEEK_ONES * '"');
-	guint64 slash = w ^ (GS_SYNC_PEEK_ONES * '\\');
-	guint64 t = ((quote - GS_SYNC_PEEK_ONES) & ~quote) |
-		    ((slash - GS_SYNC_PEEK_ONES) & ~slash) | ((w - GS_SYNC_PEEK_ONES * 0x20) & ~w);
-
-	return (t & GS_SYNC_PEEK_HIGHS) != 0;
-}
-
 /* a string at the cursor: @start and @end bound its content; @escaped: it holds a backslash */
 static gboolean
 gs_sync_peek_string(GsSyncPeekCursor *c, gsize *start, gsize *end, gboolean *escaped)
@@ -79,7 +64,7 @@ gs_sync_peek_string(GsSyncPeekCursor *c, gsize *start, gsize *end, gboolean *esc
 		while (c->pos + 8 <= c->len) {
 			guint64 w;
 			memcpy(&w, c->data + c->pos, 8);
-			if (gs_sync_peek_word_special(w))
+			if (gs_json_word_special(w))
 				break;
 			c->pos += 8;
 		}
