@@ -64,6 +64,7 @@ fixture_setup(Fixture *f, gconstpointer data)
 	g_autoptr(GDBusConnection) server = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *address = NULL;
+	GVariant *reply;
 
 	f->bus = g_test_dbus_new(G_TEST_DBUS_NONE);
 	g_test_dbus_up(f->bus);
@@ -101,6 +102,21 @@ fixture_setup(Fixture *f, gconstpointer data)
 							     signal_cb,
 							     f,
 							     NULL);
+	/* the bus handles a connection's messages in order: once this call is answered, the
+	 * match rule the subscription sent is in place, and no signal of the test is missed */
+	reply = g_dbus_connection_call_sync(f->client,
+					    "org.freedesktop.DBus",
+					    "/org/freedesktop/DBus",
+					    "org.freedesktop.DBus",
+					    "GetNameOwner",
+					    g_variant_new("(s)", GS_DBUS_NAME),
+					    G_VARIANT_TYPE("(s)"),
+					    G_DBUS_CALL_FLAGS_NONE,
+					    -1,
+					    NULL,
+					    &error);
+	g_assert_no_error(error);
+	g_variant_unref(reply);
 }
 
 static void
@@ -277,10 +293,17 @@ gs_dbus_relay_properties_test(Fixture *f, gconstpointer data)
 	assert_property(f, PATH_SYNCING, RELAY_IFACE, "PendingBatches", "uint32 4");
 }
 
+static gboolean
+wake_cb(gpointer data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
 static GVariant *
 wait_signal(Fixture *f, const gchar *member, const gchar *path)
 {
 	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	guint wake;
 
 	while (g_get_monotonic_time() < deadline) {
 		for (guint i = 0; i < f->signals->len; i++) {
@@ -294,7 +317,10 @@ wait_signal(Fixture *f, const gchar *member, const gchar *path)
 			}
 			g_variant_unref(params);
 		}
+		/* wakes the loop at least every 50 ms, so the deadline holds */
+		wake = g_timeout_add(50, wake_cb, NULL);
 		g_main_context_iteration(NULL, TRUE);
+		g_source_remove(wake);
 	}
 	g_error("no %s signal for %s", member, path);
 	return NULL;
