@@ -686,6 +686,16 @@ bench_get(BenchCase *c, const gchar *key)
 	return v != NULL ? g_ascii_strtod(v, NULL) : -1;
 }
 
+/* (@value + @extra) / @base with two decimals into @buf, or "not run" when @value is missing */
+static const gchar *
+bench_ratio(gdouble value, gdouble extra, gdouble base, gchar buf[32])
+{
+	if (value < 0 || base <= 0)
+		return "not run";
+	g_snprintf(buf, 32, "%.2f", (value + extra) / base);
+	return buf;
+}
+
 static void
 bench_report(BenchCase *cases,
 	     guint n,
@@ -695,6 +705,7 @@ bench_report(BenchCase *cases,
 {
 	static const gchar *status_names[] = {
 		"disconnected", "connecting", "syncing", "connected", "degraded"};
+	gchar ratio[2][32];
 
 	g_print("\n%-14s %8s %8s %9s %9s %13s %13s %8s %8s %s\n",
 		"case",
@@ -739,18 +750,28 @@ bench_report(BenchCase *cases,
 				bench_get(&cases[i], "reprocessed"),
 				bench_get(&cases[i], "received"),
 				bench_get(&cases[i], "known"));
-	g_print("\nsync wall / full-ingest wall (%.2f s): negentropy %.2f, REQ+EOSE %.2f "
+	g_print("\nsync wall / full-ingest wall (%.2f s): negentropy %s, REQ+EOSE %s "
 		"(target <= 1.5)\n",
 		ingest_wall,
-		bench_get(&cases[0], "wall") / ingest_wall,
-		bench_get(&cases[1], "wall") / ingest_wall);
+		bench_ratio(bench_get(&cases[0], "wall"), 0, ingest_wall, ratio[0]),
+		bench_ratio(bench_get(&cases[1], "wall"), 0, ingest_wall, ratio[1]));
 	/* on a loaded machine the CPU times are the steadier comparison */
-	g_print("sync CPU (both sides) / full-ingest CPU (%.2f s): negentropy %.2f, REQ+EOSE "
-		"%.2f\n",
+	g_print("sync CPU (both sides) / full-ingest CPU (%.2f s): negentropy %s, REQ+EOSE "
+		"%s\n",
 		ingest_cpu,
-		(bench_get(&cases[0], "cpu") + cases[0].source_cpu) / ingest_cpu,
-		(bench_get(&cases[1], "cpu") + cases[1].source_cpu) / ingest_cpu);
-	for (guint i = 2; i < n; i++)
+		bench_ratio(bench_get(&cases[0], "cpu"), cases[0].source_cpu, ingest_cpu, ratio[0]),
+		bench_ratio(
+			bench_get(&cases[1], "cpu"), cases[1].source_cpu, ingest_cpu, ratio[1]));
+	for (guint i = 2; i < n; i++) {
+		/* a case run alone (--only) has no full sync in the same run to compare with */
+		if (bench_get(&cases[i], "up") < 0)
+			continue;
+		if (bench_get(&cases[i - 2], "up") <= 0) {
+			g_print("%s bytes / full transfer: no full %s sync in this run\n",
+				cases[i].name,
+				cases[i - 2].name);
+			continue;
+		}
 		g_print("%s bytes / full transfer: up %.2f %%, down %.2f %%, both %.2f %% "
 			"(target <= 5 %%)\n",
 			cases[i].name,
@@ -759,6 +780,7 @@ bench_report(BenchCase *cases,
 			100 * (bench_get(&cases[i], "up") + bench_get(&cases[i], "down")) /
 				(bench_get(&cases[i - 2], "up") +
 				 bench_get(&cases[i - 2], "down")));
+	}
 }
 
 typedef struct {
