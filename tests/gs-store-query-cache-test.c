@@ -16,18 +16,6 @@
 
 typedef GsTestStore Fixture;
 
-static void
-fixture_setup(Fixture *fx, gconstpointer data)
-{
-	gs_test_store_open(fx);
-}
-
-static void
-fixture_teardown(Fixture *fx, gconstpointer data)
-{
-	gs_test_store_close(fx);
-}
-
 /* "SELECT ?1 + n": a text of its own for each @n */
 static gchar *
 shape(guint n)
@@ -116,16 +104,20 @@ main(int argc, char **argv)
 	g_test_add("/store-query-cache/reuse",
 		   Fixture,
 		   NULL,
-		   fixture_setup,
+		   gs_test_store_setup,
 		   test_reuse,
-		   fixture_teardown);
+		   gs_test_store_teardown);
 	g_test_add("/store-query-cache/in-use",
 		   Fixture,
 		   NULL,
-		   fixture_setup,
+		   gs_test_store_setup,
 		   test_in_use,
-		   fixture_teardown);
-	g_test_add(
-		"/store-query-cache/lru", Fixture, NULL, fixture_setup, test_lru, fixture_teardown);
+		   gs_test_store_teardown);
+	g_test_add("/store-query-cache/lru",
+		   Fixture,
+		   NULL,
+		   gs_test_store_setup,
+		   test_lru,
+		   gs_test_store_teardown);
 	return g_test_run();
 }

@@ -20,18 +20,6 @@
 
 typedef GsTestStore Fixture;
 
-static void
-fixture_setup(Fixture *fx, gconstpointer data)
-{
-	gs_test_store_open(fx);
-}
-
-static void
-fixture_teardown(Fixture *fx, gconstpointer data)
-{
-	gs_test_store_close(fx);
-}
-
 static gboolean
 has(GsStore *store, GsEvent *event)
 {
@@ -1515,7 +1503,12 @@ main(int argc, char **argv)
 	g_test_add_func("/grasp-sync/store/siphash", store_siphash);
 	for (guint i = 0; i < G_N_ELEMENTS(tests); i++) {
 		g_autofree gchar *path = g_strdup_printf("/grasp-sync/store/%s", tests[i].name);
-		g_test_add(path, Fixture, NULL, fixture_setup, tests[i].func, fixture_teardown);
+		g_test_add(path,
+			   Fixture,
+			   NULL,
+			   gs_test_store_setup,
+			   tests[i].func,
+			   gs_test_store_teardown);
 	}
 	return g_test_run();
 }

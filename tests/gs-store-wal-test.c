@@ -15,18 +15,6 @@
 
 typedef GsTestStore Fixture;
 
-static void
-fixture_setup(Fixture *fx, gconstpointer data)
-{
-	gs_test_store_open(fx);
-}
-
-static void
-fixture_teardown(Fixture *fx, gconstpointer data)
-{
-	gs_test_store_close(fx);
-}
-
 /* an event with a made-up id and signature: the store does not verify */
 static GsEvent *
 fake_event(guint64 n, gint64 created_at)
@@ -181,7 +169,8 @@ store_page_size(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(count, ==, 3000);
 }
 
-#define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func)                                                                            \
+	g_test_add(path, Fixture, NULL, gs_test_store_setup, func, gs_test_store_teardown)
 
 int
 main(int argc, char **argv)

@@ -19,18 +19,6 @@
 
 typedef GsTestStore Fixture;
 
-static void
-fixture_setup(Fixture *fx, gconstpointer data)
-{
-	gs_test_store_open(fx);
-}
-
-static void
-fixture_teardown(Fixture *fx, gconstpointer data)
-{
-	gs_test_store_close(fx);
-}
-
 static gint64
 query_int(GsStore *store, const gchar *sql)
 {
@@ -319,32 +307,32 @@ main(int argc, char **argv)
 	g_test_add("/grasp-sync/store-write/same-batch-removals",
 		   Fixture,
 		   NULL,
-		   fixture_setup,
+		   gs_test_store_setup,
 		   tags_same_batch_removals,
-		   fixture_teardown);
+		   gs_test_store_teardown);
 	g_test_add("/grasp-sync/store-write/removal-across-batches",
 		   Fixture,
 		   NULL,
-		   fixture_setup,
+		   gs_test_store_setup,
 		   tags_removal_across_batches,
-		   fixture_teardown);
+		   gs_test_store_teardown);
 	g_test_add("/grasp-sync/store-write/many",
 		   Fixture,
 		   NULL,
-		   fixture_setup,
+		   gs_test_store_setup,
 		   tags_many,
-		   fixture_teardown);
+		   gs_test_store_teardown);
 	g_test_add("/grasp-sync/store-write/deleted-address-elsewhere",
 		   Fixture,
 		   NULL,
-		   fixture_setup,
+		   gs_test_store_setup,
 		   write_deleted_address_elsewhere,
-		   fixture_teardown);
+		   gs_test_store_teardown);
 	g_test_add("/grasp-sync/store-write/many-tags-one-event",
 		   Fixture,
 		   NULL,
-		   fixture_setup,
+		   gs_test_store_setup,
 		   write_many_tags_one_event,
-		   fixture_teardown);
+		   gs_test_store_teardown);
 	return g_test_run();
 }

@@ -142,6 +142,18 @@ gs_test_policy_new(GsStore *store, const gchar *service_url)
 	return policy;
 }
 
+void
+gs_test_store_setup(GsTestStore *ts, gconstpointer data)
+{
+	gs_test_store_open(ts);
+}
+
+void
+gs_test_store_teardown(GsTestStore *ts, gconstpointer data)
+{
+	gs_test_store_close(ts);
+}
+
 /* inserts @event alone and asserts the store's outcome */
 void
 gs_test_store_insert_expect(GsStore *store, GsEvent *event, GsStoreResult expected)

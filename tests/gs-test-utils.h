@@ -39,6 +39,11 @@ void
 gs_test_store_open(GsTestStore *ts);
 void
 gs_test_store_close(GsTestStore *ts);
+/* the two as a GTest fixture's setup and teardown */
+void
+gs_test_store_setup(GsTestStore *ts, gconstpointer data);
+void
+gs_test_store_teardown(GsTestStore *ts, gconstpointer data);
 void
 gs_test_store_insert_expect(GsStore *store, GsEvent *event, GsStoreResult expected);
 
