@@ -313,13 +313,16 @@ gs_store_sql_kinds_times(GString *sql, GArray *params, GsFilter *filter, const g
 	gs_store_sql_kinds_times_full(sql, params, filter, alias, FALSE, FALSE);
 }
 
-/* tag conditions go through the key index of the tags table; the keys are exact but for an
- * accidental 64-bit collision, which gs_store_query() filters out on the parsed events */
+/* tag conditions (of the tags @letters of @filter) go through the key index of the tags
+ * table; the keys are exact but for an accidental 64-bit collision, which gs_store_query()
+ * filters out on the parsed events */
 static void
-gs_store_sql_tags(GString *sql, GArray *params, GsFilter *filter, const guint8 *key)
+gs_store_sql_tags(GString *sql,
+		  GArray *params,
+		  GsFilter *filter,
+		  const gchar *letters,
+		  const guint8 *key)
 {
-	g_autofree gchar *letters = gs_filter_get_tag_letters(filter);
-
 	for (const gchar *l = letters; *l != '\0'; l++) {
 		GPtrArray *values = gs_filter_get_tag_values(filter, *l);
 		gchar name[2] = {*l, '\0'};
@@ -370,7 +373,7 @@ gs_store_sql_filter_where(GsFilter *filter,
 	 * ids and tags, the time range) only filter the rows that way finds. */
 	gs_store_sql_kinds_times_full(
 		sql, params, filter, "e", by_id_or_tag || by_author, by_id_or_tag);
-	gs_store_sql_tags(sql, params, filter, key);
+	gs_store_sql_tags(sql, params, filter, letters, key);
 	return TRUE;
 }
 
